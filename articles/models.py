@@ -1,0 +1,160 @@
+"""Publishing: articles and the medical reviewers (and authors) behind them."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.markdown import render_markdown
+from articles.recent import forget_recent_articles
+
+
+class Reviewer(models.Model):
+    """A medical reviewer or author, with a public profile page."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    credentials = models.CharField(max_length=120, blank=True, help_text="e.g. M.D., Ph.D.")
+    headline = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="One line under the name, e.g. 'a board-certified neurologist'.",
+    )
+    bio = models.TextField(blank=True, help_text="Markdown. Shown on the profile page.")
+    bio_html = models.TextField(blank=True, editable=False)
+    photo = models.ImageField(upload_to="reviewers/", blank=True)
+    is_sample = models.BooleanField(
+        default=False, help_text="Sample data for demonstrations, not a real person."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.bio_html = render_markdown(self.bio)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:reviewer", kwargs={"slug": self.slug})
+
+    @property
+    def full_name(self):
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, now=None):
+        """Articles a reader may see: published, and not scheduled for later."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def scheduled(self, now=None):
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=now or timezone.now())
+
+
+class Article(models.Model):
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "Article"
+        VIDEO = "video", "Video"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.CharField(
+        max_length=300, help_text="One or two sentences for lists, feeds and search results."
+    )
+    body = models.TextField(help_text="Markdown. Use ## for section headings.")
+    body_html = models.TextField(editable=False, blank=True)
+    hero_image = models.ImageField(upload_to="articles/", blank=True)
+    hero_alt = models.CharField(
+        "image alt text", max_length=250, blank=True, help_text="What the picture shows."
+    )
+    hero_caption = models.CharField("image caption", max_length=300, blank=True)
+    hero_credit = models.CharField("image credit", max_length=120, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ARTICLE)
+    video_url = models.URLField("video source", blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="A date in the future schedules the article."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_reviewed_at = models.DateField("last medically reviewed", null=True, blank=True)
+    authors = models.ManyToManyField(Reviewer, related_name="authored_articles", blank=True)
+    reviewers = models.ManyToManyField(
+        Reviewer, related_name="reviewed_articles", blank=True, verbose_name="medical reviewers"
+    )
+    is_sample = models.BooleanField(default=False, help_text="Demo content.")
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-published_at"], name="article_listing_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="article_published_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="video") | ~Q(video_url=""),
+                name="article_video_has_source",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+        # Publishing refreshes the sidebar by a direct call rather than a signal (STYLE.md).
+        forget_recent_articles()
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        forget_recent_articles()
+        return result
+
+    @property
+    def is_video(self):
+        return self.kind == self.Kind.VIDEO
+
+    @property
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def is_reviewed(self):
+        return self.last_reviewed_at is not None
+
+    def is_review_due(self, today=None):
+        """True when the last medical review is older than REVIEW_INTERVAL_DAYS."""
+        if self.last_reviewed_at is None:
+            return False
+        today = today or timezone.localdate()
+        interval = datetime.timedelta(days=settings.REVIEW_INTERVAL_DAYS)
+        return self.last_reviewed_at < today - interval

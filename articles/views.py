@@ -1,0 +1,52 @@
+"""Article list, article page, reviewer profile."""
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.views.generic import ListView
+
+from articles.models import Article, Reviewer
+from articles.seo import article_json_ld
+
+
+class ArticleListView(ListView):
+    template_name = "articles/article_list.html"
+    context_object_name = "articles"
+    paginate_by = settings.ARTICLES_PER_PAGE
+
+    def get_queryset(self):
+        return Article.objects.published().only(
+            "title", "slug", "summary", "kind", "published_at", "hero_image", "hero_alt"
+        )
+
+
+def article_detail(request, slug):
+    article = get_object_or_404(Article.objects.prefetch_related("reviewers", "authors"), slug=slug)
+    is_preview = not article.is_published
+    if is_preview and not request.user.is_staff:
+        raise Http404("No such article.")
+    reviewers = list(article.reviewers.all())
+    return render(
+        request,
+        "articles/article_detail.html",
+        {
+            "article": article,
+            "reviewers": reviewers,
+            "authors": list(article.authors.all()),
+            "is_preview": is_preview,
+            "json_ld": article_json_ld(article),
+            "is_indexable": article.is_reviewed and not is_preview,
+        },
+    )
+
+
+def reviewer_detail(request, slug):
+    reviewer = get_object_or_404(Reviewer, slug=slug)
+    reviewed = reviewer.reviewed_articles.published().only(
+        "title", "slug", "summary", "kind", "published_at"
+    )
+    return render(
+        request,
+        "articles/reviewer_detail.html",
+        {"reviewer": reviewer, "reviewed_articles": reviewed},
+    )

@@ -1,0 +1,1 @@
+"""Conversation under each article (the Comment model arrives with the comment thread)."""

@@ -1,0 +1,121 @@
+"""Read the environment once, the way the configuration contract describes.
+
+A bad value stops start-up with one line naming the variable (SystemExit, not a traceback).
+"""
+
+import os
+from urllib.parse import unquote, urlparse
+
+import dj_database_url
+
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+
+
+def fail(name, problem):
+    raise SystemExit(f"Configuration error: {name} {problem}")
+
+
+def env_str(name, default=""):
+    return os.environ.get(name, default)
+
+
+def env_bool(name, default=False):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    fail(name, f"must be one of 1/0, true/false, yes/no, on/off (got {raw!r})")
+
+
+def env_int(name, default, minimum=None):
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        fail(name, f"must be a whole number (got {raw!r})")
+    if minimum is not None and value < minimum:
+        fail(name, f"must be at least {minimum} (got {value})")
+    return value
+
+
+def env_list(name, default):
+    raw = os.environ.get(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name, default, choices):
+    value = os.environ.get(name, default).strip().lower()
+    if value not in choices:
+        fail(name, f"must be one of {', '.join(sorted(choices))} (got {value!r})")
+    return value
+
+
+def env_database(name, default):
+    raw = os.environ.get(name, default)
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        fail(name, f"is not a database URL we understand ({exc})")
+    if not config.get("ENGINE"):
+        fail(name, f"is not a database URL we understand (got {raw!r})")
+    return config
+
+
+def env_site_url(name, default):
+    raw = os.environ.get(name, default).rstrip("/")
+    parts = urlparse(raw)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path:
+        fail(name, f"must look like https://example.org, without a path (got {raw!r})")
+    return raw
+
+
+def env_redis(name):
+    raw = os.environ.get(name, "")
+    if raw and urlparse(raw).scheme not in {"redis", "rediss", "unix"}:
+        fail(name, f"must start with redis://, rediss:// or unix:// (got {raw!r})")
+    return raw
+
+
+def env_email(name, default):
+    """Turn EMAIL_URL into Django's email settings."""
+    raw = os.environ.get(name, default)
+    parts = urlparse(raw)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme == "file":
+        if not parts.path:
+            fail(name, f"file:// needs a folder, e.g. file:///tmp/mail (got {raw!r})")
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": parts.path,
+        }
+    if parts.scheme in {"smtp", "smtp+tls", "smtp+ssl"}:
+        if not parts.hostname:
+            fail(name, f"needs a host, e.g. smtp://mail.example.org:587 (got {raw!r})")
+        try:
+            port = parts.port
+        except ValueError:
+            fail(name, f"has a bad port (got {raw!r})")
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parts.hostname,
+            "EMAIL_PORT": port or (465 if parts.scheme == "smtp+ssl" else 25),
+            "EMAIL_HOST_USER": unquote(parts.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
+            "EMAIL_USE_SSL": parts.scheme == "smtp+ssl",
+            "EMAIL_TIMEOUT": 15,
+        }
+    fail(
+        name,
+        f"must start with smtp://, smtp+tls://, smtp+ssl://, console:// or file:// (got {raw!r})",
+    )

@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from articles.feeds import LatestArticlesFeed
+from articles.sitemaps import sitemaps
+from config import views
+
+admin.site.site_header = "Kindred administration"
+admin.site.site_title = "Kindred admin"
+
+urlpatterns = [
+    path("", include("articles.urls")),
+    path("about/", TemplateView.as_view(template_name="pages/about.html"), name="about"),
+    path(
+        "resources/", TemplateView.as_view(template_name="pages/resources.html"), name="resources"
+    ),
+    path("feed/", LatestArticlesFeed(), name="feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("healthz", views.healthz, name="healthz"),
+    path("csrf/", views.csrf_token, name="csrf-token"),
+    path("", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler500 = "config.views.server_error"

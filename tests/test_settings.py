@@ -1,0 +1,84 @@
+"""Start-up configuration: a bad value stops the site with one line naming the variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# Variables of the test run itself that a real start-up would not have.
+_TEST_ONLY = {"PYTEST_VERSION", "DJANGO_ALLOW_ASYNC_UNSAFE", "DEBUG", "SECRET_KEY"}
+
+
+def _environment(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in _TEST_ONLY}
+    clean.update(env)
+    return clean
+
+
+def _start(**env):
+    """Import the settings in a fresh interpreter, as `manage.py` or gunicorn would."""
+    clean = _environment(**env)
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "env, variable",
+    [
+        ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"DEBUG": "0"}, "SECRET_KEY"),
+        ({"DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "EMAIL_URL": "pigeon://coop"}, "EMAIL_URL"),
+        ({"DEBUG": "1", "SITE_URL": "kindred.example"}, "SITE_URL"),
+        ({"DEBUG": "1", "REDIS_URL": "http://127.0.0.1"}, "REDIS_URL"),
+        ({"DEBUG": "1", "TASKS_BACKEND": "celery"}, "TASKS_BACKEND"),
+        ({"DEBUG": "1", "REVIEW_INTERVAL_DAYS": "soon"}, "REVIEW_INTERVAL_DAYS"),
+    ],
+)
+def test_bad_value_stops_start_up_with_one_line(env, variable):
+    result = _start(**env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Configuration error: {variable} ")
+    assert "Traceback" not in result.stderr
+
+
+def test_defaults_start_in_debug():
+    assert _start(DEBUG="1").returncode == 0
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    env = _environment(
+        DEBUG="0",
+        SECRET_KEY="x" * 20 + "-production-grade-secret-key-0123456789-abcdefghijklmnop",
+        SITE_URL="https://kindred.example",
+        ALLOWED_HOSTS="kindred.example",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_a_migration():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
