@@ -1,0 +1,169 @@
+"""`manage.py load_demo`: load Kindred's sample articles and invented reviewer profiles.
+
+Safe to run again and again: rows are matched by slug and only written when something differs,
+so a second run leaves every row (and its `updated_at`) as it was.
+"""
+
+import io
+import math
+
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from PIL import Image, ImageDraw
+
+from articles import demo_content
+from articles.models import Article, Reviewer
+
+HERO_SIZE = (1200, 675)
+ARTICLE_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "kind",
+    "video_url",
+    "published_at",
+    "last_reviewed_at",
+    "hero_alt",
+    "hero_caption",
+    "hero_credit",
+)
+PERSON_FIELDS = ("name", "credentials", "headline", "bio")
+
+
+class Command(BaseCommand):
+    help = "Load the sample articles and reviewer profiles. Running it twice changes nothing."
+
+    def handle(self, *args, **options):
+        tally = {"created": 0, "updated": 0, "unchanged": 0}
+        with transaction.atomic():
+            people = {}
+            for data in demo_content.PEOPLE:
+                fields = {name: data[name] for name in PERSON_FIELDS}
+                fields["is_sample"] = True
+                people[data["slug"]], outcome = sync_row(Reviewer, data["slug"], fields)
+                tally[outcome] += 1
+            for data in demo_content.ARTICLES:
+                tally[load_article(data, people)] += 1
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo content: {len(demo_content.ARTICLES)} articles, "
+                f"{len(demo_content.PEOPLE)} people "
+                f"(created {tally['created']}, updated {tally['updated']}, "
+                f"unchanged {tally['unchanged']})"
+            )
+        )
+
+
+def sync_row(model, slug, fields, before_create=None):
+    """Create the row or bring it up to date; return (row, "created"|"updated"|"unchanged")."""
+    row = model.objects.filter(slug=slug).first()
+    if row is None:
+        row = model(slug=slug, **fields)
+        if before_create:
+            before_create(row)
+        row.save()
+        return row, "created"
+    changed = {name: value for name, value in fields.items() if getattr(row, name) != value}
+    if not changed:
+        return row, "unchanged"
+    for name, value in changed.items():
+        setattr(row, name, value)
+    # A full save, because save() re-renders the Markdown into its own HTML field.
+    row.save()
+    return row, "updated"
+
+
+def load_article(data, people):
+    fields = {name: data.get(name, "") for name in ARTICLE_FIELDS}
+    fields["last_reviewed_at"] = data["last_reviewed_at"]
+    fields["status"] = Article.Status.PUBLISHED
+    fields["is_sample"] = True
+    image_name = data.get("hero_image_name")
+
+    def attach_image(article):
+        article.hero_image.save(image_name, ContentFile(draw_hero_image()), save=False)
+
+    article, outcome = sync_row(
+        Article, data["slug"], fields, before_create=attach_image if image_name else None
+    )
+    if image_name and outcome != "created" and not has_stored_file(article.hero_image):
+        # Also covers a wiped media folder: the row remembers a file that is gone.
+        article.hero_image.save(image_name, ContentFile(draw_hero_image()), save=True)
+        outcome = "updated"
+    for relation in ("authors", "reviewers"):
+        wanted = {people[slug].pk for slug in data[relation]}
+        manager = getattr(article, relation)
+        if set(manager.values_list("pk", flat=True)) != wanted:
+            manager.set(wanted)
+            if outcome == "unchanged":
+                outcome = "updated"
+    return outcome
+
+
+def has_stored_file(field_file):
+    return bool(field_file) and field_file.storage.exists(field_file.name)
+
+
+def draw_hero_image():
+    """A soft illustration of a spine with a back brace around its lower part, as PNG bytes."""
+    width, height = HERO_SIZE
+    image = Image.new("RGB", HERO_SIZE)
+    draw = ImageDraw.Draw(image)
+
+    top, bottom = (214, 232, 244), (250, 226, 212)  # pale blue fading into peach
+    for y in range(height):
+        t = y / (height - 1)
+        shade = tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=True))
+        draw.line([(0, y), (width, y)], fill=shade)
+    draw.ellipse((380, 60, 820, 620), fill=(236, 244, 248))
+
+    # The brace first, so the spine reads as sitting inside it.
+    center_x = width // 2
+    brace_top, brace_bottom = 330, 610
+    draw.rounded_rectangle(
+        (center_x - 170, brace_top, center_x + 170, brace_bottom),
+        radius=48,
+        fill=(222, 235, 246),
+        outline=(74, 120, 156),
+        width=10,
+    )
+    for strap_y in (brace_top + 70, brace_top + 140, brace_top + 210):
+        draw.line(
+            [(center_x - 230, strap_y), (center_x + 230, strap_y)], fill=(74, 120, 156), width=8
+        )
+        for side in (-1, 1):
+            buckle_x = center_x + side * 230
+            draw.rounded_rectangle(
+                (buckle_x - 14, strap_y - 16, buckle_x + 14, strap_y + 16),
+                radius=6,
+                fill=(222, 235, 246),
+                outline=(74, 120, 156),
+                width=5,
+            )
+
+    vertebra_count = 13
+    first_y, step = 80, 40
+    for index in range(vertebra_count):
+        y = first_y + index * step
+        # A gentle S-curve, like a spine seen from the side.
+        x = center_x + round(22 * math.sin(index / (vertebra_count - 1) * 2 * math.pi))
+        half_width = 46 + index * 3
+        draw.rounded_rectangle(
+            (x - half_width, y, x + half_width, y + 28),
+            radius=12,
+            fill=(255, 250, 240),
+            outline=(176, 150, 128),
+            width=3,
+        )
+        draw.ellipse((x - 10, y + 6, x + 10, y + 22), fill=(232, 206, 186))
+        if index < vertebra_count - 1:
+            draw.rounded_rectangle(
+                (x - half_width + 12, y + 30, x + half_width - 12, y + 38),
+                radius=4,
+                fill=(240, 160, 150),
+            )
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
