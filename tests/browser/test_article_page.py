@@ -28,10 +28,12 @@ def article_page(make_article, make_reviewer):
     reviewer = make_reviewer(name="Sample Avery Lin", slug="sample-avery-lin")
     for n in range(3):
         make_article(title=f"Recent piece {n}")
-    make_article(title="A video piece", kind=Article.Kind.VIDEO, video_url="https://videos.example.org/v")
+    make_article(
+        title="A video piece", kind=Article.Kind.VIDEO, video_url="https://videos.example.org/v"
+    )
     article = make_article(
         title="Two conditions compared",
-        body="Intro paragraph.\n\n## Causes\n\n- One cause\n- Another cause\n\n## Symptoms\n\nText.",
+        body="Intro.\n\n## Causes\n\n- One cause\n- Another cause\n\n## Symptoms\n\nText.",
         hero_alt="A drawing of a spine",
         hero_caption="A caption for the picture.",
         hero_credit="Sample illustration",
