@@ -1,7 +1,12 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+import csv
 
-from accounts.models import User
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpResponse
+from django.utils import timezone
+
+from accounts.mail import retry_due
+from accounts.models import Delivery, Subscriber, User
 
 
 @admin.register(User)
@@ -12,7 +17,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "display_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["display_name", "bio"]}),
+        ("Profile", {"fields": ["display_name", "bio", "notify_replies"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
@@ -22,3 +27,105 @@ class UserAdmin(BaseUserAdmin):
             {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]},
         ),
     ]
+
+
+class _YesNoFilter(admin.SimpleListFilter):
+    field = ""
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(**{f"{self.field}__isnull": False})
+        if self.value() == "no":
+            return queryset.filter(**{f"{self.field}__isnull": True})
+        return queryset
+
+
+class ConfirmedFilter(_YesNoFilter):
+    title = "confirmed"
+    parameter_name = "confirmed"
+    field = "confirmed_at"
+
+
+class UnsubscribedFilter(_YesNoFilter):
+    title = "unsubscribed"
+    parameter_name = "unsubscribed"
+    field = "unsubscribed_at"
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "name",
+        "source",
+        "is_member",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+    list_filter = [ConfirmedFilter, UnsubscribedFilter, "source"]
+    search_fields = ["email", "name"]
+    readonly_fields = [
+        "created_at",
+        "confirmed_at",
+        "confirmation_sent_at",
+        "unsubscribed_at",
+        "user",
+    ]
+    date_hierarchy = "created_at"
+    actions = ["export_csv"]
+
+    @admin.display(boolean=True, description="member")
+    def is_member(self, subscriber):
+        return subscriber.user_id is not None
+
+    @admin.action(description="Export selected subscribers as CSV")
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv")
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="subscribers-{stamp}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            ["email", "name", "source", "created_at", "confirmed_at", "unsubscribed_at"]
+        )
+        for s in queryset.order_by("created_at"):
+            writer.writerow(
+                [_csv_safe(s.email), _csv_safe(s.name), s.source, s.created_at.isoformat(),
+                 s.confirmed_at.isoformat() if s.confirmed_at else "",
+                 s.unsubscribed_at.isoformat() if s.unsubscribed_at else ""]
+            )  # fmt: skip
+        return response
+
+
+def _csv_safe(value):
+    """Spreadsheets run cells starting with =, +, - or @ as formulas; readers typed these names."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "subject",
+        "to",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+        "next_attempt_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["to", "subject", "key"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Retry failed deliveries now")
+    def retry_now(self, request, queryset):
+        queryset.filter(status=Delivery.Status.FAILED).update(next_attempt_at=timezone.now())
+        count = retry_due()
+        messages.info(request, f"Queued {count} deliveries for another attempt.")

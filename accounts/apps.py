@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Members and subscribers"
+
+    def ready(self):
+        from accounts import privacy, signals  # noqa: F401 - connects allauth's signals
+
+        privacy.register_exporter("account", privacy.export_account)
+        privacy.register_exporter("subscription", privacy.export_subscription)
+        privacy.register_exporter("mail", privacy.export_mail)
+        privacy.register_eraser("subscription", privacy.erase_subscription_and_mail)

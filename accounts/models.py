@@ -39,6 +39,7 @@ class User(AbstractUser):
         help_text="Shown next to your posts. It need not be your real name.",
     )
     bio = models.TextField(blank=True, max_length=500)
+    notify_replies = models.BooleanField("email me when someone replies to me", default=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -59,3 +60,76 @@ class User(AbstractUser):
 
     def get_short_name(self):
         return self.display_name
+
+
+class Subscriber(models.Model):
+    """A reader who shared a name and an email address: double opt-in for new-article mail.
+
+    One row per address (case-insensitive). A member who subscribes is linked to the same row.
+    """
+
+    class Source(models.TextChoices):
+        COMMENTS = "comments", "Comment box"
+        SIDEBAR = "sidebar", "Sidebar"
+        PAGE = "page", "Subscribe page"
+        ACCOUNT = "account", "Account settings"
+
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=100)
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriber"
+    )
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.PAGE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # Changes with each confirmation mail and is cleared once used: old links stop working.
+    confirmation_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    unsubscribe_key = models.CharField(max_length=64, unique=True, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_subscriber_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_confirmed(self):
+        return self.confirmed_at is not None
+
+    @property
+    def is_subscribed(self):
+        """Confirmed and not unsubscribed: receives new-article mail."""
+        return self.confirmed_at is not None and self.unsubscribed_at is None
+
+
+class Delivery(models.Model):
+    """One email, written before it is sent: its key makes a repeated task a no-op."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (will retry)"
+
+    key = models.CharField(max_length=200, unique=True)
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=250)
+    text_body = models.TextField()
+    html_body = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_retry_idx")]
+
+    def __str__(self):
+        return f"{self.subject} → {self.to}"

@@ -1,9 +1,133 @@
-"""Subscribing to new articles by email."""
+"""Subscribing, confirming, unsubscribing; a member's settings, data export and deletion."""
 
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import privacy, subscriptions
+from accounts.forms import AccountSettingsForm, DeleteAccountForm, SubscribeForm
+from accounts.models import Subscriber
+from accounts.ratelimits import client_ip, hit
+
+GUEST_SESSION_KEY = "subscriber_id"
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def subscribe(request):
-    return render(request, "accounts/subscribe.html")
+    if request.method == "GET":
+        return render(request, "accounts/subscribe.html", {"form": SubscribeForm()})
+    form = SubscribeForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/subscribe.html", {"form": form}, status=400)
+    limit, window = settings.SUBSCRIBE_RATE_LIMIT
+    if not hit("subscribe", client_ip(request), limit, window):
+        form.add_error(
+            None,
+            "Too many sign-ups from your network in the last hour. Please try again later.",
+        )
+        return render(request, "accounts/subscribe.html", {"form": form}, status=429)
+    source = form.cleaned_data["source"]
+    if source not in Subscriber.Source.values:
+        source = Subscriber.Source.PAGE
+    subscriber = subscriptions.subscribe(
+        form.cleaned_data["name"], form.cleaned_data["email"], source, user=request.user
+    )
+    # The guest who shared name + email may now read the conversation (comments app).
+    request.session[GUEST_SESSION_KEY] = subscriber.pk
+    if subscriber.user_id and subscriber.user_id == request.user.pk and subscriber.is_subscribed:
+        return render(request, "accounts/subscribe_thanks.html", {"subscriber": subscriber})
+    return redirect("accounts:subscribe-sent")
+
+
+def subscribe_sent(request):
+    return render(request, "accounts/subscribe_sent.html")
+
+
+def confirm(request, token):
+    outcome, subscriber = subscriptions.confirm(token)
+    if outcome in (
+        subscriptions.Confirmation.CONFIRMED,
+        subscriptions.Confirmation.ALREADY_CONFIRMED,
+    ):
+        request.session[GUEST_SESSION_KEY] = subscriber.pk
+        return render(
+            request,
+            "accounts/subscribe_thanks.html",
+            {"subscriber": subscriber, "was_already": outcome.name == "ALREADY_CONFIRMED"},
+        )
+    return render(
+        request, "accounts/subscribe_link_problem.html", {"outcome": outcome.value}, status=400
+    )
+
+
+# Mail programs send RFC 8058 one-click POSTs without a CSRF token; the unguessable key in the
+# URL is what authorizes the request. GET only shows a button, because mail scanners follow links.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, key):
+    subscriber = subscriptions.by_unsubscribe_key(key)
+    if subscriber is None:
+        return render(request, "accounts/unsubscribe.html", {"is_unknown": True}, status=404)
+    if request.method == "POST":
+        subscriptions.unsubscribe(subscriber)
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return HttpResponse("Unsubscribed.\n", content_type="text/plain")
+        return render(request, "accounts/unsubscribe.html", {"is_done": True})
+    return render(
+        request,
+        "accounts/unsubscribe.html",
+        {"subscriber": subscriber, "is_done": subscriber.unsubscribed_at is not None},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request):
+    wants = subscriptions.member_wants_newsletter(request.user)
+    form = AccountSettingsForm(
+        request.POST or None, instance=request.user, initial={"wants_newsletter": wants}
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        if form.cleaned_data["wants_newsletter"] != wants:
+            subscriptions.set_member_newsletter(request.user, form.cleaned_data["wants_newsletter"])
+        messages.success(request, "Your settings are saved.")
+        return redirect("accounts:settings")
+    return render(request, "accounts/settings.html", {"form": form})
+
+
+@login_required
+@require_POST
+def export_data(request):
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        "site": settings.SITE_URL,
+        **privacy.export_member(request.user),
+    }
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="kindred-my-data.json"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request):
+    form = DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        keep = form.cleaned_data["comments"] == DeleteAccountForm.KEEP
+        logout(request)
+        privacy.delete_member(user, keep_contributions=keep)
+        messages.success(request, "Your account and personal data have been deleted.")
+        return redirect("articles:list")
+    return render(request, "accounts/delete.html", {"form": form})

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -46,3 +47,18 @@ def server_error(request):
 def csrf_token(request):
     """A CSRF token for forms on shared, cached pages (see static/js/site.js)."""
     return JsonResponse({"token": get_token(request)})
+
+
+def csrf_failure(request, reason=""):
+    """A form arrived without a valid CSRF token: offer to send the same fields again, with one.
+
+    Forms on cached pages get their token from JavaScript; without it, this page is the
+    interstitial that carries a token, so nothing the reader typed is lost.
+    """
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name != "csrfmiddlewaretoken"
+        for value in values
+    ]
+    return render(request, "csrf_failure.html", {"fields": fields[:50]}, status=403)

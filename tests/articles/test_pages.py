@@ -173,7 +173,7 @@ def test_header_offers_sign_up_and_log_in_to_visitors(client, db):
 def test_header_names_the_member_who_is_logged_in(client, member):
     client.force_login(member)
     page = client.get("/").content.decode()
-    assert "Signed in as <strong>Sample Member</strong>" in page
+    assert re.search(r"Signed in as <a href=\"/account/\"><strong>Sample Member</strong>", page)
     assert "member@example.org" not in page
 
 

@@ -1,0 +1,94 @@
+"""Input boundary for members and subscribers."""
+
+import unicodedata
+
+from django import forms
+
+from accounts.models import User
+
+
+def clean_person_name(value, label="Name"):
+    """Names go into mail headers and pages: no control characters, no line breaks."""
+    value = (value or "").strip()
+    if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in value):
+        raise forms.ValidationError(f"{label} can only contain letters, numbers and punctuation.")
+    value = " ".join(value.split())
+    if not value:
+        raise forms.ValidationError(f"Please tell us your {label.lower()}.")
+    return value
+
+
+class SignupExtraForm(forms.Form):
+    """allauth's sign-up form plus the public display name."""
+
+    display_name = forms.CharField(
+        max_length=50,
+        label="Display name",
+        help_text="Shown next to your posts. It need not be your real name.",
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+
+    def clean_display_name(self):
+        return clean_person_name(self.cleaned_data["display_name"], "Display name")
+
+    def signup(self, request, user):
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+
+
+class SubscribeForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        error_messages={"max_length": "Please keep your name under 100 characters."},
+    )
+    email = forms.EmailField(
+        max_length=254,
+        error_messages={"invalid": "Please enter a valid email address, like name@example.org."},
+    )
+    source = forms.CharField(required=False, max_length=20)
+
+    def clean_name(self):
+        return clean_person_name(self.cleaned_data["name"])
+
+
+class AccountSettingsForm(forms.ModelForm):
+    wants_newsletter = forms.BooleanField(
+        required=False, label="Email me new articles as they are published"
+    )
+
+    class Meta:
+        model = User
+        fields = ["display_name", "bio", "notify_replies"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"bio": "A few words about you, shown on your posts. Optional."}
+
+    def clean_display_name(self):
+        return clean_person_name(self.cleaned_data["display_name"], "Display name")
+
+
+class DeleteAccountForm(forms.Form):
+    KEEP = "keep"
+    REMOVE = "remove"
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label="Your password",
+    )
+    comments = forms.ChoiceField(
+        label="What should happen to your comments?",
+        choices=[
+            (KEEP, "Keep them, shown as by “a former member”"),
+            (REMOVE, "Remove them"),
+        ],
+        widget=forms.RadioSelect,
+        initial=KEEP,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your current password.")
+        return password

@@ -1,0 +1,183 @@
+"""Subscribing to new articles: double opt-in, confirmation, one-click unsubscribe.
+
+The answer a visitor sees never depends on whether an address is already known, so the subscribe
+box cannot be used to find out who reads what.
+"""
+
+import enum
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import BaseUserManager
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import mail
+from accounts.models import Subscriber
+
+CONFIRM_SALT = "accounts.subscriptions.confirm"
+
+
+class Confirmation(enum.Enum):
+    CONFIRMED = "confirmed"
+    ALREADY_CONFIRMED = "already confirmed"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+
+
+def normalize_email(email):
+    return BaseUserManager.normalize_email(email.strip())
+
+
+def find(email):
+    return Subscriber.objects.filter(email__iexact=normalize_email(email)).first()
+
+
+def subscribe(name, email, source=Subscriber.Source.PAGE, user=None):
+    """Record that `email` asked for new articles and send a confirmation if one is due.
+
+    A member subscribing their own (verified) address is confirmed at once; anyone else gets a
+    confirmation mail, at most one every CONFIRMATION_RESEND_SECONDS per address.
+    """
+    email = normalize_email(email)
+    is_own_address = (
+        user is not None and user.is_authenticated and user.email.lower() == email.lower()
+    )
+    subscriber = find(email)
+    if subscriber is None:
+        subscriber = Subscriber.objects.create(
+            email=email,
+            name=name,
+            source=source,
+            unsubscribe_key=secrets.token_urlsafe(32),
+        )
+    if is_own_address:
+        _link_member(subscriber, user)
+        if not subscriber.is_subscribed:
+            _mark_confirmed(subscriber)
+        return subscriber
+    if subscriber.is_subscribed:
+        return subscriber  # nothing to send; the visitor is told the same thing either way
+    if not subscriber.is_confirmed:
+        subscriber.name = name  # the address is not proven yet; the latest name wins
+    if _confirmation_is_due(subscriber):
+        send_confirmation(subscriber)
+    else:
+        subscriber.save(update_fields=["name"])
+    return subscriber
+
+
+def _confirmation_is_due(subscriber):
+    sent = subscriber.confirmation_sent_at
+    return sent is None or (timezone.now() - sent).total_seconds() >= (
+        settings.CONFIRMATION_RESEND_SECONDS
+    )
+
+
+def send_confirmation(subscriber):
+    subscriber.confirmation_nonce = secrets.token_hex(16)
+    subscriber.confirmation_sent_at = timezone.now()
+    subscriber.save(update_fields=["name", "confirmation_nonce", "confirmation_sent_at"])
+    token = signing.dumps(
+        {"s": subscriber.pk, "n": subscriber.confirmation_nonce}, salt=CONFIRM_SALT
+    )
+    mail.send_template(
+        "subscribe_confirm",
+        to=subscriber.email,
+        context={
+            "name": subscriber.name,
+            "confirm_url": settings.SITE_URL + reverse("accounts:confirm", args=[token]),
+            **_unsubscribe_context(subscriber),
+        },
+        key=f"subscribe-confirm:{subscriber.pk}:{subscriber.confirmation_nonce}",
+        headers=list_unsubscribe_headers(subscriber),
+    )
+
+
+def confirm(token):
+    """Check a confirmation link. Returns (Confirmation, subscriber or None)."""
+    try:
+        data = signing.loads(
+            token, salt=CONFIRM_SALT, max_age=settings.CONFIRMATION_MAX_AGE_SECONDS
+        )
+    except signing.SignatureExpired:
+        return Confirmation.EXPIRED, None
+    except signing.BadSignature:
+        return Confirmation.INVALID, None
+    if not isinstance(data, dict):
+        return Confirmation.INVALID, None
+    subscriber = Subscriber.objects.filter(pk=data.get("s")).first()
+    if subscriber is None:
+        return Confirmation.INVALID, None
+    if not subscriber.confirmation_nonce or subscriber.confirmation_nonce != data.get("n"):
+        # Used before, or replaced by a newer mail.
+        if subscriber.is_subscribed:
+            return Confirmation.ALREADY_CONFIRMED, subscriber
+        return Confirmation.INVALID, None
+    _mark_confirmed(subscriber)
+    return Confirmation.CONFIRMED, subscriber
+
+
+def _mark_confirmed(subscriber):
+    subscriber.confirmed_at = timezone.now()
+    subscriber.unsubscribed_at = None
+    subscriber.confirmation_nonce = ""
+    subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "confirmation_nonce"])
+
+
+def _link_member(subscriber, user):
+    if subscriber.user_id != user.pk:
+        Subscriber.objects.filter(user=user).exclude(pk=subscriber.pk).update(user=None)
+        subscriber.user = user
+        subscriber.save(update_fields=["user"])
+
+
+def link_member_by_email(user, email):
+    """After a member proves an address, an existing subscription for it becomes theirs."""
+    subscriber = find(email)
+    if subscriber is not None:
+        _link_member(subscriber, user)
+
+
+def by_unsubscribe_key(key):
+    if not key or len(key) > 64:
+        return None
+    return Subscriber.objects.filter(unsubscribe_key=key).first()
+
+
+def unsubscribe(subscriber):
+    """Stop new-article mail. Saying it twice changes nothing the second time."""
+    if subscriber.unsubscribed_at is None:
+        subscriber.unsubscribed_at = timezone.now()
+        subscriber.save(update_fields=["unsubscribed_at"])
+
+
+def unsubscribe_url(subscriber):
+    return settings.SITE_URL + reverse("accounts:unsubscribe", args=[subscriber.unsubscribe_key])
+
+
+def _unsubscribe_context(subscriber):
+    return {"unsubscribe_url": unsubscribe_url(subscriber)}
+
+
+def list_unsubscribe_headers(subscriber):
+    """RFC 2369 / RFC 8058 headers: mail programs show an unsubscribe button that POSTs here."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(subscriber)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def set_member_newsletter(user, wanted):
+    """The newsletter checkbox in account settings."""
+    subscriber = getattr(user, "subscriber", None)
+    if wanted:
+        subscribe(user.display_name, user.email, Subscriber.Source.ACCOUNT, user=user)
+    elif subscriber is not None:
+        unsubscribe(subscriber)
+
+
+def member_wants_newsletter(user):
+    subscriber = Subscriber.objects.filter(user=user).first()
+    return subscriber is not None and subscriber.is_subscribed

@@ -1,0 +1,87 @@
+"""The one place that sends mail: a delivery row first, at most one send, retries on failure."""
+
+import datetime
+import smtplib
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from accounts import mail as kindred_mail
+from accounts.models import Delivery
+
+pytestmark = pytest.mark.django_db
+
+
+def _queue(key="welcome:1"):
+    return kindred_mail.queue_message(
+        key=key, to="reader@example.org", subject="Hello", text="Plain words, see https://x.example"
+    )
+
+
+def test_message_is_recorded_then_sent_with_text_and_html():
+    delivery = _queue()
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT and delivery.sent_at is not None
+    assert len(mail.outbox) == 1
+    html = mail.outbox[0].alternatives[0][0]
+    assert "Plain words" in html and 'href="https://x.example"' in html
+    assert "Kindred" in html
+
+
+def test_same_key_never_mails_twice():
+    first = _queue()
+    second = _queue()
+    kindred_mail.deliver(first.pk)  # the task running a second time
+    assert first.pk == second.pk
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.count() == 1
+
+
+def test_failed_send_is_kept_and_retried_with_backoff(monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("server went away")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    delivery = _queue()
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED
+    assert delivery.attempts == 1
+    assert "server went away" in delivery.last_error
+    assert delivery.next_attempt_at > timezone.now() + datetime.timedelta(seconds=30)
+
+    monkeypatch.undo()
+    call_command("retry_mail")  # nothing due yet
+    assert mail.outbox == []
+    Delivery.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
+    call_command("retry_mail")
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT and delivery.attempts == 2
+    assert len(mail.outbox) == 1
+
+
+def test_backoff_grows_with_each_failure(monkeypatch):
+    monkeypatch.setattr(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        lambda self, messages: (_ for _ in ()).throw(OSError("down")),
+    )
+    delivery = _queue()
+    pauses = []
+    for _ in range(3):
+        delivery.refresh_from_db()
+        pauses.append((delivery.next_attempt_at - timezone.now()).total_seconds())
+        kindred_mail.deliver(delivery.pk)
+    assert pauses[0] < pauses[1] < pauses[2]
+
+
+def test_database_backend_sends_only_when_the_worker_runs(settings, client):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.post("/subscribe/", {"name": "Sample Reader", "email": "reader@example.org"})
+    assert mail.outbox == []
+    assert Delivery.objects.get().status == Delivery.Status.PENDING
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert len(mail.outbox) == 1
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.get().status == Delivery.Status.SENT

@@ -1,0 +1,117 @@
+"""Members: sign up, verify, log in and out, reset a password, without revealing who is a member."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+
+from accounts.models import Subscriber, User
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {
+    "email": "new@example.org",
+    "display_name": "Sample Newcomer",
+    "password1": "correct-horse-battery",
+    "password2": "correct-horse-battery",
+}
+
+
+def _link(message, pattern):
+    return re.search(pattern, message.body).group(0)
+
+
+def test_sign_up_verify_and_log_in(client):
+    response = client.post("/accounts/signup/", SIGNUP)
+    assert response.status_code == 302
+    user = User.objects.get(email="new@example.org")
+    assert user.display_name == "Sample Newcomer"
+    assert len(mail.outbox) == 1
+
+    # Not verified yet: logging in is refused with a pointer to the mail.
+    client.post("/accounts/logout/")
+    response = client.post(
+        "/accounts/login/", {"login": "new@example.org", "password": "correct-horse-battery"}
+    )
+    assert "_auth_user_id" not in client.session
+
+    confirm_path = _link(mail.outbox[0], r"/accounts/confirm-email/[^/\s]+/")
+    assert client.get(confirm_path).status_code == 200  # GET only shows a button
+    assert not EmailAddress.objects.get(email="new@example.org").verified
+    client.post(confirm_path)
+    assert EmailAddress.objects.get(email="new@example.org").verified
+
+    response = client.post(
+        "/accounts/login/",
+        {"login": "NEW@example.org", "password": "correct-horse-battery"},
+        follow=True,
+    )
+    assert "Signed in as" in response.content.decode()
+    assert "Sample Newcomer" in response.content.decode()
+
+
+def test_logout_needs_a_post(client, member):
+    client.force_login(member)
+    client.get("/accounts/logout/")
+    assert "_auth_user_id" in client.session
+    client.post("/accounts/logout/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_signup_errors_are_shown_beside_the_field(client):
+    response = client.post("/accounts/signup/", {**SIGNUP, "display_name": "", "password2": "x"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(r'id="error_1_id_display_name"[^>]*>\s*<strong>This field is required', page)
+    assert "is-invalid" in page
+    assert User.objects.count() == 0
+
+
+def test_display_name_with_control_characters_is_refused(client):
+    response = client.post("/accounts/signup/", {**SIGNUP, "display_name": "Evil\u202eName"})
+    assert "can only contain letters" in response.content.decode()
+    assert User.objects.count() == 0
+
+
+def test_email_is_unique_whatever_its_case(client, member):
+    client.post("/accounts/signup/", {**SIGNUP, "email": "MEMBER@example.org"})
+    assert User.objects.filter(email__iexact="member@example.org").count() == 1
+
+
+def test_signing_up_with_a_taken_address_reveals_nothing(client, member):
+    taken = client.post("/accounts/signup/", {**SIGNUP, "email": "member@example.org"})
+    fresh = type(client)().post("/accounts/signup/", SIGNUP)
+    assert taken.status_code == fresh.status_code == 302
+    assert taken["Location"] == fresh["Location"]
+
+
+def test_password_reset_reveals_nothing_and_works(client, member):
+    unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
+    known = client.post("/accounts/password/reset/", {"email": "member@example.org"})
+    assert unknown.status_code == known.status_code == 302
+    assert unknown["Location"] == known["Location"]
+    reset_mail = [m for m in mail.outbox if m.to == ["member@example.org"]][-1]
+    reset_path = _link(reset_mail, r"/accounts/password/reset/key/[^\s]+/")
+    form_page = client.get(reset_path, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0] if form_page.redirect_chain else reset_path,
+        {"password1": "a-brand-new-password", "password2": "a-brand-new-password"},
+    )
+    member.refresh_from_db()
+    assert member.check_password("a-brand-new-password")
+
+
+def test_confirming_a_member_address_links_the_existing_subscription(client):
+    client.post("/subscribe/", {"name": "Sample Reader", "email": "new@example.org"})
+    client.post("/accounts/signup/", SIGNUP)
+    signup_mail = [m for m in mail.outbox if "confirm-email" in m.body][-1]
+    client.post(_link(signup_mail, r"/accounts/confirm-email/[^/\s]+/"))
+    assert Subscriber.objects.get().user == User.objects.get(email="new@example.org")
+
+
+def test_auth_pages_use_the_site_look(client):
+    for path in ["/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]:
+        page = client.get(path).content.decode()
+        assert 'class="site-header"' in page, path
+        assert 'class="btn btn-primary"' in page, path
