@@ -115,3 +115,29 @@ def test_auth_pages_use_the_site_look(client):
         page = client.get(path).content.decode()
         assert 'class="site-header"' in page, path
         assert 'class="btn btn-primary"' in page, path
+
+
+def test_email_change_takes_effect_after_verifying_the_new_address(client, member):
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    client.force_login(member)
+    client.post("/accounts/email/", {"action_add": "", "email": "moved@example.org"})
+    member.refresh_from_db()
+    assert member.email == "member@example.org"  # not until the new address is proven
+    confirm = [m for m in mail.outbox if m.to == ["moved@example.org"]][-1]
+    client.post(_link(confirm, r"/accounts/confirm-email/[^/\s]+/"))
+    member.refresh_from_db()
+    assert member.email == "moved@example.org"
+
+
+def test_password_change(client, member):
+    client.force_login(member)
+    client.post(
+        "/accounts/password/change/",
+        {
+            "oldpassword": "a-long-test-password",
+            "password1": "another-long-password",
+            "password2": "another-long-password",
+        },
+    )
+    member.refresh_from_db()
+    assert member.check_password("another-long-password")
