@@ -84,6 +84,7 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    notify_replies = models.BooleanField("email me when someone replies to me", default=True)
     # Changes with each confirmation mail and is cleared once used: old links stop working.
     confirmation_nonce = models.CharField(max_length=32, blank=True, editable=False)
     unsubscribe_key = models.CharField(max_length=64, unique=True, editable=False)

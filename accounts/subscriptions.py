@@ -116,6 +116,7 @@ def confirm(token):
             return Confirmation.ALREADY_CONFIRMED, subscriber
         return Confirmation.INVALID, None
     _mark_confirmed(subscriber)
+    _run_confirmation_hooks(subscriber)
     return Confirmation.CONFIRMED, subscriber
 
 
@@ -181,3 +182,44 @@ def set_member_newsletter(user, wanted):
 def member_wants_newsletter(user):
     subscriber = Subscriber.objects.filter(user=user).first()
     return subscriber is not None and subscriber.is_subscribed
+
+
+# --- Guests: a visitor who shared name + email -------------------------------------------------
+# The session remembers the subscriber row, and whether this browser proved the address by
+# opening a confirmation link. Typing an address proves nothing: posts wait until it is proven.
+GUEST_SESSION_KEY = "subscriber_id"
+PROVEN_SESSION_KEY = "subscriber_proven"
+_confirmation_hooks = []
+
+
+def remember_guest(request, subscriber, proven=False):
+    if request.session.get(GUEST_SESSION_KEY) != subscriber.pk:
+        request.session[PROVEN_SESSION_KEY] = False
+    request.session[GUEST_SESSION_KEY] = subscriber.pk
+    if proven:
+        request.session[PROVEN_SESSION_KEY] = True
+
+
+def guest_subscriber_id(request):
+    return request.session.get(GUEST_SESSION_KEY)
+
+
+def guest_is_proven(request):
+    return bool(request.session.get(PROVEN_SESSION_KEY))
+
+
+def register_confirmation_hook(hook):
+    """hook(subscriber) runs whenever a confirmation link is opened (comments releases posts)."""
+    if hook not in _confirmation_hooks:
+        _confirmation_hooks.append(hook)
+
+
+def _run_confirmation_hooks(subscriber):
+    for hook in _confirmation_hooks:
+        hook(subscriber)
+
+
+def ask_to_confirm(subscriber):
+    """Mail a fresh confirmation link unless one went out in the last few minutes."""
+    if _confirmation_is_due(subscriber):
+        send_confirmation(subscriber)

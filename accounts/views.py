@@ -17,8 +17,6 @@ from accounts.forms import AccountSettingsForm, DeleteAccountForm, SubscribeForm
 from accounts.models import Subscriber
 from accounts.ratelimits import client_ip, hit
 
-GUEST_SESSION_KEY = "subscriber_id"
-
 
 @require_http_methods(["GET", "POST"])
 def subscribe(request):
@@ -41,7 +39,7 @@ def subscribe(request):
         form.cleaned_data["name"], form.cleaned_data["email"], source, user=request.user
     )
     # The guest who shared name + email may now read the conversation (comments app).
-    request.session[GUEST_SESSION_KEY] = subscriber.pk
+    subscriptions.remember_guest(request, subscriber)
     if subscriber.user_id and subscriber.user_id == request.user.pk and subscriber.is_subscribed:
         return render(request, "accounts/subscribe_thanks.html", {"subscriber": subscriber})
     return redirect("accounts:subscribe-sent")
@@ -57,7 +55,7 @@ def confirm(request, token):
         subscriptions.Confirmation.CONFIRMED,
         subscriptions.Confirmation.ALREADY_CONFIRMED,
     ):
-        request.session[GUEST_SESSION_KEY] = subscriber.pk
+        subscriptions.remember_guest(request, subscriber, proven=True)
         return render(
             request,
             "accounts/subscribe_thanks.html",

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
+from articles import page_sections
 from articles.models import Article, Reviewer
 from articles.seo import article_json_ld
 
@@ -36,6 +37,7 @@ def article_detail(request, slug):
             "is_preview": is_preview,
             "json_ld": article_json_ld(article),
             "is_indexable": article.is_reviewed and not is_preview,
+            "sections": page_sections.sections_for(request, article),
         },
     )
 

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class CommentsConfig(AppConfig):
     name = "comments"
     verbose_name = "Conversation"
+
+    def ready(self):
+        from accounts import privacy, subscriptions
+        from articles import page_sections
+        from comments import personal_data, posting, thread
+
+        page_sections.register(thread.thread_section)
+        subscriptions.register_confirmation_hook(posting.release_awaiting)
+        privacy.register_exporter("comments", personal_data.export_comments)
+        privacy.register_eraser("comments", personal_data.erase_comments)

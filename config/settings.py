@@ -200,6 +200,21 @@ SUBSCRIBE_RATE_LIMIT = (5, 3600)  # at most 5 subscribe requests an hour from on
 CONFIRMATION_RESEND_SECONDS = 600  # one new confirmation mail per address per 10 minutes
 CONFIRMATION_MAX_AGE_SECONDS = 7 * 24 * 3600
 
+# --- Comments -------------------------------------------------------------------------------
+# On (as on the seed page): an anonymous visitor sees the count and the name + email box only.
+COMMENTS_READ_GATE = env_bool("COMMENTS_READ_GATE", True)
+COMMENTS_PER_PAGE = 20  # top-level comments per page; each comes with all its replies
+COMMENTS_DISPLAY_DEPTH = 3  # nesting levels shown; deeper replies show at the last level
+COMMENTS_EDIT_MINUTES = 15
+COMMENTS_MAX_LENGTH = 5000
+COMMENTS_MIN_FILL_SECONDS = 3  # a form sent faster than this was not filled by a person
+COMMENTS_RATE_LIMITS = [(5, 60), (30, 3600)]  # posts per minute and per hour, per IP and person
+COMMENTS_REPLY_MAIL_SECONDS = 3600  # at most one reply mail per thread per person in this time
+PICTURE_MAX_BYTES = 10 * 1024 * 1024
+PICTURE_MAX_PIXELS = 40_000_000
+PICTURE_DISPLAY_SIZE = 1280
+PICTURE_THUMB_SIZE = 320
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("csrf/", views.csrf_token, name="csrf-token"),
     path("", include("accounts.urls")),
+    path("", include("comments.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

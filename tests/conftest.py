@@ -87,3 +87,77 @@ def staff(django_user_model):
         is_staff=True,
         is_superuser=True,
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_minimum_fill_time(settings):
+    """People take seconds to write; tests do not. Tests of the minimum set it themselves."""
+    settings.COMMENTS_MIN_FILL_SECONDS = 0
+
+
+@pytest.fixture
+def make_subscriber(db):
+    from accounts.models import Subscriber
+
+    def make(email=None, name="Sample Guest", confirmed=True, **fields):
+        n = next(_counter)
+        return Subscriber.objects.create(
+            email=email or f"guest{n}@example.org",
+            name=name,
+            confirmed_at=timezone.now() if confirmed else None,
+            unsubscribe_key=f"key-{n}",
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def guest_login():
+    """Put a guest's session in a test client, as sharing name + email would."""
+    from accounts.subscriptions import GUEST_SESSION_KEY, PROVEN_SESSION_KEY
+
+    def login(client, subscriber, proven=True):
+        session = client.session
+        session[GUEST_SESSION_KEY] = subscriber.pk
+        session[PROVEN_SESSION_KEY] = proven
+        session.save()
+        return client
+
+    return login
+
+
+@pytest.fixture
+def make_comment(db):
+    from comments.models import Comment
+    from comments.text import render_comment_text
+
+    def make(article, author=None, parent=None, body="A kind word.", **fields):
+        fields.setdefault("status", Comment.Status.PUBLISHED)
+        comment = Comment(article=article, body=body, body_html=render_comment_text(body), **fields)
+        if author is not None:
+            if hasattr(author, "display_name"):
+                comment.author_user = author
+            else:
+                comment.author_subscriber = author
+        if parent is not None:
+            comment.parent = parent
+            comment.root_id = parent.root_id or parent.pk
+            comment.depth = parent.depth + 1
+        comment.save()
+        return comment
+
+    return make
+
+
+@pytest.fixture
+def post_comment():
+    """POST to the thread's form the way a browser would, with a valid 'started' token."""
+    from comments.forms import form_started_token
+
+    def post(client, article, **data):
+        data.setdefault("body", "")
+        data.setdefault("started", form_started_token())
+        return client.post(f"/articles/{article.slug}/comments/", data)
+
+    return post

@@ -67,12 +67,13 @@ def test_article_page_query_count_is_constant(
     for _ in range(recent_count):
         make_article(reviewers=reviewers)
     article = make_article(reviewers=reviewers, authors=[make_reviewer()])
-    # Cold cache: 1 the article, 2 its reviewers, 3 its authors,
-    # 4 the recent articles, 5 the next scheduled article (for the sidebar's cache lifetime).
-    with django_assert_num_queries(5):
+    # Cold cache: 1 the article, 2 its reviewers, 3 its authors, 4 the comment count (an
+    # anonymous reader sees only the count), 5 the recent articles, 6 the next scheduled
+    # article (for the sidebar's cache lifetime).
+    with django_assert_num_queries(6):
         assert client.get(article.get_absolute_url()).status_code == 200
     # Warm cache: the sidebar comes from the cache.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 

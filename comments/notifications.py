@@ -1,0 +1,126 @@
+"""Reply mails: the parent's author hears about replies, at most once per thread an hour."""
+
+import datetime
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import mail, subscriptions
+from accounts.models import Subscriber, User
+from comments.models import ReplyNotice
+
+REPLIES_OFF_SALT = "comments.notifications.replies-off"
+
+
+def comment_published(comment):
+    """Called once a comment is public. Records a notice for the parent's author, if any."""
+    parent = comment.parent
+    if parent is None:
+        return
+    recipient = _recipient(parent)
+    if recipient is None or _same_person(parent, comment):
+        return
+    user, subscriber = recipient
+    ReplyNotice.objects.create(
+        recipient_user=user,
+        recipient_subscriber=subscriber,
+        thread_id=comment.root_id or parent.pk,
+        reply=comment,
+    )
+    send_due(user=user, subscriber=subscriber, thread_id=comment.root_id or parent.pk)
+
+
+def _recipient(parent):
+    if parent.author_user_id:
+        user = parent.author_user
+        return (user, None) if user.is_active and user.notify_replies else None
+    subscriber = parent.author_subscriber
+    if subscriber is not None and subscriber.is_confirmed and subscriber.notify_replies:
+        return (None, subscriber)
+    return None
+
+
+def _same_person(parent, comment):
+    if parent.author_user_id:
+        return parent.author_user_id == comment.author_user_id
+    return comment.author_user_id is None and (
+        parent.author_subscriber_id == comment.author_subscriber_id
+    )
+
+
+def send_due(*, user=None, subscriber=None, thread_id):
+    """Mail the waiting notices of one person and thread, unless they had one within the hour."""
+    notices = ReplyNotice.objects.filter(
+        recipient_user=user, recipient_subscriber=subscriber, thread_id=thread_id
+    )
+    window = datetime.timedelta(seconds=settings.COMMENTS_REPLY_MAIL_SECONDS)
+    if notices.filter(sent_at__gt=timezone.now() - window).exists():
+        return False
+    waiting = list(
+        notices.filter(sent_at=None)
+        .select_related("reply__author_user", "reply__author_subscriber", "reply__article")
+        .order_by("pk")
+    )
+    replies = [n.reply for n in waiting if n.reply.is_published]
+    if not replies:
+        return False
+    email = user.email if user else subscriber.email
+    name = user.display_name if user else subscriber.name
+    article = replies[0].article
+    headers = subscriptions.list_unsubscribe_headers(subscriber) if subscriber else None
+    mail.send_template(
+        "reply_notification",
+        to=email,
+        context={
+            "name": name,
+            "replies": replies,
+            "article": article,
+            "thread_url": settings.SITE_URL + replies[-1].get_absolute_url(),
+            "replies_off_url": settings.SITE_URL + replies_off_path(user, subscriber),
+        },
+        key=f"reply:{'u' if user else 's'}{(user or subscriber).pk}:{thread_id}:{waiting[-1].pk}",
+        headers=headers,
+    )
+    ReplyNotice.objects.filter(pk__in=[n.pk for n in waiting]).update(sent_at=timezone.now())
+    return True
+
+
+def send_all_due():
+    """For the periodic command: flush every person/thread whose hour has passed."""
+    groups = (
+        ReplyNotice.objects.filter(sent_at=None)
+        .values("recipient_user", "recipient_subscriber", "thread")
+        .annotate(last=Max("pk"))
+    )
+    sent = 0
+    for group in groups:
+        user = User.objects.filter(pk=group["recipient_user"]).first()
+        subscriber = Subscriber.objects.filter(pk=group["recipient_subscriber"]).first()
+        if user is None and subscriber is None:
+            continue
+        sent += send_due(user=user, subscriber=subscriber, thread_id=group["thread"])
+    return sent
+
+
+def replies_off_path(user=None, subscriber=None):
+    payload = {"u": user.pk} if user else {"s": subscriber.pk}
+    token = signing.dumps(payload, salt=REPLIES_OFF_SALT)
+    return reverse("comments:replies-off", args=[token])
+
+
+def turn_off_replies(token):
+    """Returns True when the token named a member or subscriber whose reply mails are now off."""
+    try:
+        data = signing.loads(token, salt=REPLIES_OFF_SALT)
+    except signing.BadSignature:
+        return False
+    if not isinstance(data, dict):
+        return False
+    if "u" in data:
+        return User.objects.filter(pk=data["u"]).update(notify_replies=False) == 1
+    if "s" in data:
+        return Subscriber.objects.filter(pk=data["s"]).update(notify_replies=False) == 1
+    return False

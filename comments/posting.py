@@ -1,0 +1,120 @@
+"""Create, edit and remove comments: the rules of the thread, called by the views."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import subscriptions
+from accounts.models import Subscriber
+from comments import moderation, notifications
+from comments.models import Comment
+from comments.pictures import process_picture
+from comments.text import render_comment_text
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who is posting: a member, or a guest subscriber (proven if this browser confirmed)."""
+
+    user: object = None
+    subscriber: Subscriber = None
+    is_proven: bool = False
+
+    @property
+    def is_member(self):
+        return self.user is not None
+
+    @property
+    def identity(self):
+        return f"user:{self.user.pk}" if self.user else f"subscriber:{self.subscriber.pk}"
+
+
+def author_for(request):
+    if request.user.is_authenticated:
+        return Author(user=request.user, is_proven=True)
+    subscriber_id = subscriptions.guest_subscriber_id(request)
+    if subscriber_id:
+        subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+        if subscriber is not None:
+            return Author(subscriber=subscriber, is_proven=subscriptions.guest_is_proven(request))
+    return None
+
+
+def _status_for(author, text, article):
+    if author.is_member or (author.is_proven and author.subscriber.is_confirmed):
+        return moderation.decide(author=author, text=text, article=article).status
+    return Comment.Status.AWAITING_EMAIL
+
+
+def create_comment(*, article, author, body, picture=None, image_alt="", parent=None, ip=None):
+    comment = Comment(
+        article=article,
+        author_user=author.user,
+        author_subscriber=None if author.is_member else author.subscriber,
+        body=body,
+        body_html=render_comment_text(body),
+        image_alt=image_alt if picture else "",
+        status=_status_for(author, body, article),
+        ip_address=ip,
+    )
+    if parent is not None:
+        comment.parent = parent
+        comment.root_id = parent.root_id or parent.pk
+        comment.depth = parent.depth + 1
+    if picture is not None:
+        display, thumb, width, height = process_picture(picture)
+        comment.image.save("picture.webp", display, save=False)
+        comment.image_thumb.save("picture-thumb.webp", thumb, save=False)
+        comment.image_width, comment.image_height = width, height
+    with transaction.atomic():
+        comment.save()
+    if comment.status == Comment.Status.AWAITING_EMAIL:
+        subscriptions.ask_to_confirm(author.subscriber)
+    if comment.is_published:
+        notifications.comment_published(comment)
+    return comment
+
+
+def release_awaiting(subscriber):
+    """The guest proved their address: their waiting posts follow the normal policy now."""
+    waiting = Comment.objects.filter(
+        author_subscriber=subscriber, author_user=None, status=Comment.Status.AWAITING_EMAIL
+    ).select_related("article", "parent")
+    author = Author(subscriber=subscriber, is_proven=True)
+    for comment in waiting:
+        comment.status = moderation.decide(
+            author=author, text=comment.body, article=comment.article
+        ).status
+        comment.save(update_fields=["status"])
+        if comment.is_published:
+            notifications.comment_published(comment)
+
+
+def can_edit(comment, now=None):
+    window = datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
+    return not comment.is_removed and (now or timezone.now()) - comment.created_at <= window
+
+
+def edit_comment(comment, body, image_alt=None):
+    comment.body = body
+    comment.body_html = render_comment_text(body)
+    if image_alt is not None and comment.image:
+        comment.image_alt = image_alt
+    comment.edited_at = timezone.now()
+    comment.save(update_fields=["body", "body_html", "image_alt", "edited_at"])
+
+
+def remove_comment(comment):
+    """The author deletes a post. Its replies stay, under a "removed" placeholder."""
+    for field in (comment.image, comment.image_thumb):
+        if field:
+            field.delete(save=False)
+    comment.body = ""
+    comment.body_html = ""
+    comment.image_alt = ""
+    comment.image_width = comment.image_height = None
+    comment.status = Comment.Status.REMOVED
+    comment.save()

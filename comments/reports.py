@@ -1,0 +1,45 @@
+"""Readers' tools: reporting a post, and the hug reaction."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from comments.models import Comment, Hug, Report
+
+
+def has_reported(comment, author):
+    reports = Report.objects.filter(comment=comment)
+    if author.is_member:
+        return reports.filter(reporter_user=author.user).exists()
+    return reports.filter(reporter_subscriber=author.subscriber).exists()
+
+
+def report_comment(comment, author, reason, note=""):
+    """One report per reader per post. Returns False if this reader had already reported it."""
+    try:
+        with transaction.atomic():
+            Report.objects.create(
+                comment=comment,
+                reporter_user=author.user,
+                reporter_subscriber=None if author.is_member else author.subscriber,
+                reason=reason,
+                note=note,
+            )
+            updates = {"report_count": F("report_count") + 1}
+            if reason == Report.Reason.SELF_HARM:
+                updates["is_urgent"] = True  # straight to the top of the moderators' queue
+            Comment.objects.filter(pk=comment.pk).update(**updates)
+    except IntegrityError:
+        return False
+    return True
+
+
+def toggle_hug(comment, user):
+    """A member hugs a post, or takes the hug back. Returns True when the hug now stands."""
+    with transaction.atomic():
+        deleted, _ = Hug.objects.filter(comment=comment, user=user).delete()
+        if deleted:
+            Comment.objects.filter(pk=comment.pk).update(hug_count=F("hug_count") - 1)
+            return False
+        Hug.objects.create(comment=comment, user=user)
+        Comment.objects.filter(pk=comment.pk).update(hug_count=F("hug_count") + 1)
+        return True

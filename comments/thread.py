@@ -1,0 +1,108 @@
+"""The comment thread under an article: who may read it, and the nested tree to show.
+
+The number of queries is the same for ten comments or a thousand: one count, one page of
+top-level comments (plus the paginator's count), one query for all their replies, and for a
+member one query for their hugs.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.paginator import Paginator
+
+from articles.page_sections import Section
+from comments.forms import CommentForm, form_started_token
+from comments.models import Comment, Hug
+from comments.posting import author_for, can_edit
+
+ORDER_COOKIE = "comment_order"
+ORDERS = {"newest": ("-created_at", "-pk"), "oldest": ("created_at", "pk")}
+
+
+@dataclass
+class Node:
+    comment: Comment
+    children: list = field(default_factory=list)
+    replying_to: str = ""  # set when shown at a shallower level than its real parent
+    is_own: bool = False
+    can_edit: bool = False
+    has_hugged: bool = False
+
+
+def reading_order(request):
+    order = request.GET.get("order") or request.COOKIES.get(ORDER_COOKIE)
+    return order if order in ORDERS else "newest"
+
+
+def can_read(request, author):
+    return author is not None or not settings.COMMENTS_READ_GATE
+
+
+def thread_section(request, article):
+    """The article page's comment section (registered in CommentsConfig.ready)."""
+    author = author_for(request)
+    published_count = Comment.objects.filter(
+        article=article, status=Comment.Status.PUBLISHED
+    ).count()
+    context = {
+        "article": article,
+        "count": published_count,
+        "author": author,
+        "can_read": can_read(request, author),
+        "order": reading_order(request),
+        "started": form_started_token(),
+        "max_length": settings.COMMENTS_MAX_LENGTH,
+    }
+    if context["can_read"]:
+        context.update(_thread(request, article, author, context["order"]))
+    if author is not None:
+        context["form"] = CommentForm(prefix=None, auto_id="new-comment-%s")
+    return Section("comments/_thread.html", context)
+
+
+def _thread(request, article, author, order):
+    visible = Comment.objects.visible_to(
+        user=author.user if author else None,
+        subscriber_id=author.subscriber.pk if author and author.subscriber else None,
+    ).select_related("author_user", "author_subscriber")
+    top_level = visible.filter(article=article, parent=None).order_by(*ORDERS[order])
+    paginator = Paginator(top_level, settings.COMMENTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("cpage"))
+    roots = list(page.object_list)
+    replies = list(visible.filter(root__in=roots).order_by("created_at", "pk")) if roots else []
+    hugged = set()
+    if author is not None and author.is_member and roots:
+        hugged = set(
+            Hug.objects.filter(user=author.user, comment__in=roots + replies).values_list(
+                "comment_id", flat=True
+            )
+        )
+    nodes = {c.pk: _node(c, author, hugged) for c in roots + replies}
+    deepest = settings.COMMENTS_DISPLAY_DEPTH - 1
+    for reply in replies:
+        shown_under = nodes.get(reply.parent_id)
+        real_parent = shown_under
+        while shown_under is not None and shown_under.comment.depth > deepest - 1:
+            shown_under = nodes.get(shown_under.comment.parent_id)
+        if shown_under is None:
+            continue  # its branch is hidden (waiting or rejected)
+        if real_parent is not shown_under:
+            nodes[reply.pk].replying_to = real_parent.comment.author_name
+        shown_under.children.append(nodes[reply.pk])
+    return {
+        "nodes": [nodes[c.pk] for c in roots],
+        "page": page,
+        "is_paginated": paginator.num_pages > 1,
+    }
+
+
+def _node(comment, author, hugged):
+    is_own = author is not None and comment.is_by(
+        author.user, author.subscriber.pk if author.subscriber else None
+    )
+    return Node(
+        comment=comment,
+        is_own=is_own,
+        can_edit=is_own and can_edit(comment),
+        has_hugged=comment.pk in hugged,
+    )

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from comments import views
+
+app_name = "comments"
+urlpatterns = [
+    path("articles/<slug:slug>/comments/", views.post_comment, name="post"),
+    path("articles/<slug:slug>/comments/order/", views.set_order, name="order"),
+    path("comments/<int:pk>/edit/", views.edit_comment, name="edit"),
+    path("comments/<int:pk>/delete/", views.delete_comment, name="delete"),
+    path("comments/<int:pk>/report/", views.report_comment, name="report"),
+    path("comments/<int:pk>/hug/", views.hug_comment, name="hug"),
+    path("comments/replies-off/<str:token>/", views.replies_off, name="replies-off"),
+]

@@ -1,0 +1,185 @@
+"""Posting, editing, removing, reporting and hugging comments. Thin: forms in, domain calls out."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.ratelimits import client_ip, hit
+from articles.models import Article
+from comments import notifications, posting, reports
+from comments.forms import CommentForm, EditForm, ReportForm, form_started_token
+from comments.models import Comment, Report
+from comments.personal_details import find_personal_details
+from comments.pictures import PictureError
+from comments.thread import ORDER_COOKIE, ORDERS, Node
+
+
+def _wants_json(request):
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _is_within_rate_limits(request, author):
+    for limit, window in settings.COMMENTS_RATE_LIMITS:
+        for scope, identity in (("ip", client_ip(request)), ("who", author.identity)):
+            if not hit(f"comment-{scope}-{window}", identity, limit, window):
+                return False
+    return True
+
+
+def _compose(request, article, form, author, status=400, details=(), parent=None):
+    """The post form on a page of its own, with what the author typed and what to fix."""
+    context = {
+        "article": article,
+        "form": form,
+        "author": author,
+        "parent": parent,
+        "details": details,
+        "started": form_started_token(),
+        "max_length": settings.COMMENTS_MAX_LENGTH,
+    }
+    if _wants_json(request):
+        html = render_to_string("comments/_compose_errors.html", context, request=request)
+        return JsonResponse({"ok": False, "html": html}, status=status)
+    return render(request, "comments/compose.html", context, status=status)
+
+
+@require_POST
+def post_comment(request, slug):
+    article = get_object_or_404(Article.objects.published(), slug=slug)
+    author = posting.author_for(request)
+    if author is None:
+        return redirect(article.get_absolute_url() + "#comments")
+    form = CommentForm(request.POST, request.FILES)
+    parent = None
+    if not form.is_valid():
+        return _compose(request, article, form, author)
+    if form.cleaned_data.get("parent"):
+        parent = Comment.objects.filter(
+            pk=form.cleaned_data["parent"], article=article, status=Comment.Status.PUBLISHED
+        ).first()
+        if parent is None:
+            form.add_error(None, "The post you replied to is no longer there.")
+            return _compose(request, article, form, author)
+    details = find_personal_details(form.cleaned_data["body"])
+    if details and not form.cleaned_data["confirm_details"]:
+        return _compose(request, article, form, author, status=200, details=details, parent=parent)
+    if not _is_within_rate_limits(request, author):
+        form.add_error(None, "You are posting very fast. Please wait a minute and try again.")
+        return _compose(request, article, form, author, status=429, parent=parent)
+    try:
+        comment = posting.create_comment(
+            article=article,
+            author=author,
+            body=form.cleaned_data["body"],
+            picture=form.cleaned_data.get("image"),
+            image_alt=form.cleaned_data.get("image_alt", ""),
+            parent=parent,
+            ip=client_ip(request),
+        )
+    except PictureError as error:
+        form.add_error("image", str(error))
+        return _compose(request, article, form, author, parent=parent)
+    if _wants_json(request):
+        node = Node(comment=comment, is_own=True, can_edit=True)
+        html = render_to_string(
+            "comments/_comment.html",
+            {"node": node, "article": article, "author": author, "started": form_started_token()},
+            request=request,
+        )
+        return JsonResponse({"ok": True, "id": comment.pk, "html": html})
+    return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+
+
+def _own_comment(request, pk):
+    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+    author = posting.author_for(request)
+    subscriber_id = author.subscriber.pk if author and author.subscriber else None
+    if author is None or not comment.is_by(author.user, subscriber_id):
+        raise Http404("Not your post.")
+    return comment
+
+
+@require_http_methods(["GET", "POST"])
+def edit_comment(request, pk):
+    comment = _own_comment(request, pk)
+    if not posting.can_edit(comment):
+        return render(request, "comments/edit_closed.html", {"comment": comment}, status=403)
+    form = EditForm(
+        request.POST or None,
+        has_picture=bool(comment.image),
+        initial={"body": comment.body, "image_alt": comment.image_alt},
+    )
+    if request.method == "POST" and form.is_valid():
+        posting.edit_comment(comment, form.cleaned_data["body"], form.cleaned_data.get("image_alt"))
+        return redirect(comment.get_absolute_url())
+    return render(request, "comments/edit.html", {"comment": comment, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def delete_comment(request, pk):
+    comment = _own_comment(request, pk)
+    if request.method == "POST":
+        posting.remove_comment(comment)
+        return redirect(f"{comment.article.get_absolute_url()}#comments")
+    return render(request, "comments/delete.html", {"comment": comment})
+
+
+@require_http_methods(["GET", "POST"])
+def report_comment(request, pk):
+    comment = get_object_or_404(
+        Comment.objects.select_related("article", "author_user", "author_subscriber"),
+        pk=pk,
+        status=Comment.Status.PUBLISHED,
+    )
+    author = posting.author_for(request)
+    if author is None:
+        return render(request, "comments/report_who.html", {"comment": comment}, status=403)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reason = form.cleaned_data["reason"]
+        is_new = reports.report_comment(comment, author, reason, form.cleaned_data["note"])
+        return render(
+            request,
+            "comments/report_done.html",
+            {
+                "comment": comment,
+                "is_new": is_new,
+                "is_crisis": reason == Report.Reason.SELF_HARM,
+            },
+        )
+    if request.method == "GET" and reports.has_reported(comment, author):
+        return render(request, "comments/report_done.html", {"comment": comment, "is_new": False})
+    return render(request, "comments/report.html", {"comment": comment, "form": form})
+
+
+@login_required
+@require_POST
+def hug_comment(request, pk):
+    comment = get_object_or_404(Comment, pk=pk, status=Comment.Status.PUBLISHED)
+    if comment.author_user_id == request.user.pk:
+        return HttpResponseForbidden("You cannot hug your own post.")
+    has_hugged = reports.toggle_hug(comment, request.user)
+    if _wants_json(request):
+        comment.refresh_from_db(fields=["hug_count"])
+        return JsonResponse({"hugged": has_hugged, "count": comment.hug_count})
+    return redirect(comment.get_absolute_url())
+
+
+def set_order(request, slug):
+    article = get_object_or_404(Article.objects.published(), slug=slug)
+    order = request.GET.get("order")
+    response = redirect(f"{article.get_absolute_url()}#comments")
+    if order in ORDERS:
+        response.set_cookie(ORDER_COOKIE, order, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def replies_off(request, token):
+    if request.method == "POST":
+        ok = notifications.turn_off_replies(token)
+        return render(request, "comments/replies_off.html", {"done": ok}, status=200 if ok else 400)
+    return render(request, "comments/replies_off.html", {"ask": True})

@@ -1,0 +1,154 @@
+"""Posting: members straight away, guests after confirming; text or picture; replies."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from comments.models import Comment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_member_post_is_published_and_shown(client, member, article, post_comment):
+    client.force_login(member)
+    response = post_comment(client, article, body="Physical therapy helped me a lot.")
+    comment = Comment.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/articles/{article.slug}/#comment-{comment.pk}"
+    assert comment.status == Comment.Status.PUBLISHED
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Physical therapy helped me a lot." in page
+    assert f'id="comment-{comment.pk}"' in page
+    assert "Sample Member" in page and "member@example.org" not in page
+    assert 'Comments <span class="conversation__count">(1)</span>' in page
+
+
+def test_empty_post_is_refused_with_the_rule(client, member, article, post_comment):
+    client.force_login(member)
+    response = post_comment(client, article, body="   \n  ")
+    assert response.status_code == 400
+    assert "Every post needs text or a picture." in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_guest_post_waits_until_email_confirmed(client, article, post_comment):
+    client.post("/subscribe/", {"name": "Sample Guest", "email": "guest@example.org"})
+    post_comment(client, article, body="Hello from a guest.")
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.AWAITING_EMAIL
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Hello from a guest." in page and "Awaiting email confirmation" in page
+    assert (
+        "Hello from a guest." not in type(client)().get(article.get_absolute_url()).content.decode()
+    )
+
+    confirm = re.search(r"/subscribe/confirm/[^/\s]+/", mail.outbox[-1].body).group(0)
+    client.get(confirm)
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PUBLISHED
+
+
+def test_someone_else_typing_a_confirmed_address_cannot_post_as_its_owner(
+    client, article, make_subscriber, post_comment
+):
+    owner = make_subscriber(email="owner@example.org", name="Sample Owner")
+    client.post("/subscribe/", {"name": "Impostor", "email": "owner@example.org"})
+    post_comment(client, article, body="Pretending.")
+    assert Comment.objects.get().status == Comment.Status.AWAITING_EMAIL
+    owner.refresh_from_db()
+    assert owner.name == "Sample Owner"
+    assert mail.outbox[-1].to == ["owner@example.org"]  # only the owner can release it
+
+
+def test_proven_guest_posts_at_once(client, article, make_subscriber, guest_login, post_comment):
+    guest_login(client, make_subscriber())
+    post_comment(client, article, body="Thanks for this.")
+    assert Comment.objects.get().status == Comment.Status.PUBLISHED
+
+
+def test_anonymous_visitor_sees_count_and_the_name_and_email_box(client, article, make_comment):
+    make_comment(article, body="Only for those who shared.")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert '<span class="conversation__count">(1)</span>' in page
+    assert "Only for those who shared." not in page
+    assert 'id="comments-subscribe-email"' in page
+
+
+def test_without_the_read_gate_anyone_can_read(client, article, make_comment, settings):
+    settings.COMMENTS_READ_GATE = False
+    make_comment(article, body="Open to all.")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Open to all." in page
+    assert "comment-form" not in page  # posting still needs name + email
+
+
+def test_anonymous_post_is_sent_to_the_name_and_email_box(client, article, post_comment):
+    response = post_comment(client, article, body="Who am I?")
+    assert response.status_code == 302 and response["Location"].endswith("#comments")
+    assert not Comment.objects.exists()
+
+
+def test_replies_at_every_depth_nest_up_to_three_levels(
+    client, member, article, make_comment, make_subscriber
+):
+    alice, bea, cai, dee = (make_subscriber(name=n) for n in ["Alice", "Bea", "Cai", "Dee"])
+    root = make_comment(article, alice, body="Level one")
+    second = make_comment(article, bea, parent=root, body="Level two")
+    third = make_comment(article, cai, parent=second, body="Level three")
+    fourth = make_comment(article, dee, parent=third, body="Level four")
+    client.force_login(member)
+    page = client.get(article.get_absolute_url()).content.decode()
+    thread = page[page.index("data-thread") :]
+    # Nested lists: each level is an <ol> labelled with whose post it answers.
+    assert 'aria-label="Replies to Alice"' in thread and 'aria-label="Replies to Bea"' in thread
+    assert 'aria-label="Replies to Cai"' not in thread  # the fourth level shows at the third
+    level_three = thread.index(f'id="comment-{third.pk}"')
+    level_four = thread.index(f'id="comment-{fourth.pk}"')
+    assert level_three < level_four
+    assert "replying to <bdi>Cai</bdi>" in thread[level_four:]
+    assert fourth.depth == 3
+
+
+def test_member_replies_through_the_form(client, member, article, make_comment, post_comment):
+    parent = make_comment(article, body="Anyone else?")
+    client.force_login(member)
+    post_comment(client, article, body="Yes, me.", parent=parent.pk)
+    reply = Comment.objects.get(body="Yes, me.")
+    assert reply.parent == parent and reply.root == parent and reply.depth == 1
+
+
+def test_reply_to_a_missing_post_is_refused_and_kept(client, member, article, post_comment):
+    client.force_login(member)
+    response = post_comment(client, article, body="My words", parent=999999)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "no longer there" in page and "My words" in page
+
+
+def test_reading_order_is_the_readers_choice_and_remembered(client, member, article, make_comment):
+    import datetime
+
+    from django.utils import timezone
+
+    old = make_comment(article, body="The older post")
+    Comment.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=1))
+    make_comment(article, body="The newer post")
+    client.force_login(member)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert page.index("The newer post") < page.index("The older post")
+    client.get(f"/articles/{article.slug}/comments/order/?order=oldest")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert page.index("The older post") < page.index("The newer post")
+
+
+def test_top_level_is_paginated(client, member, article, make_comment, settings):
+    settings.COMMENTS_PER_PAGE = 5
+    for n in range(12):
+        make_comment(article, body=f"Post number {n:02d}")
+    client.force_login(member)
+    first = client.get(article.get_absolute_url()).content.decode()
+    third = client.get(article.get_absolute_url() + "?cpage=3").content.decode()
+    assert first.count('class="comment"') == 5
+    assert third.count('class="comment"') == 2
+    assert "More comments" in first
