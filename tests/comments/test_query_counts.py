@@ -1,0 +1,72 @@
+"""The article page costs the same number of queries with 10 comments or 500."""
+
+import pytest
+
+from comments.models import Comment
+
+pytestmark = pytest.mark.django_db
+
+
+def _fill(article, count, make_subscriber, member):
+    guests = [make_subscriber(name=f"Sample Guest {n}") for n in range(5)]
+    top = []
+    for n in range(count):
+        author = guests[n % 5] if n % 3 else member
+        if n % 4 == 0 or not top:
+            comment = Comment(article=article, body=f"Post {n}", status="published")
+        else:
+            parent = top[n % len(top)]
+            comment = Comment(
+                article=article,
+                body=f"Reply {n}",
+                status="published",
+                parent=parent,
+                root_id=parent.root_id or parent.pk,
+                depth=parent.depth + 1,
+            )
+        if hasattr(author, "display_name"):
+            comment.author_user = author
+        else:
+            comment.author_subscriber = author
+        comment.save()
+        if comment.depth < 4:
+            top.append(comment)
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_member_page_queries_do_not_grow_with_comments(
+    client, member, article, make_subscriber, count, django_assert_num_queries
+):
+    _fill(article, count, make_subscriber, member)
+    client.force_login(member)
+    client.get(article.get_absolute_url())  # warm the sidebar cache
+    # 1 session, 2 member, 3 article, 4 reviewers, 5 authors, 6 published count,
+    # 7 top-level count for the paginator, 8 page of top-level comments with their authors,
+    # 9 every reply of those threads with their authors, 10 the member's hugs among them.
+    with django_assert_num_queries(10):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_guest_page_queries_do_not_grow_with_comments(
+    client, member, article, make_subscriber, guest_login, count, django_assert_num_queries
+):
+    _fill(article, count, make_subscriber, member)
+    guest_login(client, make_subscriber())
+    client.get(article.get_absolute_url())
+    # 1 session, 2 the guest's subscriber row, 3 article, 4 reviewers, 5 authors,
+    # 6 published count, 7 top-level count, 8 page of top-level comments, 9 their replies.
+    with django_assert_num_queries(9):
+        assert client.get(article.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_anonymous_page_queries_do_not_grow_with_comments(
+    client, member, article, make_subscriber, count, django_assert_num_queries
+):
+    _fill(article, count, make_subscriber, member)
+    client.get(article.get_absolute_url())
+    # 1 article, 2 reviewers, 3 authors, 4 the published count (the gate hides the thread).
+    with django_assert_num_queries(4):
+        assert client.get(article.get_absolute_url()).status_code == 200
