@@ -25,5 +25,104 @@
       .catch(function () { /* the server asks again with a token if this fails */ });
   }
 
+  function fromHtml(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content.firstElementChild;
+  }
+
+  function postJson(form) {
+    return fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" }
+    }).then(function (response) {
+      return response.json().then(function (data) { return { status: response.status, data: data }; });
+    });
+  }
+
+  function placeComment(form, item) {
+    var parentId = form.getAttribute("data-parent");
+    var list;
+    if (!parentId) {
+      list = document.querySelector("[data-thread]");
+      var empty = document.querySelector(".thread__empty");
+      if (empty) { empty.remove(); }
+      if (list.getAttribute("data-order") === "oldest") { list.appendChild(item); } else { list.prepend(item); }
+      return;
+    }
+    var parent = document.getElementById("comment-" + parentId);
+    var depth = 0;
+    for (var el = parent.parentElement; el; el = el.parentElement) {
+      if (el.classList && el.classList.contains("thread--replies")) { depth += 1; }
+    }
+    if (depth >= 2) {
+      // The deepest level shown: the reply sits beside its parent, as the server shows it.
+      parent.after(item);
+      return;
+    }
+    list = parent.querySelector(":scope > ol.thread--replies");
+    if (!list) {
+      list = document.createElement("ol");
+      list.className = "thread thread--replies";
+      list.setAttribute("aria-label", "Replies to " + (parent.getAttribute("data-author") || "this post"));
+      parent.appendChild(list);
+    }
+    list.appendChild(item);
+  }
+
+  // Posting and replying happen in place; the same forms post normally without JavaScript.
+  function onCommentSubmit(event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-comment-form]") || !window.fetch) { return; }
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    var errors = form.querySelector("[data-form-errors]");
+    button.disabled = true;
+    postJson(form).then(function (result) {
+      button.disabled = false;
+      if (!result.data.ok) {
+        errors.innerHTML = result.data.html;
+        var alert = errors.querySelector("[role=alert]");
+        if (alert) { alert.setAttribute("tabindex", "-1"); alert.focus(); }
+        return;
+      }
+      var item = fromHtml(result.data.html);
+      placeComment(form, item);
+      errors.innerHTML = "";
+      form.reset();
+      var details = form.closest("details");
+      if (details) { details.open = false; }
+      item.setAttribute("tabindex", "-1");
+      item.focus();
+    }).catch(function () {
+      button.disabled = false;
+      form.submit();
+    });
+  }
+
+  function onHugSubmit(event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-hug-form]") || !window.fetch) { return; }
+    event.preventDefault();
+    postJson(form).then(function (result) {
+      var button = form.querySelector("button");
+      button.setAttribute("aria-pressed", result.data.hugged ? "true" : "false");
+      var actions = form.parentElement;
+      var count = actions.querySelector("[data-hug-count]");
+      if (!count) {
+        count = document.createElement("span");
+        count.className = "comment__hugs";
+        count.setAttribute("data-hug-count", "");
+        actions.prepend(count);
+      }
+      count.textContent = result.data.count === 1 ? "1 hug" : result.data.count + " hugs";
+      if (!result.data.count) { count.remove(); }
+    }).catch(function () { form.submit(); });
+  }
+
   document.addEventListener("DOMContentLoaded", addCsrfTokens);
+  document.addEventListener("submit", onCommentSubmit);
+  document.addEventListener("submit", onHugSubmit);
 })();

@@ -152,3 +152,24 @@ def test_top_level_is_paginated(client, member, article, make_comment, settings)
     assert first.count('class="comment"') == 5
     assert third.count('class="comment"') == 2
     assert "More comments" in first
+
+
+def test_javascript_posting_gets_the_new_comment_back_as_html(client, member, article):
+    from comments.forms import form_started_token
+
+    client.force_login(member)
+    response = client.post(
+        f"/articles/{article.slug}/comments/",
+        {"body": "In place", "started": form_started_token()},
+        HTTP_ACCEPT="application/json",
+    )
+    data = response.json()
+    assert data["ok"] is True
+    assert f'id="comment-{data["id"]}"' in data["html"] and "In place" in data["html"]
+    refused = client.post(
+        f"/articles/{article.slug}/comments/",
+        {"body": "", "started": form_started_token()},
+        HTTP_ACCEPT="application/json",
+    )
+    assert refused.status_code == 400
+    assert "Every post needs text or a picture." in refused.json()["html"]
