@@ -1,6 +1,6 @@
 """allauth adapter: its mails go through accounts.mail like every other mail."""
 
-import hashlib
+import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
@@ -25,10 +25,10 @@ class AccountAdapter(DefaultAccountAdapter):
         html = next(
             (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""
         )
-        # The same message to the same address is one delivery; a fresh link makes a new one.
-        digest = hashlib.sha256(f"{message.subject}\n{message.body}".encode()).hexdigest()[:24]
+        # Each call is a new message (allauth rate-limits them itself); the Delivery row still
+        # keeps a task that runs twice from sending it twice.
         mail.queue_message(
-            key=f"allauth:{template_prefix.rsplit('/', 1)[-1]}:{email.lower()}:{digest}",
+            key=f"allauth:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
             to=email,
             subject=message.subject,
             text=message.body,

@@ -11,6 +11,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -108,10 +109,16 @@ def deliver(delivery_id):
     return not failed
 
 
+# A delivery still pending after this long lost its task (a worker crash, say): queue it again.
+STUCK_AFTER = datetime.timedelta(minutes=15)
+
+
 def retry_due(now=None):
-    """Queue again every failed delivery whose pause is over. Returns how many."""
+    """Queue again every failed delivery whose pause is over, and every stuck pending one."""
+    now = now or timezone.now()
     due = Delivery.objects.filter(
-        status=Delivery.Status.FAILED, next_attempt_at__lte=now or timezone.now()
+        Q(status=Delivery.Status.FAILED, next_attempt_at__lte=now)
+        | Q(status=Delivery.Status.PENDING, created_at__lte=now - STUCK_AFTER)
     )
     count = 0
     for delivery in due.only("pk"):

@@ -6,6 +6,7 @@ box cannot be used to find out who reads what.
 
 import enum
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import BaseUserManager
@@ -34,7 +35,7 @@ def find(email):
     return Subscriber.objects.filter(email__iexact=normalize_email(email)).first()
 
 
-def subscribe(name, email, source=Subscriber.Source.PAGE, user=None):
+def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key=""):
     """Record that `email` asked for new articles and send a confirmation if one is due.
 
     A member subscribing their own (verified) address is confirmed at once; anyone else gets a
@@ -59,13 +60,20 @@ def subscribe(name, email, source=Subscriber.Source.PAGE, user=None):
         return subscriber
     if subscriber.is_subscribed:
         return subscriber  # nothing to send; the visitor is told the same thing either way
+    if _is_closed_to_mail(subscriber):
+        return subscriber  # "never mail this address" was chosen; only its owner can undo it
     if not subscriber.is_confirmed:
         subscriber.name = name  # the address is not proven yet; the latest name wins
     if _confirmation_is_due(subscriber):
-        send_confirmation(subscriber)
+        send_confirmation(subscriber, guest_key)
     else:
         subscriber.save(update_fields=["name"])
     return subscriber
+
+
+def _is_closed_to_mail(subscriber):
+    """Unsubscribed before ever confirming: somebody else's address, or its owner said no."""
+    return subscriber.unsubscribed_at is not None and subscriber.confirmed_at is None
 
 
 def _confirmation_is_due(subscriber):
@@ -75,12 +83,13 @@ def _confirmation_is_due(subscriber):
     )
 
 
-def send_confirmation(subscriber):
+def send_confirmation(subscriber, guest_key=""):
+    """Mail a confirmation link. `guest_key` names the browser whose waiting posts it releases."""
     subscriber.confirmation_nonce = secrets.token_hex(16)
     subscriber.confirmation_sent_at = timezone.now()
     subscriber.save(update_fields=["name", "confirmation_nonce", "confirmation_sent_at"])
     token = signing.dumps(
-        {"s": subscriber.pk, "n": subscriber.confirmation_nonce}, salt=CONFIRM_SALT
+        {"s": subscriber.pk, "n": subscriber.confirmation_nonce, "g": guest_key}, salt=CONFIRM_SALT
     )
     mail.send_template(
         "subscribe_confirm",
@@ -88,6 +97,7 @@ def send_confirmation(subscriber):
         context={
             "name": subscriber.name,
             "confirm_url": settings.SITE_URL + reverse("accounts:confirm", args=[token]),
+            "was_confirmed": subscriber.is_confirmed,
             **_unsubscribe_context(subscriber),
         },
         key=f"subscribe-confirm:{subscriber.pk}:{subscriber.confirmation_nonce}",
@@ -95,29 +105,43 @@ def send_confirmation(subscriber):
     )
 
 
-def confirm(token):
-    """Check a confirmation link. Returns (Confirmation, subscriber or None)."""
+@dataclass(frozen=True)
+class Link:
+    outcome: Confirmation
+    subscriber: Subscriber = None
+    guest_key: str = ""
+
+
+def check_confirmation(token):
+    """Read a confirmation link without changing anything (the GET that mail scanners make)."""
     try:
         data = signing.loads(
             token, salt=CONFIRM_SALT, max_age=settings.CONFIRMATION_MAX_AGE_SECONDS
         )
     except signing.SignatureExpired:
-        return Confirmation.EXPIRED, None
+        return Link(Confirmation.EXPIRED)
     except signing.BadSignature:
-        return Confirmation.INVALID, None
+        return Link(Confirmation.INVALID)
     if not isinstance(data, dict):
-        return Confirmation.INVALID, None
+        return Link(Confirmation.INVALID)
     subscriber = Subscriber.objects.filter(pk=data.get("s")).first()
     if subscriber is None:
-        return Confirmation.INVALID, None
+        return Link(Confirmation.INVALID)
     if not subscriber.confirmation_nonce or subscriber.confirmation_nonce != data.get("n"):
         # Used before, or replaced by a newer mail.
         if subscriber.is_subscribed:
-            return Confirmation.ALREADY_CONFIRMED, subscriber
-        return Confirmation.INVALID, None
-    _mark_confirmed(subscriber)
-    _run_confirmation_hooks(subscriber)
-    return Confirmation.CONFIRMED, subscriber
+            return Link(Confirmation.ALREADY_CONFIRMED, subscriber)
+        return Link(Confirmation.INVALID)
+    return Link(Confirmation.CONFIRMED, subscriber, str(data.get("g") or ""))
+
+
+def confirm(token):
+    """Use a confirmation link (POST). Returns the Link; changes nothing unless it is valid."""
+    link = check_confirmation(token)
+    if link.outcome is Confirmation.CONFIRMED:
+        _mark_confirmed(link.subscriber)
+        _run_confirmation_hooks(link.subscriber, link.guest_key)
+    return link
 
 
 def _mark_confirmed(subscriber):
@@ -192,10 +216,23 @@ PROVEN_SESSION_KEY = "subscriber_proven"
 _confirmation_hooks = []
 
 
+GUEST_KEY_SESSION_KEY = "guest_key"
+
+
+def guest_key(request):
+    """A random key for this browser: posts written here carry it, so only it may edit them."""
+    key = request.session.get(GUEST_KEY_SESSION_KEY)
+    if not key:
+        key = secrets.token_urlsafe(16)
+        request.session[GUEST_KEY_SESSION_KEY] = key
+    return key
+
+
 def remember_guest(request, subscriber, proven=False):
     if request.session.get(GUEST_SESSION_KEY) != subscriber.pk:
         request.session[PROVEN_SESSION_KEY] = False
     request.session[GUEST_SESSION_KEY] = subscriber.pk
+    guest_key(request)
     if proven:
         request.session[PROVEN_SESSION_KEY] = True
 
@@ -209,17 +246,18 @@ def guest_is_proven(request):
 
 
 def register_confirmation_hook(hook):
-    """hook(subscriber) runs whenever a confirmation link is opened (comments releases posts)."""
+    """hook(subscriber, guest_key) runs when a confirmation link is used: comments releases
+    the posts written in the browser that asked for that link, and only those."""
     if hook not in _confirmation_hooks:
         _confirmation_hooks.append(hook)
 
 
-def _run_confirmation_hooks(subscriber):
+def _run_confirmation_hooks(subscriber, key):
     for hook in _confirmation_hooks:
-        hook(subscriber)
+        hook(subscriber, key)
 
 
-def ask_to_confirm(subscriber):
+def ask_to_confirm(subscriber, key):
     """Mail a fresh confirmation link unless one went out in the last few minutes."""
-    if _confirmation_is_due(subscriber):
-        send_confirmation(subscriber)
+    if _confirmation_is_due(subscriber) and not _is_closed_to_mail(subscriber):
+        send_confirmation(subscriber, key)

@@ -36,7 +36,11 @@ def subscribe(request):
     if source not in Subscriber.Source.values:
         source = Subscriber.Source.PAGE
     subscriber = subscriptions.subscribe(
-        form.cleaned_data["name"], form.cleaned_data["email"], source, user=request.user
+        form.cleaned_data["name"],
+        form.cleaned_data["email"],
+        source,
+        user=request.user,
+        guest_key=subscriptions.guest_key(request),
     )
     # The guest who shared name + email may now read the conversation (comments app).
     subscriptions.remember_guest(request, subscriber)
@@ -49,21 +53,28 @@ def subscribe_sent(request):
     return render(request, "accounts/subscribe_sent.html")
 
 
+# Mail scanners open links, so GET only shows a button; the POST confirms.
+@require_http_methods(["GET", "POST"])
 def confirm(request, token):
-    outcome, subscriber = subscriptions.confirm(token)
-    if outcome in (
-        subscriptions.Confirmation.CONFIRMED,
-        subscriptions.Confirmation.ALREADY_CONFIRMED,
-    ):
-        subscriptions.remember_guest(request, subscriber, proven=True)
+    link = subscriptions.check_confirmation(token)
+    if link.outcome is subscriptions.Confirmation.ALREADY_CONFIRMED:
         return render(
             request,
             "accounts/subscribe_thanks.html",
-            {"subscriber": subscriber, "was_already": outcome.name == "ALREADY_CONFIRMED"},
+            {"subscriber": link.subscriber, "was_already": True},
         )
-    return render(
-        request, "accounts/subscribe_link_problem.html", {"outcome": outcome.value}, status=400
-    )
+    if link.outcome is not subscriptions.Confirmation.CONFIRMED:
+        return render(
+            request,
+            "accounts/subscribe_link_problem.html",
+            {"outcome": link.outcome.value},
+            status=400,
+        )
+    if request.method == "GET":
+        return render(request, "accounts/subscribe_confirm.html", {"subscriber": link.subscriber})
+    link = subscriptions.confirm(token)
+    subscriptions.remember_guest(request, link.subscriber, proven=True)
+    return render(request, "accounts/subscribe_thanks.html", {"subscriber": link.subscriber})
 
 
 # Mail programs send RFC 8058 one-click POSTs without a CSRF token; the unguessable key in the

@@ -1,8 +1,10 @@
 """Publishing: articles and the medical reviewers (and authors) behind them."""
 
+import contextlib
 import datetime
 
 from django.conf import settings
+from django.core.files.images import get_image_dimensions
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -74,6 +76,9 @@ class Article(models.Model):
     body = models.TextField(help_text="Markdown. Use ## for section headings.")
     body_html = models.TextField(editable=False, blank=True)
     hero_image = models.ImageField(upload_to="articles/", blank=True)
+    # Kept with the row so rendering the page never has to open the picture file.
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hero_alt = models.CharField(
         "image alt text", max_length=250, blank=True, help_text="What the picture shows."
     )
@@ -115,12 +120,23 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.body_html = render_markdown(self.body)
+        self._remember_hero_size()
         super().save(*args, **kwargs)
         # Publishing refreshes the sidebar by a direct call rather than a signal (STYLE.md).
         forget_recent_articles()
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def _remember_hero_size(self):
+        if not self.hero_image:
+            self.hero_width = self.hero_height = None
+        else:
+            # A missing file keeps the last known size; the page never opens the picture itself.
+            with contextlib.suppress(OSError):
+                self.hero_width, self.hero_height = get_image_dimensions(
+                    self.hero_image, close=True
+                )
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)

@@ -33,7 +33,8 @@ class ArticleSitemap(_SiteUrlSitemap):
 
 class ReviewerSitemap(_SiteUrlSitemap):
     def items(self):
-        return Reviewer.objects.filter(reviewed_articles__isnull=False).distinct().only("slug")
+        reviewed = Article.objects.published().exclude(last_reviewed_at=None)
+        return Reviewer.objects.filter(reviewed_articles__in=reviewed).distinct().only("slug")
 
 
 class PageSitemap(_SiteUrlSitemap):

@@ -9,14 +9,14 @@ from articles.models import Article
 
 
 class CommentQuerySet(models.QuerySet):
-    def visible_to(self, user=None, subscriber_id=None):
+    def visible_to(self, user=None, guest_key=""):
         """Published comments, removed placeholders, and the viewer's own waiting posts."""
         shown = Q(status__in=[Comment.Status.PUBLISHED, Comment.Status.REMOVED])
         own_waiting = Q(status__in=[Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL])
         if user is not None and user.is_authenticated:
             shown |= own_waiting & Q(author_user=user)
-        if subscriber_id:
-            shown |= own_waiting & Q(author_subscriber_id=subscriber_id, author_user=None)
+        if guest_key:
+            shown |= own_waiting & Q(guest_key=guest_key, author_user=None)
         return self.filter(shown)
 
 
@@ -48,6 +48,9 @@ class Comment(models.Model):
     author_subscriber = models.ForeignKey(
         Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
     )
+    # A guest's browser key: only that browser may see the post while it waits, edit or delete
+    # it. Knowing somebody's email address is not enough to act as them.
+    guest_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     body = models.TextField(blank=True, max_length=5000)
     body_html = models.TextField(blank=True, editable=False)
     image = models.ImageField(upload_to="comments/%Y/%m/", blank=True)
@@ -109,14 +112,10 @@ class Comment(models.Model):
     def is_waiting(self):
         return self.status in (self.Status.PENDING, self.Status.AWAITING_EMAIL)
 
-    def is_by(self, user=None, subscriber_id=None):
+    def is_by(self, user=None, guest_key=""):
         if user is not None and user.is_authenticated:
             return self.author_user_id == user.pk
-        return (
-            bool(subscriber_id)
-            and self.author_user_id is None
-            and (self.author_subscriber_id == subscriber_id)
-        )
+        return bool(guest_key) and self.author_user_id is None and self.guest_key == guest_key
 
 
 class Report(models.Model):

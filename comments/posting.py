@@ -22,6 +22,7 @@ class Author:
     user: object = None
     subscriber: Subscriber = None
     is_proven: bool = False
+    guest_key: str = ""
 
     @property
     def is_member(self):
@@ -39,7 +40,11 @@ def author_for(request):
     if subscriber_id:
         subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
         if subscriber is not None:
-            return Author(subscriber=subscriber, is_proven=subscriptions.guest_is_proven(request))
+            return Author(
+                subscriber=subscriber,
+                is_proven=subscriptions.guest_is_proven(request),
+                guest_key=subscriptions.guest_key(request),
+            )
     return None
 
 
@@ -54,6 +59,7 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
         article=article,
         author_user=author.user,
         author_subscriber=None if author.is_member else author.subscriber,
+        guest_key="" if author.is_member else author.guest_key,
         body=body,
         body_html=render_comment_text(body),
         image_alt=image_alt if picture else "",
@@ -72,16 +78,22 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
     with transaction.atomic():
         comment.save()
     if comment.status == Comment.Status.AWAITING_EMAIL:
-        subscriptions.ask_to_confirm(author.subscriber)
+        subscriptions.ask_to_confirm(author.subscriber, author.guest_key)
     if comment.is_published:
         notifications.comment_published(comment)
     return comment
 
 
-def release_awaiting(subscriber):
-    """The guest proved their address: their waiting posts follow the normal policy now."""
+def release_awaiting(subscriber, guest_key):
+    """The address was proven from a link asked for by the browser `guest_key`: the posts
+    written there follow the normal policy now. Posts from other browsers keep waiting."""
+    if not guest_key:
+        return
     waiting = Comment.objects.filter(
-        author_subscriber=subscriber, author_user=None, status=Comment.Status.AWAITING_EMAIL
+        author_subscriber=subscriber,
+        author_user=None,
+        guest_key=guest_key,
+        status=Comment.Status.AWAITING_EMAIL,
     ).select_related("article", "parent")
     author = Author(subscriber=subscriber, is_proven=True)
     for comment in waiting:

@@ -63,7 +63,7 @@ def thread_section(request, article):
 def _thread(request, article, author, order):
     visible = Comment.objects.visible_to(
         user=author.user if author else None,
-        subscriber_id=author.subscriber.pk if author and author.subscriber else None,
+        guest_key=author.guest_key if author else "",
     ).select_related("author_user", "author_subscriber")
     top_level = visible.filter(article=article, parent=None).order_by(*ORDERS[order])
     paginator = Paginator(top_level, settings.COMMENTS_PER_PAGE)
@@ -97,9 +97,7 @@ def _thread(request, article, author, order):
 
 
 def _node(comment, author, hugged):
-    is_own = author is not None and comment.is_by(
-        author.user, author.subscriber.pk if author.subscriber else None
-    )
+    is_own = author is not None and comment.is_by(author.user, author.guest_key)
     return Node(
         comment=comment,
         is_own=is_own,

@@ -96,8 +96,7 @@ def post_comment(request, slug):
 def _own_comment(request, pk):
     comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
     author = posting.author_for(request)
-    subscriber_id = author.subscriber.pk if author and author.subscriber else None
-    if author is None or not comment.is_by(author.user, subscriber_id):
+    if author is None or not comment.is_by(author.user, author.guest_key):
         raise Http404("Not your post.")
     return comment
 

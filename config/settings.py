@@ -196,6 +196,8 @@ RECENT_ARTICLES_COUNT = 6
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300, minimum=0)
 
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
+# Forms on cached pages that may be offered again with a token when JavaScript is off.
+CSRF_RESEND_VIEWS = ["accounts:subscribe", "comments:post"]
 SUBSCRIBE_RATE_LIMIT = (5, 3600)  # at most 5 subscribe requests an hour from one IP address
 CONFIRMATION_RESEND_SECONDS = 600  # one new confirmation mail per address per 10 minutes
 CONFIRMATION_MAX_AGE_SECONDS = 7 * 24 * 3600

@@ -6,6 +6,7 @@ from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
+from django.urls import Resolver404, resolve
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -49,16 +50,35 @@ def csrf_token(request):
     return JsonResponse({"token": get_token(request)})
 
 
-def csrf_failure(request, reason=""):
-    """A form arrived without a valid CSRF token: offer to send the same fields again, with one.
+def _is_same_origin(request):
+    """True unless the browser says the form came from another site."""
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    return origin is None or origin in (
+        settings.SITE_URL,
+        f"{request.scheme}://{request.get_host()}",
+    )
 
-    Forms on cached pages get their token from JavaScript; without it, this page is the
-    interstitial that carries a token, so nothing the reader typed is lost.
+
+def csrf_failure(request, reason=""):
+    """A form arrived without a valid CSRF token.
+
+    Forms on cached pages get their token from JavaScript. Without JavaScript, the few forms
+    listed in CSRF_RESEND_VIEWS (subscribe, post a comment) land here and are offered once more
+    with a token, so nothing typed is lost. Anything else, or anything sent from another site,
+    gets a plain refusal: resending it would let other sites act for the visitor.
     """
+    try:
+        view_name = resolve(request.path_info).view_name
+    except Resolver404:
+        view_name = ""
+    if view_name not in settings.CSRF_RESEND_VIEWS or not _is_same_origin(request):
+        return render(request, "403_csrf.html", status=403)
     fields = [
         (name, value)
         for name, values in request.POST.lists()
-        if name != "csrfmiddlewaretoken"
+        if name != "csrfmiddlewaretoken" and "password" not in name.lower()
         for value in values
     ]
     return render(request, "csrf_failure.html", {"fields": fields[:50]}, status=403)

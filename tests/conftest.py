@@ -112,15 +112,21 @@ def make_subscriber(db):
     return make
 
 
+def guest_key_of(subscriber):
+    """The browser key test guests post with (a real browser gets a random one)."""
+    return f"test-browser-of-{subscriber.pk}"
+
+
 @pytest.fixture
 def guest_login():
     """Put a guest's session in a test client, as sharing name + email would."""
-    from accounts.subscriptions import GUEST_SESSION_KEY, PROVEN_SESSION_KEY
+    from accounts.subscriptions import GUEST_KEY_SESSION_KEY, GUEST_SESSION_KEY, PROVEN_SESSION_KEY
 
     def login(client, subscriber, proven=True):
         session = client.session
         session[GUEST_SESSION_KEY] = subscriber.pk
         session[PROVEN_SESSION_KEY] = proven
+        session[GUEST_KEY_SESSION_KEY] = guest_key_of(subscriber)
         session.save()
         return client
 
@@ -140,6 +146,7 @@ def make_comment(db):
                 comment.author_user = author
             else:
                 comment.author_subscriber = author
+                comment.guest_key = guest_key_of(author)
         if parent is not None:
             comment.parent = parent
             comment.root_id = parent.root_id or parent.pk

@@ -33,3 +33,31 @@ def test_csrf_token_comes_from_a_private_request(client):
     assert response.json()["token"]
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     assert "public" not in response["Cache-Control"]
+
+
+def test_resend_page_is_offered_only_for_our_own_subscribe_form(client, member):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    data = {"name": "Sample Reader", "email": "reader@example.org"}
+    same_site = strict.post("/subscribe/", data, HTTP_ORIGIN="http://testserver")
+    assert "Please send that again" in same_site.content.decode()
+    cross_site = strict.post("/subscribe/", data, HTTP_ORIGIN="https://evil.example")
+    assert cross_site.status_code == 403
+    assert "This form has expired" in cross_site.content.decode()
+    assert "reader@example.org" not in cross_site.content.decode()
+
+
+def test_other_forms_are_never_offered_again(client, member):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(member)
+    response = strict.post("/accounts/email/", {"action_add": "", "email": "evil@example.org"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "This form has expired" in page and "evil@example.org" not in page
+    login = Client(enforce_csrf_checks=True).post(
+        "/accounts/login/", {"login": "member@example.org", "password": "secret-words"}
+    )
+    assert "secret-words" not in login.content.decode()

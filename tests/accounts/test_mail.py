@@ -87,3 +87,14 @@ def test_database_backend_sends_only_when_the_worker_runs(settings, client):
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     assert len(mail.outbox) == 1
     assert Delivery.objects.get().status == Delivery.Status.SENT
+
+
+def test_pending_mail_whose_task_was_lost_is_sent_by_retry_mail():
+    delivery = Delivery.objects.create(key="lost", to="r@example.org", subject="Hi", text_body="t")
+    Delivery.objects.filter(pk=delivery.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=20)
+    )
+    call_command("retry_mail")
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT
+    assert len(mail.outbox) == 1

@@ -141,3 +141,9 @@ def test_password_change(client, member):
     )
     member.refresh_from_db()
     assert member.check_password("another-long-password")
+
+
+def test_every_account_mail_is_sent_even_when_it_repeats(client, member):
+    client.post("/accounts/password/reset/", {"email": "member@example.org"})
+    client.post("/accounts/password/reset/", {"email": "member@example.org"})
+    assert len([m for m in mail.outbox if m.to == ["member@example.org"]]) == 2

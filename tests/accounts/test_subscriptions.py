@@ -40,7 +40,11 @@ def test_subscribe_confirm_thank_you_and_one_click_unsubscribe(client):
     subscriber = Subscriber.objects.get()
     assert subscriber.source == "sidebar" and not subscriber.is_confirmed
 
-    thanks = client.get(_confirm_path(message))
+    # Mail scanners open links: GET only shows a button, the POST confirms.
+    asked = client.get(_confirm_path(message))
+    assert "Confirm my email address" in asked.content.decode()
+    assert not Subscriber.objects.get().is_confirmed
+    thanks = client.post(_confirm_path(message))
     assert thanks.status_code == 200
     page = thanks.content.decode()
     assert "Thank you for subscribing!" in page
@@ -68,7 +72,7 @@ def test_every_subscriber_mail_carries_list_unsubscribe_headers(client):
 def test_unsubscribe_link_get_only_asks(client):
     _subscribe(client)
     path = _unsubscribe_path(mail.outbox[0])
-    client.get(_confirm_path(mail.outbox[0]))
+    client.post(_confirm_path(mail.outbox[0]))
     page = client.get(path).content.decode()
     assert "Stop new-article emails?" in page and 'type="submit"' in page
     assert (
@@ -97,7 +101,7 @@ def test_second_request_within_ten_minutes_sends_no_new_mail(client, settings):
 
 def test_stranger_cannot_tell_whether_an_address_is_subscribed(client):
     _subscribe(client)
-    client.get(_confirm_path(mail.outbox[0]))
+    client.post(_confirm_path(mail.outbox[0]))
     stranger = type(client)()
     known = _subscribe(stranger, name="Someone Else")
     unknown = _subscribe(stranger, name="Someone Else", email="nobody@example.org")
@@ -109,9 +113,9 @@ def test_stranger_cannot_tell_whether_an_address_is_subscribed(client):
 def test_replayed_confirmation_link_changes_nothing(client):
     _subscribe(client)
     path = _confirm_path(mail.outbox[0])
-    client.get(path)
+    client.post(path)
     first = Subscriber.objects.get().confirmed_at
-    again = client.get(path)
+    again = client.post(path)
     assert "already confirmed" in again.content.decode()
     assert Subscriber.objects.get().confirmed_at == first
 
@@ -120,7 +124,7 @@ def test_tampered_confirmation_link_is_refused(client):
     _subscribe(client)
     path = _confirm_path(mail.outbox[0])
     tampered = path[:-3] + ("A" if path[-3] != "A" else "B") + path[-2:]
-    response = client.get(tampered)
+    response = client.post(tampered)
     assert response.status_code == 400
     assert "This confirmation link does not work" in response.content.decode()
     assert not Subscriber.objects.get().is_confirmed
@@ -132,7 +136,7 @@ def test_expired_confirmation_link_is_refused(client, settings, monkeypatch):
     path = _confirm_path(mail.outbox[0])
     real_time = time.time
     monkeypatch.setattr(signing.time, "time", lambda: real_time() + 120)
-    response = client.get(path)
+    response = client.post(path)
     assert response.status_code == 400
     assert "has expired" in response.content.decode()
     assert not Subscriber.objects.get().is_confirmed
@@ -205,3 +209,11 @@ def test_guest_who_shared_name_and_email_gets_private_pages(client, article):
     _subscribe(client)
     response = client.get(article.get_absolute_url())
     assert "private" in response["Cache-Control"]
+
+
+def test_never_mail_this_address_holds(client, settings):
+    _subscribe(client)
+    client.post(_unsubscribe_path(mail.outbox[0]))  # "never mail this address"
+    Subscriber.objects.update(confirmation_sent_at=None)  # long after the 10-minute pause
+    _subscribe(type(client)())
+    assert len(mail.outbox) == 1

@@ -184,3 +184,19 @@ def test_no_inline_script_or_event_handler_on_pages(client, article):
             assert "src=" in tag or 'type="application/ld+json"' in tag, (url, tag)
         assert not re.search(r"\son[a-z]+=", page), url
         assert "style=" not in page, url
+
+
+def test_article_page_survives_a_missing_picture_file(client, make_article):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "teal").save(buffer, "PNG")
+    article = make_article(hero_alt="A picture")
+    article.hero_image.save("gone.png", ContentFile(buffer.getvalue()))
+    article.hero_image.storage.delete(article.hero_image.name)
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert 'width="40" height="20"' in response.content.decode()

@@ -75,6 +75,8 @@ def test_reader_subscribes_from_the_cached_article_page(page, live_server, artic
 
     path = re.search(r"/subscribe/confirm/[^/\s]+/", mail.outbox[-1].body).group(0)
     page.goto(live_server.url + path)
+    _check(page)
+    page.get_by_role("button", name="Confirm my email address").click()
     page.get_by_role("heading", name="Thank you for subscribing!").wait_for()
     _check(page)
     assert Subscriber.objects.get().is_subscribed

@@ -44,7 +44,7 @@ def test_guest_post_waits_until_email_confirmed(client, article, post_comment):
     )
 
     confirm = re.search(r"/subscribe/confirm/[^/\s]+/", mail.outbox[-1].body).group(0)
-    client.get(confirm)
+    client.post(confirm)
     comment.refresh_from_db()
     assert comment.status == Comment.Status.PUBLISHED
 
@@ -173,3 +173,37 @@ def test_javascript_posting_gets_the_new_comment_back_as_html(client, member, ar
     )
     assert refused.status_code == 400
     assert "Every post needs text or a picture." in refused.json()["html"]
+
+
+def test_typing_a_guests_address_gives_no_power_over_their_posts(
+    client, article, make_subscriber, make_comment, post_comment
+):
+    owner = make_subscriber(email="owner@example.org", name="Sample Owner")
+    posted = make_comment(article, owner, body="My published post")
+    waiting = make_comment(article, owner, body="My waiting post", status="awaiting")
+    client.post("/subscribe/", {"name": "Impostor", "email": "owner@example.org"})
+    assert client.post(f"/comments/{posted.pk}/delete/").status_code == 404
+    assert client.post(f"/comments/{posted.pk}/edit/", {"body": "Hacked"}).status_code == 404
+    assert "My waiting post" not in client.get(article.get_absolute_url()).content.decode()
+    posted.refresh_from_db()
+    assert posted.is_published and posted.body == "My published post"
+    assert waiting.status == "awaiting"
+
+
+def test_confirming_releases_only_the_posts_of_the_browser_that_asked(
+    client, article, make_subscriber, post_comment
+):
+    guest = make_subscriber(email="guest@example.org", confirmed=False)
+    other_browser = type(client)()
+    other_browser.post("/subscribe/", {"name": "Someone", "email": "guest@example.org"})
+    post_comment(other_browser, article, body="From the other browser")
+    client.post("/subscribe/", {"name": "Sample Guest", "email": "guest@example.org"})
+    guest.confirmation_sent_at = None
+    guest.save()
+    client.post("/subscribe/", {"name": "Sample Guest", "email": "guest@example.org"})
+    post_comment(client, article, body="From my browser")
+    client.post(re.search(r"/subscribe/confirm/[^/\s]+/", mail.outbox[-1].body).group(0))
+    assert Comment.objects.get(body="From my browser").status == Comment.Status.PUBLISHED
+    assert (
+        Comment.objects.get(body="From the other browser").status == Comment.Status.AWAITING_EMAIL
+    )
