@@ -59,7 +59,8 @@ def main():
     call_command("migrate", verbosity=0)
     call_command("load_demo", verbosity=0)
     client = Client()
-    pages = {"home": "/", "article": "/articles/paraspinal-muscular-atrophy-vs-sma/"}
+    article_url = "/articles/paraspinal-muscular-atrophy-vs-sma/"
+    pages = {"home": "/", "article": article_url}
     settings.DEBUG = True  # to count queries
     print(f"{'page':10} {'median ms':>10} {'p95 ms':>8} {'req/s':>8} {'queries (cold/warm)':>20}")
     for name, url in pages.items():
@@ -76,6 +77,42 @@ def main():
             f"{name:10} {result['median_ms']:10.2f} {result['p95_ms']:8.2f} "
             f"{result['per_second']:8.0f} {queries:>20}"
         )
+    member = _thread_of(500)
+    client.force_login(member)
+    settings.DEBUG = True
+    reset_queries()
+    client.get(article_url)
+    queries = len(connection.queries)
+    settings.DEBUG = False
+    result = measure(client, article_url, rounds=100)
+    print(
+        f"{'500 comm.':10} {result['median_ms']:10.2f} {result['p95_ms']:8.2f} "
+        f"{result['per_second']:8.0f} {queries:>20}  (member; every comment on the first page)"
+    )
+
+
+def _thread_of(count):
+    """A member and `count` comments (a quarter top level) on the demo article."""
+    from accounts.models import User
+    from articles.models import Article
+    from comments.models import Comment
+
+    member = User.objects.create_user(
+        email="bench@example.org", password="bench-password-123", display_name="Bench Member"
+    )
+    article = Article.objects.get(slug="paraspinal-muscular-atrophy-vs-sma")
+    roots = []
+    for n in range(count):
+        comment = Comment(
+            article=article, author_user=member, body=f"Comment {n}", status="published"
+        )
+        if n % 4 and roots:
+            parent = roots[n % len(roots)]
+            comment.parent, comment.root_id = parent, parent.root_id or parent.pk
+            comment.depth = parent.depth + 1
+        comment.save()
+        roots.append(comment)
+    return member
 
 
 if __name__ == "__main__":
