@@ -97,6 +97,9 @@ class Article(models.Model):
     reviewers = models.ManyToManyField(
         Reviewer, related_name="reviewed_articles", blank=True, verbose_name="medical reviewers"
     )
+    comments_open = models.BooleanField(
+        default=True, help_text="Untick to close the conversation under this article."
+    )
     is_sample = models.BooleanField(default=False, help_text="Demo content.")
 
     objects = ArticleQuerySet.as_manager()

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Subscriber
 from articles.models import Article
@@ -59,6 +60,12 @@ class Comment(models.Model):
     image_height = models.PositiveIntegerField(null=True, blank=True)
     image_alt = models.CharField("picture description", max_length=250, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    moderation_reasons = models.JSONField(default=list, blank=True, editable=False)
+    held_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A moderator approved a guest's post before the guest confirmed their address: it goes
+    # live the moment they do, never before.
+    is_approved = models.BooleanField(default=False, editable=False)
+    rejection_reason = models.CharField(max_length=30, blank=True)
     is_urgent = models.BooleanField(
         default=False, help_text="Reported as self-harm or crisis: top of the moderators' queue."
     )
@@ -88,6 +95,13 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"Comment {self.pk} on {self.article_id}"
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PENDING and self.held_at is None:
+            self.held_at = timezone.now()  # when it joined the queue, for the moderators' digest
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "held_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
@@ -188,3 +202,140 @@ class ReplyNotice(models.Model):
 
     def __str__(self):
         return f"Reply {self.reply_id} in thread {self.thread_id}"
+
+
+class RejectionReason(models.TextChoices):
+    """The site's list of reasons, quoted to the author (a statement of reasons)."""
+
+    SPAM = "spam", "It advertises or links to products or services."
+    ABUSE = "abuse", "It is unkind to, or about, another member."
+    MISINFORMATION = "misinformation", "It gives medical claims that could put readers at risk."
+    PERSONAL = "personal", "It shares someone's private details."
+    OFF_TOPIC = "off_topic", "It is not about this article or living with the condition."
+
+
+class ModerationRules(models.Model):
+    """The site's thresholds, one row, edited by staff in the admin."""
+
+    max_links = models.PositiveSmallIntegerField(
+        default=2, help_text="A post with more links than this waits for review."
+    )
+    new_author_held_posts = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="An author's posts wait for review until this many of them were approved.",
+    )
+    trusted_after_approved = models.PositiveSmallIntegerField(
+        default=3, help_text="Authors with this many approved posts may post more links."
+    )
+    report_threshold = models.PositiveSmallIntegerField(
+        default=3, help_text="A post reported by this many readers is hidden until reviewed."
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "moderation rules"
+
+    def __str__(self):
+        return "Moderation rules"
+
+    @classmethod
+    def current(cls):
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class WatchedWord(models.Model):
+    class Action(models.TextChoices):
+        REJECT = "reject", "Reject the post"
+        HOLD = "hold", "Hold for review"
+        MASK = "mask", "Replace with asterisks"
+
+    phrase = models.CharField(max_length=100, unique=True)
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.HOLD)
+    note = models.CharField(max_length=200, blank=True)
+
+    def __str__(self):
+        return self.phrase
+
+
+class BlockedAddress(models.Model):
+    class Kind(models.TextChoices):
+        EMAIL = "email", "Email address"
+        DOMAIN = "domain", "Email domain"
+        NETWORK = "network", "IP address or network"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(
+        max_length=254, help_text="e.g. spam@example.org, example.org, 203.0.113.0/24"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "blocked addresses"
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="blocked_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class Ban(models.Model):
+    """A member or a subscriber address that may not post, for good or until a date."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="bans",
+    )
+    email = models.EmailField(blank=True, help_text="A guest's address.")
+    until = models.DateTimeField(null=True, blank=True, help_text="Empty: for good.")
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""), name="ban_names_someone"
+            )
+        ]
+
+    def __str__(self):
+        who = self.user or self.email
+        return f"Ban of {who} until {self.until:%Y-%m-%d}" if self.until else f"Ban of {who}"
+
+
+class ModerationAction(models.Model):
+    """The audit log: written once per staff action, never changed."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=30)
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="moderation_log"
+    )
+    subject = models.CharField(max_length=300, help_text="What was acted on, in words.")
+    status_before = models.CharField(max_length=10, blank=True)
+    status_after = models.CharField(max_length=10, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "audit log entry"
+        verbose_name_plural = "audit log"
+
+    def __str__(self):
+        return f"{self.action}: {self.subject}"
+
+
+class ModeratorDigest(models.Model):
+    """When the moderators were last mailed about waiting posts (one row)."""
+
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Digest last sent {self.last_sent_at}"

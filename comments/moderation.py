@@ -1,21 +1,162 @@
 """The moderation policy: what happens to a new post. A pure function of its inputs.
 
-This first version publishes every post from a proven author; the rules (watched words, links,
-blocked addresses, new authors, reports) come with the moderation work.
+`decide()` sees the author's facts, the text, the article and the site's rules, and returns a
+status, the reasons, and the text to store (watched words may be masked). Loading the rules and
+the author's history from the database is the caller's job (`load_rules`, `author_facts`).
 """
 
+import ipaddress
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 PUBLISHED = "published"
 PENDING = "pending"
+REJECTED = "rejected"
+
+# Letters people swap in to slip past filters, folded back to the letter they imitate.
+_LOOKALIKES = str.maketrans(
+    {
+        "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
+        "!": "i", "|": "l", "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x",
+        "у": "y", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g",
+    }
+)  # fmt: skip
+_LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AuthorFacts:
+    is_member: bool
+    email: str
+    ip: str = ""
+    approved_posts: int = 0
+    ban_reason: str = ""  # set when the author is banned or suspended now
+
+
+@dataclass(frozen=True)
+class Rules:
+    max_links: int = 2
+    new_author_held_posts: int = 1
+    trusted_after_approved: int = 3
+    watched: tuple = ()  # (phrase, action) pairs; action is "reject", "hold" or "mask"
+    blocked_emails: frozenset = frozenset()
+    blocked_domains: frozenset = frozenset()
+    blocked_networks: tuple = ()  # ipaddress networks
 
 
 @dataclass(frozen=True)
 class Decision:
     status: str
     reasons: list = field(default_factory=list)
+    text: str = ""
+    # What the author is told when the post is refused; neutral on purpose.
+    message: str = ""
 
 
-def decide(*, author, text, article, rules=None):
-    """Return the Decision for a post by `author` (a member or a subscriber) on `article`."""
-    return Decision(PUBLISHED)
+def decide(*, author, text, article, rules):
+    """The policy. Refusals first, then what makes a post wait, then masking."""
+    if author.ban_reason:
+        return Decision(
+            REJECTED,
+            [f"author is banned: {author.ban_reason}"],
+            text,
+            "You can no longer post comments on this site.",
+        )
+    if not getattr(article, "comments_open", True):
+        return Decision(
+            REJECTED, ["comments are closed"], text, "Comments are closed on this article."
+        )
+    blocked = _blocked_reason(author, rules)
+    if blocked:
+        return Decision(REJECTED, [blocked], text, "Your post could not be published.")
+
+    reasons = []
+    for phrase, action in rules.watched:
+        spans = find_phrase(text, phrase)
+        if not spans:
+            continue
+        if action == "reject":
+            return Decision(
+                REJECTED,
+                [f"contains the watched phrase “{phrase}”"],
+                text,
+                "Your post could not be published.",
+            )
+        if action == "hold":
+            reasons.append(f"contains the watched phrase “{phrase}”")
+        else:
+            text = _mask(text, spans)
+    is_trusted = author.approved_posts >= rules.trusted_after_approved
+    links = len(_LINK.findall(text))
+    if links > rules.max_links and not is_trusted:
+        reasons.append(f"{links} links (more than {rules.max_links})")
+    if author.approved_posts < rules.new_author_held_posts:
+        reasons.append("new author: first posts are reviewed")
+    return Decision(PENDING if reasons else PUBLISHED, reasons, text)
+
+
+def _blocked_reason(author, rules):
+    email = author.email.casefold()
+    if email and email in rules.blocked_emails:
+        return "blocked email address"
+    domain = email.rpartition("@")[2]
+    if domain and any(domain == d or domain.endswith("." + d) for d in rules.blocked_domains):
+        return "blocked email domain"
+    if author.ip:
+        try:
+            address = ipaddress.ip_address(author.ip)
+        except ValueError:
+            return ""
+        if any(address in network for network in rules.blocked_networks):
+            return "blocked IP network"
+    return ""
+
+
+def _fold(text):
+    """Lower-case, accent-free, look-alikes undone; with each folded char's original index."""
+    folded, origin = [], []
+    for index, char in enumerate(text):
+        plain = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        for out in plain.casefold().translate(_LOOKALIKES):
+            folded.append(out)
+            origin.append(index)
+    return "".join(folded), origin
+
+
+def _phrase_pattern(phrase):
+    folded, _ = _fold(phrase)
+    words = [w for w in re.split(r"\W+", folded) if w]
+    # Letters may be split by spaces or punctuation ("s p a m", "s.p.a.m"); words must be whole.
+    word_patterns = [r"[\W_]*".join(re.escape(ch) for ch in word) for word in words]
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(word_patterns) + r"(?![^\W_])")
+
+
+def find_phrase(text, phrase):
+    """Spans of `text` (original positions) where the watched `phrase` appears."""
+    if not phrase.strip():
+        return []
+    folded, origin = _fold(text)
+    return [
+        (origin[m.start()], origin[m.end() - 1] + 1)
+        for m in _phrase_pattern(phrase).finditer(folded)
+        if m.end() > m.start()
+    ]
+
+
+def _mask(text, spans):
+    chars = list(text)
+    for start, end in spans:
+        for i in range(start, end):
+            if chars[i].isalnum():
+                chars[i] = "*"
+    return "".join(chars)
+
+
+def parse_network(value):
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None

@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -124,3 +125,53 @@ def turn_off_replies(token):
     if "s" in data:
         return Subscriber.objects.filter(pk=data["s"]).update(notify_replies=False) == 1
     return False
+
+
+MODERATORS_GROUP = "Moderators"
+DIGEST_INTERVAL = datetime.timedelta(minutes=30)
+
+
+def tell_moderators(now=None):
+    """Mail the Moderators group what newly waits for review, at most once every 30 minutes.
+
+    Called whenever a post starts waiting; `send_moderator_digest` (cron) sends what arrived
+    during the pause. Returns True when a digest went out.
+    """
+    from comments.models import Comment, ModeratorDigest
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        digest, _ = ModeratorDigest.objects.select_for_update().get_or_create(pk=1)
+        if digest.last_sent_at and now - digest.last_sent_at < DIGEST_INTERVAL:
+            return False
+        waiting = Comment.objects.filter(status=Comment.Status.PENDING)
+        if digest.last_sent_at:
+            waiting = waiting.filter(held_at__gt=digest.last_sent_at)
+        new_items = list(
+            waiting.select_related("article", "author_user", "author_subscriber").order_by(
+                "-is_urgent", "held_at"
+            )[:50]
+        )
+        if not new_items:
+            return False
+        since, digest.last_sent_at = digest.last_sent_at, now
+        digest.save(update_fields=["last_sent_at"])
+    total = Comment.objects.filter(status=Comment.Status.PENDING).count()
+    moderators = User.objects.filter(groups__name=MODERATORS_GROUP, is_active=True).distinct()
+    stamp = now.strftime("%Y%m%d%H%M%S")
+    for moderator in moderators:
+        mail.send_template(
+            "moderator_digest",
+            to=moderator.email,
+            context={
+                "name": moderator.display_name,
+                "items": new_items,
+                "total": total,
+                "since": since,
+                "queue_url": settings.SITE_URL
+                + reverse("admin:comments_comment_changelist")
+                + "?queue=pending",
+            },
+            key=f"moderator-digest:{moderator.pk}:{stamp}",
+        )
+    return True

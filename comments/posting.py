@@ -5,12 +5,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import subscriptions
 from accounts.models import Subscriber
 from comments import moderation, notifications
-from comments.models import Comment
+from comments.models import Ban, BlockedAddress, Comment, ModerationRules, WatchedWord
 from comments.pictures import process_picture
 from comments.text import render_comment_text
 
@@ -48,22 +49,73 @@ def author_for(request):
     return None
 
 
-def _status_for(author, text, article):
-    if author.is_member or (author.is_proven and author.subscriber.is_confirmed):
-        return moderation.decide(author=author, text=text, article=article).status
-    return Comment.Status.AWAITING_EMAIL
+def load_rules():
+    """The site's moderation rules, as the pure policy function takes them."""
+    rules = ModerationRules.current()
+    blocked = list(BlockedAddress.objects.values_list("kind", "value"))
+    networks = (moderation.parse_network(v) for k, v in blocked if k == BlockedAddress.Kind.NETWORK)
+    return moderation.Rules(
+        max_links=rules.max_links,
+        new_author_held_posts=rules.new_author_held_posts,
+        trusted_after_approved=rules.trusted_after_approved,
+        watched=tuple(WatchedWord.objects.values_list("phrase", "action")),
+        blocked_emails=frozenset(
+            v.strip().casefold() for k, v in blocked if k == BlockedAddress.Kind.EMAIL
+        ),
+        blocked_domains=frozenset(
+            v.strip().lstrip("@").casefold() for k, v in blocked if k == BlockedAddress.Kind.DOMAIN
+        ),
+        blocked_networks=tuple(n for n in networks if n is not None),
+    )
+
+
+def active_ban(*, user=None, email=""):
+    bans = Ban.objects.filter(Q(until=None) | Q(until__gt=timezone.now()))
+    bans = bans.filter(user=user) if user is not None else bans.filter(email__iexact=email)
+    return bans.order_by("-created_at").first()
+
+
+def author_facts(author, ip=""):
+    if author.is_member:
+        posts = Comment.objects.filter(author_user=author.user)
+        email = author.user.email
+    else:
+        posts = Comment.objects.filter(author_subscriber=author.subscriber, author_user=None)
+        email = author.subscriber.email
+    ban = active_ban(user=author.user) if author.is_member else active_ban(email=email)
+    return moderation.AuthorFacts(
+        is_member=author.is_member,
+        email=email,
+        ip=ip or "",
+        approved_posts=posts.filter(status=Comment.Status.PUBLISHED).count(),
+        ban_reason=ban.reason if ban else "",
+    )
+
+
+def decide_for(author, text, article, ip=""):
+    return moderation.decide(
+        author=author_facts(author, ip), text=text, article=article, rules=load_rules()
+    )
 
 
 def create_comment(*, article, author, body, picture=None, image_alt="", parent=None, ip=None):
+    """Store a post with the status the policy gives it. Returns (comment, decision)."""
+    decision = decide_for(author, body, article, ip)
+    status = decision.status
+    if status != moderation.REJECTED and not (
+        author.is_member or (author.is_proven and author.subscriber.is_confirmed)
+    ):
+        status = Comment.Status.AWAITING_EMAIL
     comment = Comment(
         article=article,
         author_user=author.user,
         author_subscriber=None if author.is_member else author.subscriber,
         guest_key="" if author.is_member else author.guest_key,
-        body=body,
-        body_html=render_comment_text(body),
+        body=decision.text,
+        body_html=render_comment_text(decision.text),
         image_alt=image_alt if picture else "",
-        status=_status_for(author, body, article),
+        status=status,
+        moderation_reasons=decision.reasons,
         ip_address=ip,
     )
     if parent is not None:
@@ -81,7 +133,9 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
         subscriptions.ask_to_confirm(author.subscriber, author.guest_key)
     if comment.is_published:
         notifications.comment_published(comment)
-    return comment
+    if comment.status == Comment.Status.PENDING:
+        notifications.tell_moderators()
+    return comment, decision
 
 
 def release_awaiting(subscriber, guest_key):
@@ -95,14 +149,19 @@ def release_awaiting(subscriber, guest_key):
         guest_key=guest_key,
         status=Comment.Status.AWAITING_EMAIL,
     ).select_related("article", "parent")
-    author = Author(subscriber=subscriber, is_proven=True)
+    author = Author(subscriber=subscriber, is_proven=True, guest_key=guest_key)
     for comment in waiting:
-        comment.status = moderation.decide(
-            author=author, text=comment.body, article=comment.article
-        ).status
-        comment.save(update_fields=["status"])
+        if comment.is_approved:  # a moderator already approved it
+            comment.status = Comment.Status.PUBLISHED
+        else:
+            decision = decide_for(author, comment.body, comment.article, comment.ip_address)
+            comment.status = decision.status
+            comment.moderation_reasons = decision.reasons
+        comment.save(update_fields=["status", "moderation_reasons"])
         if comment.is_published:
             notifications.comment_published(comment)
+        elif comment.status == Comment.Status.PENDING:
+            notifications.tell_moderators()
 
 
 def can_edit(comment, now=None):

@@ -3,7 +3,8 @@
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from comments.models import Comment, Hug, Report
+from comments import notifications
+from comments.models import Comment, Hug, ModerationRules, Report
 
 
 def has_reported(comment, author):
@@ -30,7 +31,23 @@ def report_comment(comment, author, reason, note=""):
             Comment.objects.filter(pk=comment.pk).update(**updates)
     except IntegrityError:
         return False
+    _hide_if_reported_enough(comment)
     return True
+
+
+def _hide_if_reported_enough(comment):
+    """K distinct readers reported it: hidden until a moderator looks."""
+    comment.refresh_from_db(fields=["report_count", "status", "moderation_reasons", "held_at"])
+    threshold = ModerationRules.current().report_threshold
+    if comment.is_published and comment.report_count >= threshold:
+        comment.status = Comment.Status.PENDING
+        comment.held_at = None
+        comment.moderation_reasons = [
+            *comment.moderation_reasons,
+            f"reported by {comment.report_count} readers",
+        ]
+        comment.save(update_fields=["status", "moderation_reasons"])
+        notifications.tell_moderators()
 
 
 def toggle_hug(comment, user):

@@ -52,10 +52,11 @@ def thread_section(request, article):
         "order": reading_order(request),
         "started": form_started_token(),
         "max_length": settings.COMMENTS_MAX_LENGTH,
+        "is_open": article.comments_open,
     }
     if context["can_read"]:
         context.update(_thread(request, article, author, context["order"]))
-    if author is not None:
+    if author is not None and article.comments_open:
         context["form"] = CommentForm(prefix=None, auto_id="new-comment-%s")
     return Section("comments/_thread.html", context)
 

@@ -70,7 +70,7 @@ def post_comment(request, slug):
         form.add_error(None, "You are posting very fast. Please wait a minute and try again.")
         return _compose(request, article, form, author, status=429, parent=parent)
     try:
-        comment = posting.create_comment(
+        comment, decision = posting.create_comment(
             article=article,
             author=author,
             body=form.cleaned_data["body"],
@@ -82,6 +82,9 @@ def post_comment(request, slug):
     except PictureError as error:
         form.add_error("image", str(error))
         return _compose(request, article, form, author, parent=parent)
+    if comment.status == Comment.Status.REJECTED:
+        form.add_error(None, decision.message)
+        return _compose(request, article, form, author, status=403, parent=parent)
     if _wants_json(request):
         node = Node(comment=comment, is_own=True, can_edit=True)
         html = render_to_string(

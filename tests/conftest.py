@@ -168,3 +168,30 @@ def post_comment():
         return client.post(f"/articles/{article.slug}/comments/", data)
 
     return post
+
+
+@pytest.fixture(autouse=True)
+def _moderation_rules(request):
+    """Tests of the thread post as trusted authors; tests of moderation use the site defaults.
+
+    The site's default holds a new author's first post for review; tests marked
+    `default_moderation` keep that, every other test starts with no new-author hold.
+    """
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if not uses_db or request.node.get_closest_marker("default_moderation"):
+        return
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    from comments.models import ModerationRules
+
+    ModerationRules.objects.update_or_create(pk=1, defaults={"new_author_held_posts": 0})
+
+
+def _is_transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    return (
+        bool(marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames
+    )

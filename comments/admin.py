@@ -1,0 +1,282 @@
+"""The moderation queue and the site's rules, in the Django admin."""
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+
+from comments import queue
+from comments.models import (
+    Ban,
+    BlockedAddress,
+    Comment,
+    ModerationAction,
+    ModerationRules,
+    RejectionReason,
+    WatchedWord,
+)
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", "Waiting for review"),
+            ("reported", "Reported by readers"),
+            ("awaiting", "Awaiting email confirmation"),
+            ("rejected", "Rejected"),
+            ("spam", "Spam"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "reported":
+            return queryset.filter(report_count__gt=0).exclude(status__in=["rejected", "spam"])
+        if value in {"pending", "awaiting", "rejected", "spam"}:
+            return queryset.filter(status=value)
+        return queryset
+
+
+def _reject_action(reason):
+    def action(modeladmin, request, queryset):
+        for comment in queryset.select_related("article", "author_user", "author_subscriber"):
+            queue.reject(comment, request.user, reason)
+        modeladmin.message_user(request, f"Rejected {queryset.count()} post(s): {reason.label}")
+
+    action.__name__ = f"reject_{reason.value}"
+    action.short_description = f"Reject: {reason.label}"
+    action.allowed_permissions = ("change",)
+    return action
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = [
+        "excerpt",
+        "article",
+        "author",
+        "status",
+        "thumbnail",
+        "reasons",
+        "report_count",
+        "report_reasons",
+        "created_at",
+    ]
+    list_filter = [QueueFilter, "status", "is_urgent", "article"]
+    list_select_related = ["article", "author_user", "author_subscriber"]
+    search_fields = ["body", "author_user__display_name", "author_subscriber__name"]
+    ordering = ["-is_urgent", "-created_at"]
+    actions = ["approve", *[_reject_action(r) for r in RejectionReason], "mark_spam", "ban_authors"]
+    readonly_fields = [
+        "article",
+        "author",
+        "status",
+        "picture",
+        "reasons",
+        "report_reasons",
+        "created_at",
+        "edited_at",
+        "author_history",
+    ]
+    fields = readonly_fields[:5] + ["body", "image_alt"] + readonly_fields[5:]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("reports")
+            .select_related("article", "author_user", "author_subscriber")
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description="post")
+    def excerpt(self, comment):
+        text = Truncator(comment.body).chars(80) or "(picture)"
+        return format_html("<strong>URGENT</strong> {}", text) if comment.is_urgent else text
+
+    @admin.display(description="author")
+    def author(self, comment):
+        if comment.author_user_id:
+            return f"{comment.author_user.display_name} (member)"
+        if comment.author_subscriber_id:
+            return f"{comment.author_subscriber.name} <{comment.author_subscriber.email}> (guest)"
+        return "a former member"
+
+    @admin.display(description="picture")
+    def thumbnail(self, comment):
+        if not comment.image_thumb:
+            return ""
+        return format_html(
+            '<img src="{}" alt="{}" width="80">', comment.image_thumb.url, comment.image_alt
+        )
+
+    @admin.display(description="picture")
+    def picture(self, comment):
+        if not comment.image:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="{}" width="320">', comment.image.url, comment.image_alt
+        )
+
+    @admin.display(description="why it waits")
+    def reasons(self, comment):
+        return "; ".join(comment.moderation_reasons)
+
+    @admin.display(description="report reasons")
+    def report_reasons(self, comment):
+        counts = {}
+        for report in comment.reports.all():
+            counts[report.get_reason_display()] = counts.get(report.get_reason_display(), 0) + 1
+        return ", ".join(f"{reason} ×{n}" for reason, n in counts.items())
+
+    @admin.display(description="the author's history")
+    def author_history(self, comment):
+        if comment.author_user_id:
+            others = Comment.objects.filter(author_user=comment.author_user)
+        elif comment.author_subscriber_id:
+            others = Comment.objects.filter(author_subscriber=comment.author_subscriber)
+        else:
+            return "—"
+        summary = others.aggregate(
+            published=Count("pk", filter=Q(status="published")),
+            rejected=Count("pk", filter=Q(status__in=["rejected", "spam"])),
+            reported=Count("pk", filter=Q(report_count__gt=0)),
+        )
+        rows = format_html_join(
+            "",
+            "<li>{} · {} · {}</li>",
+            (
+                (
+                    c.created_at.strftime("%Y-%m-%d"),
+                    c.get_status_display(),
+                    Truncator(c.body).chars(60),
+                )
+                for c in others.exclude(pk=comment.pk).order_by("-created_at")[:20]
+            ),
+        )
+        return format_html(
+            "<p>{} published, {} rejected or spam, {} reported.</p><ul>{}</ul>",
+            summary["published"],
+            summary["rejected"],
+            summary["reported"],
+            rows,
+        )
+
+    @admin.action(description="Approve", permissions=["change"])
+    def approve(self, request, queryset):
+        for comment in queryset.select_related("article", "author_user", "author_subscriber"):
+            queue.approve(comment, request.user)
+        self.message_user(request, f"Approved {queryset.count()} post(s).")
+
+    @admin.action(description="Mark as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        for comment in queryset:
+            queue.mark_spam(comment, request.user)
+        self.message_user(request, f"Marked {queryset.count()} post(s) as spam.")
+
+    @admin.action(
+        description="Ban the authors (their waiting posts are rejected)", permissions=["change"]
+    )
+    def ban_authors(self, request, queryset):
+        banned = set()
+        for comment in queryset.select_related("author_user", "author_subscriber"):
+            who = comment.author_user_id or (
+                comment.author_subscriber and comment.author_subscriber.email
+            )
+            if who and who not in banned:
+                queue.ban_author(comment, request.user, reason="Banned from the moderation queue")
+                banned.add(who)
+        self.message_user(request, f"Banned {len(banned)} author(s).", messages.WARNING)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and form.changed_data:
+            queue.log(
+                request.user,
+                "edit",
+                comment=obj,
+                before=obj.status,
+                after=obj.status,
+                note="changed: " + ", ".join(form.changed_data),
+            )
+
+
+@admin.register(Ban)
+class BanAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "reason", "until", "created_by", "created_at"]
+    list_filter = ["until"]
+    search_fields = ["email", "user__email", "user__display_name", "reason"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = obj.created_by or request.user
+        super().save_model(request, obj, form, change)
+        queue.log(
+            request.user,
+            "ban" if obj.until is None else "suspend",
+            subject=str(obj),
+            note=obj.reason,
+        )
+        queue.reject_waiting_posts_of(obj, request.user)
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The audit log is read-only for everyone, superusers included."""
+
+    list_display = [
+        "created_at",
+        "actor",
+        "action",
+        "subject",
+        "status_before",
+        "status_after",
+        "note",
+    ]
+    list_filter = ["action"]
+    search_fields = ["subject", "note", "actor__display_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WatchedWord)
+class WatchedWordAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "action", "note"]
+    list_filter = ["action"]
+    search_fields = ["phrase"]
+
+
+@admin.register(BlockedAddress)
+class BlockedAddressAdmin(admin.ModelAdmin):
+    list_display = ["kind", "value", "reason", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["value", "reason"]
+
+
+@admin.register(ModerationRules)
+class ModerationRulesAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "max_links",
+        "new_author_held_posts",
+        "trusted_after_approved",
+        "report_threshold",
+    ]
+
+    def has_add_permission(self, request):
+        return not ModerationRules.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,127 @@
+"""What moderators do to posts and authors. Every action is written to the audit log once."""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import mail
+from comments import notifications
+from comments.models import Ban, Comment, ModerationAction, RejectionReason
+
+WAITING = (Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL)
+
+
+def log(actor, action, *, comment=None, subject="", before="", after="", note=""):
+    return ModerationAction.objects.create(
+        actor=actor,
+        action=action,
+        comment=comment,
+        subject=subject or (f"comment {comment.pk} by {comment.author_name}" if comment else ""),
+        status_before=before,
+        status_after=after,
+        note=note,
+    )
+
+
+def approve(comment, actor, note=""):
+    """Publish a waiting or reported post. A guest's unconfirmed post is approved in advance:
+    it goes live when the guest confirms their address, never before."""
+    before = comment.status
+    with transaction.atomic():
+        if comment.status == Comment.Status.AWAITING_EMAIL:
+            comment.is_approved = True
+        else:
+            comment.status = Comment.Status.PUBLISHED
+        comment.rejection_reason = ""
+        comment.save(update_fields=["status", "is_approved", "rejection_reason"])
+        log(actor, "approve", comment=comment, before=before, after=comment.status, note=note)
+    if comment.is_published and before != Comment.Status.PUBLISHED:
+        notifications.comment_published(comment)
+        if before == Comment.Status.PENDING:
+            _tell_author(comment, "approved")
+
+
+def reject(comment, actor, reason=RejectionReason.OFF_TOPIC, note=""):
+    before = comment.status
+    with transaction.atomic():
+        comment.status = Comment.Status.REJECTED
+        comment.rejection_reason = reason
+        comment.save(update_fields=["status", "rejection_reason"])
+        log(
+            actor,
+            "reject",
+            comment=comment,
+            before=before,
+            after=comment.status,
+            note=note or RejectionReason(reason).label,
+        )
+    if before in (Comment.Status.PENDING, Comment.Status.PUBLISHED):
+        _tell_author(comment, "rejected")
+
+
+def mark_spam(comment, actor, note=""):
+    before = comment.status
+    with transaction.atomic():
+        comment.status = Comment.Status.SPAM
+        comment.save(update_fields=["status"])
+        log(actor, "mark spam", comment=comment, before=before, after=comment.status, note=note)
+
+
+def ban_author(comment, actor, reason, until=None):
+    """Ban (or suspend until a date) the author of `comment`; their waiting posts are rejected."""
+    with transaction.atomic():
+        if comment.author_user_id:
+            ban = Ban.objects.create(
+                user=comment.author_user, until=until, reason=reason, created_by=actor
+            )
+        elif comment.author_subscriber_id:
+            ban = Ban.objects.create(
+                email=comment.author_subscriber.email, until=until, reason=reason, created_by=actor
+            )
+        else:
+            return None
+        action = "ban" if until is None else "suspend"
+        log(actor, action, comment=comment, subject=str(ban), note=reason)
+        reject_waiting_posts_of(ban, actor)
+    return ban
+
+
+def reject_waiting_posts_of(ban, actor):
+    """One step: every post of the banned author that waits is rejected (and logged)."""
+    if ban.user_id:
+        waiting = Comment.objects.filter(author_user=ban.user_id, status__in=WAITING)
+    else:
+        waiting = Comment.objects.filter(
+            author_subscriber__email__iexact=ban.email, author_user=None, status__in=WAITING
+        )
+    for post in waiting.select_related("author_user", "author_subscriber"):
+        before = post.status
+        post.status = Comment.Status.REJECTED
+        post.save(update_fields=["status"])
+        log(actor, "reject (author banned)", comment=post, before=before, after=post.status)
+
+
+def _tell_author(comment, outcome):
+    """A short mail to the author about a held post: approved, or rejected and why."""
+    if comment.author_user_id:
+        email, name = comment.author_user.email, comment.author_user.display_name
+    elif comment.author_subscriber_id and comment.author_subscriber.is_confirmed:
+        email, name = comment.author_subscriber.email, comment.author_subscriber.name
+    else:
+        return
+    mail.send_template(
+        "moderation_outcome",
+        to=email,
+        context={
+            "name": name,
+            "outcome": outcome,
+            "comment": comment,
+            "article": comment.article,
+            "reason": RejectionReason(comment.rejection_reason).label
+            if comment.rejection_reason
+            else "",
+            "post_url": settings.SITE_URL + comment.get_absolute_url(),
+            "appeal_address": settings.DEFAULT_FROM_EMAIL,
+        },
+        key=f"moderation:{outcome}:{comment.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+    )

@@ -1,0 +1,18 @@
+"""Counts of waiting items for the admin index page."""
+
+from django import template
+from django.db.models import Count, Q
+
+from comments.models import Comment
+
+register = template.Library()
+
+
+@register.simple_tag
+def moderation_counts():
+    return Comment.objects.aggregate(
+        pending=Count("pk", filter=Q(status=Comment.Status.PENDING)),
+        urgent=Count("pk", filter=Q(status=Comment.Status.PENDING, is_urgent=True)),
+        reported=Count("pk", filter=Q(report_count__gt=0, status__in=["published", "pending"])),
+        awaiting=Count("pk", filter=Q(status=Comment.Status.AWAITING_EMAIL)),
+    )
