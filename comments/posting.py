@@ -99,12 +99,13 @@ def decide_for(author, text, article, ip=""):
 
 
 def create_comment(*, article, author, body, picture=None, image_alt="", parent=None, ip=None):
-    """Store a post with the status the policy gives it. Returns (comment, decision)."""
+    """Store a post with the status the policy gives it. Returns (comment, decision); the
+    comment is None when the policy refused the post (nothing is stored, the author is told)."""
     decision = decide_for(author, body, article, ip)
+    if decision.status == moderation.REJECTED:
+        return None, decision
     status = decision.status
-    if status != moderation.REJECTED and not (
-        author.is_member or (author.is_proven and author.subscriber.is_confirmed)
-    ):
+    if not (author.is_member or (author.is_proven and author.subscriber.is_confirmed)):
         status = Comment.Status.AWAITING_EMAIL
     comment = Comment(
         article=article,

@@ -82,7 +82,7 @@ def post_comment(request, slug):
     except PictureError as error:
         form.add_error("image", str(error))
         return _compose(request, article, form, author, parent=parent)
-    if comment.status == Comment.Status.REJECTED:
+    if comment is None:
         form.add_error(None, decision.message)
         return _compose(request, article, form, author, status=403, parent=parent)
     if _wants_json(request):
