@@ -51,6 +51,12 @@ def _reject_action(reason):
     return action
 
 
+def _picture_tag(field, alt, width):
+    if not field:
+        return ""
+    return format_html('<img src="{}" alt="{}" width="{}">', field.url, alt, width)
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     list_display = [
@@ -108,19 +114,11 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description="picture")
     def thumbnail(self, comment):
-        if not comment.image_thumb:
-            return ""
-        return format_html(
-            '<img src="{}" alt="{}" width="80">', comment.image_thumb.url, comment.image_alt
-        )
+        return _picture_tag(comment.image_thumb, comment.image_alt, width=80)
 
     @admin.display(description="picture")
     def picture(self, comment):
-        if not comment.image:
-            return "—"
-        return format_html(
-            '<img src="{}" alt="{}" width="320">', comment.image.url, comment.image_alt
-        )
+        return _picture_tag(comment.image, comment.image_alt, width=320) or "—"
 
     @admin.display(description="why it waits")
     def reasons(self, comment):
