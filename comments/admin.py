@@ -41,9 +41,10 @@ class QueueFilter(admin.SimpleListFilter):
 
 def _reject_action(reason):
     def action(modeladmin, request, queryset):
-        for comment in queryset.select_related("article", "author_user", "author_subscriber"):
+        comments = list(queryset.select_related("article", "author_user", "author_subscriber"))
+        for comment in comments:
             queue.reject(comment, request.user, reason)
-        modeladmin.message_user(request, f"Rejected {queryset.count()} post(s): {reason.label}")
+        modeladmin.message_user(request, f"Rejected {len(comments)} post(s): {reason.label}")
 
     action.__name__ = f"reject_{reason.value}"
     action.short_description = f"Reject: {reason.label}"
@@ -166,15 +167,18 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve", permissions=["change"])
     def approve(self, request, queryset):
-        for comment in queryset.select_related("article", "author_user", "author_subscriber"):
+        # Counted from the rows acted on: after the action they may no longer match the filter.
+        comments = list(queryset.select_related("article", "author_user", "author_subscriber"))
+        for comment in comments:
             queue.approve(comment, request.user)
-        self.message_user(request, f"Approved {queryset.count()} post(s).")
+        self.message_user(request, f"Approved {len(comments)} post(s).")
 
     @admin.action(description="Mark as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
-        for comment in queryset:
+        comments = list(queryset)
+        for comment in comments:
             queue.mark_spam(comment, request.user)
-        self.message_user(request, f"Marked {queryset.count()} post(s) as spam.")
+        self.message_user(request, f"Marked {len(comments)} post(s) as spam.")
 
     @admin.action(
         description="Ban the authors (their waiting posts are rejected)", permissions=["change"]
