@@ -1,14 +1,15 @@
 """A moderator's shift in Chromium: log in to the admin, approve a waiting post, ban a spammer,
 and see the article page change for readers."""
 
+import importlib
+
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from comments.models import Ban, Comment, ModerationAction
 from tests.browser.test_article_page import _violations
 
-# The Moderators group comes from a migration; serialized rollback restores it for each test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -19,7 +20,14 @@ def moderator(django_user_model):
         display_name="Sample Moderator",
         is_staff=True,
     )
-    user.groups.add(Group.objects.get(name="Moderators"))
+    # The group comes from a migration; an earlier transactional test's flush may have removed it.
+    migration = importlib.import_module("comments.migrations.0003_moderators_group")
+    group, _ = Group.objects.get_or_create(name="Moderators")
+    group.permissions.set(
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codename in migration.PERMISSIONS
+    )
+    user.groups.add(group)
     return user
 
 
