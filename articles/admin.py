@@ -1,10 +1,17 @@
 import datetime
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
-from articles.models import Article, Reviewer
+from articles import newsletter
+from articles.models import Article, NewsletterRecipient, NewsletterSend, Reviewer
+
+Status = NewsletterRecipient.Status
 
 
 def _review_cutoff():
@@ -30,17 +37,32 @@ class ReviewStateFilter(admin.SimpleListFilter):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "status", "kind", "published_at", "last_reviewed_at", "review_state"]
-    list_filter = ["status", "kind", ReviewStateFilter, "is_sample"]
+    list_display = [
+        "title",
+        "status",
+        "kind",
+        "published_at",
+        "last_reviewed_at",
+        "review_state",
+        "newsletter_state",
+    ]
+    list_filter = ["status", "kind", ReviewStateFilter, "newsletter", "is_sample"]
+    list_select_related = ["newsletter_send"]
+    actions = ["send_newsletter_now"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_at"
     filter_horizontal = ["authors", "reviewers"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "newsletter_report"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body", "kind", "video_url"]}),
         ("Picture", {"fields": ["hero_image", "hero_alt", "hero_caption", "hero_credit"]}),
-        ("Publishing", {"fields": ["status", "published_at", "created_at", "updated_at"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "comments_open", "created_at", "updated_at"]},
+        ),
+        ("Newsletter", {"fields": ["newsletter", "newsletter_report"]}),
         ("Medical review", {"fields": ["reviewers", "last_reviewed_at", "authors"]}),
         ("Other", {"fields": ["is_sample"]}),
     ]
@@ -50,6 +72,170 @@ class ArticleAdmin(admin.ModelAdmin):
         if not article.is_reviewed:
             return "never reviewed"
         return "review due" if article.is_review_due() else "up to date"
+
+    @admin.display(description="newsletter")
+    def newsletter_state(self, article):
+        send = getattr(article, "newsletter_send", None)
+        if send is None:
+            return "—" if not article.newsletter else "when live"
+        return "sent" if send.finished_at else "sending"
+
+    @admin.display(description="newsletter so far")
+    def newsletter_report(self, article):
+        send = NewsletterSend.objects.filter(article=article).first() if article.pk else None
+        if send is None:
+            return "Not sent yet."
+        return _report(send)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Going live mails the subscribers: a direct call, not a signal (STYLE.md).
+        send = newsletter.go_live(obj, f"published by {request.user}")
+        if send is not None:
+            self.message_user(
+                request,
+                f"The newsletter is going out to {send.recipients.count()} subscriber(s).",
+            )
+
+    @admin.action(
+        description="Send the newsletter (again: only to those who did not get it)",
+        permissions=["change"],
+    )
+    def send_newsletter_now(self, request, queryset):
+        for article in queryset:
+            if not article.is_published:
+                self.message_user(
+                    request, f"{article}: not live yet, nothing sent.", messages.WARNING
+                )
+                continue
+            send, created = newsletter.start(article, f"sent by {request.user}")
+            if created:
+                count = send.recipients.count()
+                self.message_user(request, f"{article}: going out to {count} subscriber(s).")
+            else:
+                count = newsletter.resend(send, str(request.user))
+                self.message_user(
+                    request, f"{article}: sent again to {count} who had not received it."
+                )
+
+
+def _report(send):
+    counts = newsletter.counts(send)
+    took = send.took
+    link = reverse("admin:articles_newsletterrecipient_changelist") + f"?send__id__exact={send.pk}"
+    return format_html(
+        "{} queued, {} sending, {} sent, {} waiting to retry, {} failed, {} interrupted, "
+        "{} skipped. {} <a href='{}'>Every address</a>.",
+        counts[Status.QUEUED],
+        counts[Status.SENDING],
+        counts[Status.SENT],
+        counts[Status.RETRYING],
+        counts[Status.FAILED],
+        counts[Status.INTERRUPTED],
+        counts[Status.SKIPPED],
+        f"Took {took.total_seconds():.1f} s." if took else "Not finished.",
+        link,
+    )
+
+
+def _count(status):
+    return Count("recipients", filter=Q(recipients__status=status))
+
+
+@admin.register(NewsletterSend)
+class NewsletterSendAdmin(admin.ModelAdmin):
+    """Each article's send: how far it got, what failed, how long it took. Read-only."""
+
+    list_display = [
+        "article",
+        "requested_by",
+        "created_at",
+        "queued",
+        "sent",
+        "retrying",
+        "failed",
+        "took_seconds",
+    ]
+    list_select_related = ["article"]
+    readonly_fields = [
+        "article",
+        "requested_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "report",
+    ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_queued=_count(Status.QUEUED) + _count(Status.SENDING),
+                n_sent=_count(Status.SENT),
+                n_retrying=_count(Status.RETRYING),
+                n_failed=_count(Status.FAILED) + _count(Status.INTERRUPTED),
+            )
+        )
+
+    @admin.display(description="queued", ordering="n_queued")
+    def queued(self, send):
+        return send.n_queued
+
+    @admin.display(description="sent", ordering="n_sent")
+    def sent(self, send):
+        return send.n_sent
+
+    @admin.display(description="waiting to retry", ordering="n_retrying")
+    def retrying(self, send):
+        return send.n_retrying
+
+    @admin.display(description="failed", ordering="n_failed")
+    def failed(self, send):
+        if not send.n_failed:
+            return 0
+        link = reverse("admin:articles_newsletterrecipient_changelist")
+        return format_html(
+            "<a href='{}?send__id__exact={}&status__in=failed,interrupted'>{}</a>",
+            link,
+            send.pk,
+            send.n_failed,
+        )
+
+    @admin.display(description="took")
+    def took_seconds(self, send):
+        return f"{send.took.total_seconds():.1f} s" if send.took else "not finished"
+
+    @admin.display(description="so far")
+    def report(self, send):
+        return _report(send)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NewsletterRecipient)
+class NewsletterRecipientAdmin(admin.ModelAdmin):
+    """Every address of every send, with the last error: nothing fails out of sight."""
+
+    list_display = ["subscriber", "send", "status", "attempts", "next_attempt_at", "last_error"]
+    list_filter = ["status", "send"]
+    list_select_related = ["subscriber", "send__article"]
+    search_fields = ["subscriber__email"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Reviewer)

@@ -100,6 +100,12 @@ class Article(models.Model):
     comments_open = models.BooleanField(
         default=True, help_text="Untick to close the conversation under this article."
     )
+    newsletter = models.BooleanField(
+        "send to subscribers",
+        default=True,
+        help_text="Mail this article to every confirmed subscriber when it goes live. "
+        "Untick for no newsletter.",
+    )
     is_sample = models.BooleanField(default=False, help_text="Demo content.")
 
     objects = ArticleQuerySet.as_manager()
@@ -177,3 +183,71 @@ class Article(models.Model):
         today = today or timezone.localdate()
         interval = datetime.timedelta(days=settings.REVIEW_INTERVAL_DAYS)
         return self.last_reviewed_at < today - interval
+
+
+class NewsletterSend(models.Model):
+    """One article mailed to the subscribers: made once, when the article goes live.
+
+    The message is rendered once into the row, with markers where each reader's name and
+    unsubscribe link go, so every batch sends the same words however the article changes later.
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, related_name="newsletter_send"
+    )
+    requested_by = models.CharField(max_length=200, help_text="What started the send.")
+    subject = models.CharField(max_length=250)
+    text_body = models.TextField()
+    html_body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "newsletter send"
+
+    def __str__(self):
+        return f"Newsletter: {self.article}"
+
+    @property
+    def took(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class NewsletterRecipient(models.Model):
+    """One subscriber's copy of one send: its unique pair is why nobody is mailed twice."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        RETRYING = "retrying", "Failed, will retry"
+        FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted (may have been sent)"
+        SKIPPED = "skipped", "Skipped (unsubscribed)"
+
+    send = models.ForeignKey(NewsletterSend, on_delete=models.CASCADE, related_name="recipients")
+    subscriber = models.ForeignKey(
+        "accounts.Subscriber", on_delete=models.CASCADE, related_name="newsletter_copies"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claim = models.CharField(max_length=32, blank=True, db_index=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["send", "subscriber"], name="articles_newsletter_once_per_subscriber"
+            )
+        ]
+        indexes = [models.Index(fields=["send", "status"], name="newsletter_recipient_state")]
+
+    def __str__(self):
+        return f"{self.send.article} → subscriber {self.subscriber_id}"

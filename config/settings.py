@@ -221,6 +221,11 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Background work ------------------------------------------------------------------------
+# New-article mail: subscribers per task (one SMTP connection each), and how long after going
+# live an article is still mailed automatically (older ones only when staff send them by hand).
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 200, minimum=1)
+NEWSLETTER_MAX_AGE_HOURS = 72
+
 TASKS_BACKEND = env_choice("TASKS_BACKEND", "immediate", {"immediate", "database"})
 TASKS = {
     "default": {

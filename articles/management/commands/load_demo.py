@@ -78,6 +78,7 @@ def load_article(data, people):
     fields = {name: data.get(name, "") for name in ARTICLE_FIELDS}
     fields["last_reviewed_at"] = data["last_reviewed_at"]
     fields["status"] = Article.Status.PUBLISHED
+    fields["newsletter"] = False  # a back catalogue: nobody is mailed for the demo
     fields["is_sample"] = True
     image_name = data.get("hero_image_name")
 

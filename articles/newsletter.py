@@ -1,0 +1,367 @@
+"""New articles in subscribers' inboxes.
+
+When an article goes live, one NewsletterSend is made for it (its one-to-one link to the article
+makes a second one impossible), and a NewsletterRecipient row is written for every confirmed,
+subscribed address. Tasks then take batches of rows: a batch is claimed with a conditional UPDATE,
+so two workers never hold the same row, and is sent over one SMTP connection. A row is claimed
+before its mail goes out and marked sent after, so a re-run or a second worker never mails anyone
+twice. A failed address is retried with growing pauses and, after the last, marked failed for
+staff to see. A worker that dies mid-batch leaves its rows "sending": after a lease they are marked
+"interrupted (may have been sent)", shown in the admin and never sent again without a person
+deciding to.
+
+Memory stays flat: recipients are written and read in pages, never all at once.
+"""
+
+import datetime
+import logging
+import math
+import secrets
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import escape
+
+from accounts.models import Subscriber
+from accounts.subscriptions import list_unsubscribe_headers, unsubscribe_url
+from articles.models import Article, NewsletterRecipient, NewsletterSend
+
+logger = logging.getLogger(__name__)
+
+Status = NewsletterRecipient.Status
+
+# Pauses before the 2nd, 3rd, 4th and 5th attempt; after the 5th failure an address is failed.
+RETRY_DELAYS = [60, 300, 1800, 7200]
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# A batch still "sending" after this long lost its worker.
+LEASE = datetime.timedelta(minutes=15)
+PAGE = 2000  # subscribers written per query when a send is set up
+
+# Markers in the stored message where each reader's own details go.
+NAME_MARK = "KINDRED-READER-NAME"
+UNSUBSCRIBE_MARK = "KINDRED-UNSUBSCRIBE-URL"
+
+# The server answered and refused this one message: the connection is still good. (Every SMTP
+# error is an OSError, so these are told apart first.) Any other OSError ends the connection.
+REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)
+
+
+def subscribed():
+    return Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+
+
+# --- Going live ------------------------------------------------------------------------------
+
+
+def is_due_automatically(article, now=None):
+    """Live, wanted, not mailed yet, and recent enough that mailing it now is still news."""
+    now = now or timezone.now()
+    oldest = now - datetime.timedelta(hours=settings.NEWSLETTER_MAX_AGE_HOURS)
+    return (
+        article.newsletter
+        and article.status == Article.Status.PUBLISHED
+        and article.published_at is not None
+        and oldest <= article.published_at <= now
+        and not NewsletterSend.objects.filter(article=article).exists()
+    )
+
+
+def go_live(article, requested_by, now=None):
+    """Start the article's one automatic send if it is due. Returns the send, or None."""
+    if not is_due_automatically(article, now):
+        return None
+    send, created = start(article, requested_by)
+    return send if created else None
+
+
+def publish_due(now=None):
+    """Start sends for articles whose time has come; resume sends with work waiting.
+
+    Safe to run every minute and twice at once: a send is made at most once per article, and a
+    resumed batch only takes rows nobody else holds. Returns (articles started, sends resumed).
+    """
+    now = now or timezone.now()
+    oldest = now - datetime.timedelta(hours=settings.NEWSLETTER_MAX_AGE_HOURS)
+    due = Article.objects.published(now).filter(
+        newsletter=True, published_at__gte=oldest, newsletter_send__isnull=True
+    )
+    started = sum(1 for article in due if go_live(article, "schedule", now))
+    resumed = 0
+    for send in NewsletterSend.objects.filter(finished_at__isnull=True):
+        release_stale(send, now)
+        waiting = _claimable(send, now).count()
+        if waiting:
+            enqueue_batches(send, waiting)
+            resumed += 1
+        else:
+            _finish_if_done(send, now)
+    return started, resumed
+
+
+def start(article, requested_by, queue=True):
+    """Make the article's send (once) and, unless told not to, queue its batches.
+
+    Returns (send, created).
+    """
+    try:
+        with transaction.atomic():
+            send = NewsletterSend.objects.create(
+                article=article, requested_by=requested_by[:200], **render(article)
+            )
+    except IntegrityError:
+        return NewsletterSend.objects.get(article=article), False
+    added = add_recipients(send)
+    if queue:
+        enqueue_batches(send, added)
+    return send, True
+
+
+def resend(send, requested_by):
+    """Send again to those who did not get it: failed, interrupted, and new subscribers."""
+    again = send.recipients.filter(status__in=[Status.FAILED, Status.INTERRUPTED]).update(
+        status=Status.QUEUED, attempts=0, next_attempt_at=None, claim="", claimed_at=None
+    )
+    added = add_recipients(send)
+    NewsletterSend.objects.filter(pk=send.pk).update(
+        finished_at=None, requested_by=f"{send.requested_by}; again by {requested_by}"[:200]
+    )
+    enqueue_batches(send, again + added)
+    return again + added
+
+
+def add_recipients(send):
+    """A queued row for every subscribed address not already in this send, a page at a time."""
+    added = 0
+    last = 0
+    while True:
+        page = list(
+            subscribed()
+            .filter(pk__gt=last)
+            .exclude(newsletter_copies__send=send)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:PAGE]
+        )
+        if not page:
+            return added
+        created = NewsletterRecipient.objects.bulk_create(
+            [NewsletterRecipient(send=send, subscriber_id=pk) for pk in page],
+            ignore_conflicts=True,
+        )
+        added += len(created)
+        last = page[-1]
+
+
+def enqueue_batches(send, rows):
+    from articles.tasks import send_newsletter_batch  # tasks call back into this module
+
+    for _ in range(math.ceil(rows / settings.NEWSLETTER_BATCH_SIZE)):
+        send_newsletter_batch.enqueue(send.pk)
+
+
+# --- The message -----------------------------------------------------------------------------
+
+
+def render(article):
+    """Subject, text and HTML for the article, with markers for each reader's details."""
+    image_url = ""
+    if article.hero_image:
+        image_url = article.hero_image.url
+        if image_url.startswith("/"):
+            image_url = settings.SITE_URL + image_url
+    context = {
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "article": article,
+        "article_url": settings.SITE_URL + article.get_absolute_url(),
+        "image_url": image_url,
+        "name": NAME_MARK,
+        "unsubscribe_url": UNSUBSCRIBE_MARK,
+    }
+    return {
+        "subject": article.title[:250],
+        "text_body": render_to_string("emails/newsletter.txt", context),
+        "html_body": render_to_string("emails/newsletter.html", context),
+    }
+
+
+def message_for(send, subscriber, connection=None):
+    link = unsubscribe_url(subscriber)
+    text = send.text_body.replace(NAME_MARK, subscriber.name).replace(UNSUBSCRIBE_MARK, link)
+    html = send.html_body.replace(NAME_MARK, escape(subscriber.name))
+    html = html.replace(UNSUBSCRIBE_MARK, escape(link))
+    message = EmailMultiAlternatives(
+        subject=send.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[subscriber.email],
+        headers=list_unsubscribe_headers(subscriber),
+        connection=connection,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+# --- Sending ---------------------------------------------------------------------------------
+
+
+def _claimable(send, now):
+    return send.recipients.filter(
+        Q(status=Status.QUEUED) | Q(status=Status.RETRYING, next_attempt_at__lte=now)
+    )
+
+
+def has_work_now(send, now=None):
+    return _claimable(send, now or timezone.now()).exists()
+
+
+def claim_batch(send, size, now=None):
+    """Take up to `size` rows for this worker alone. Returns them with their subscribers."""
+    now = now or timezone.now()
+    token = secrets.token_hex(16)
+    for _ in range(5):  # another worker may win the rows we saw; look again
+        ids = list(_claimable(send, now).order_by("pk").values_list("pk", flat=True)[:size])
+        if not ids:
+            return []
+        # The status test is repeated in the UPDATE: whoever changes a row first owns it.
+        taken = (
+            _claimable(send, now)
+            .filter(pk__in=ids)
+            .update(status=Status.SENDING, claim=token, claimed_at=now)
+        )
+        if taken:
+            if send.started_at is None:
+                NewsletterSend.objects.filter(pk=send.pk, started_at__isnull=True).update(
+                    started_at=now
+                )
+            return list(
+                NewsletterRecipient.objects.filter(claim=token, status=Status.SENDING)
+                .select_related("subscriber")
+                .order_by("pk")
+            )
+    return []
+
+
+def send_batch(send_id, size=None):
+    """Claim one batch of a send and mail it over one connection. Returns the number sent."""
+    send = NewsletterSend.objects.filter(pk=send_id).first()
+    if send is None:
+        return 0
+    rows = claim_batch(send, size or settings.NEWSLETTER_BATCH_SIZE)
+    if not rows:
+        _finish_if_done(send)
+        return 0
+    sent, failed, skipped = _mail(send, rows)
+    now = timezone.now()
+    if sent:
+        NewsletterRecipient.objects.filter(pk__in=sent).update(
+            status=Status.SENT, sent_at=now, claim="", last_error=""
+        )
+    if skipped:
+        NewsletterRecipient.objects.filter(pk__in=skipped).update(status=Status.SKIPPED, claim="")
+    next_try = None
+    for row in failed:
+        next_try = _record_failure(row, failed[row], now) or next_try
+    if next_try is not None:
+        _retry_later(send, next_try)
+    _finish_if_done(send)
+    return len(sent)
+
+
+def _mail(send, rows):
+    sent, failed, skipped = [], {}, []
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:  # noqa: BLE001 - the whole batch waits for a retry
+        logger.warning("newsletter %s: cannot reach the mail server: %s", send.pk, exc)
+        return sent, dict.fromkeys(rows, exc), skipped
+    try:
+        for index, row in enumerate(rows):
+            subscriber = row.subscriber
+            if not subscriber.is_subscribed:  # unsubscribed since the batch was queued
+                skipped.append(row.pk)
+                continue
+            try:
+                message_for(send, subscriber, connection).send()
+            except REFUSALS as exc:
+                failed[row] = exc
+            except OSError as exc:
+                logger.warning("newsletter %s: connection lost: %s", send.pk, exc)
+                failed.update(dict.fromkeys(rows[index:], exc))
+                break
+            except Exception as exc:  # noqa: BLE001 - one refused address, the rest go on
+                failed[row] = exc
+            else:
+                sent.append(row.pk)
+    finally:
+        try:
+            connection.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection is allowed to fail
+            logger.debug("newsletter %s: closing the connection failed", send.pk)
+    return sent, failed, skipped
+
+
+def _record_failure(row, exc, now):
+    """Retry later or, after the last attempt, mark failed. Returns when to retry, if ever."""
+    attempts = row.attempts + 1
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    if attempts >= MAX_ATTEMPTS:
+        NewsletterRecipient.objects.filter(pk=row.pk).update(
+            status=Status.FAILED, attempts=attempts, last_error=error, next_attempt_at=None
+        )
+        logger.warning("newsletter to subscriber %s failed for good: %s", row.subscriber_id, error)
+        return None
+    retry_at = now + datetime.timedelta(seconds=RETRY_DELAYS[attempts - 1])
+    NewsletterRecipient.objects.filter(pk=row.pk).update(
+        status=Status.RETRYING,
+        attempts=attempts,
+        last_error=error,
+        next_attempt_at=retry_at,
+        claim="",
+    )
+    return retry_at
+
+
+def _retry_later(send, when):
+    """Ask the task backend to come back; without deferral, `publish_due` picks it up."""
+    from articles.tasks import send_newsletter_batch
+
+    if send_newsletter_batch.get_backend().supports_defer:
+        send_newsletter_batch.using(run_after=when).enqueue(send.pk)
+
+
+def release_stale(send, now=None):
+    """Rows held longer than the lease lost their worker: they may or may not have gone out."""
+    now = now or timezone.now()
+    return send.recipients.filter(status=Status.SENDING, claimed_at__lt=now - LEASE).update(
+        status=Status.INTERRUPTED,
+        claim="",
+        last_error="The worker stopped during this batch; the mail may have gone out, so it "
+        "is not sent again unless staff re-send.",
+    )
+
+
+def _finish_if_done(send, now=None):
+    open_work = send.recipients.filter(
+        status__in=[Status.QUEUED, Status.SENDING, Status.RETRYING]
+    ).exists()
+    if not open_work:
+        NewsletterSend.objects.filter(pk=send.pk, finished_at__isnull=True).update(
+            finished_at=now or timezone.now()
+        )
+
+
+# --- Reporting -------------------------------------------------------------------------------
+
+
+def counts(send):
+    """{status: number} for one send, every status present."""
+    found = dict(
+        send.recipients.values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    return {status: found.get(status, 0) for status in Status.values}

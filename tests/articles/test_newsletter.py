@@ -1,0 +1,304 @@
+"""New articles in subscribers' inboxes: going live, the send, retries, and what staff see."""
+
+import datetime
+import io
+import re
+import threading
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+from django.utils import timezone
+
+from articles import newsletter
+from articles.models import Article, NewsletterRecipient, NewsletterSend
+from tests.mail_backends import FlakyBackend
+
+pytestmark = pytest.mark.django_db
+
+Status = NewsletterRecipient.Status
+MINUTE = datetime.timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def _flaky_mail(settings):
+    settings.EMAIL_BACKEND = "tests.mail_backends.FlakyBackend"
+    FlakyBackend.reset()
+    yield
+    FlakyBackend.reset()
+
+
+@pytest.fixture
+def readers(make_subscriber):
+    """Three subscribed readers, one who never confirmed, one who left."""
+    subscribed = [make_subscriber(email=f"reader{n}@example.org") for n in range(3)]
+    make_subscriber(email="unconfirmed@example.org", confirmed=False)
+    make_subscriber(email="left@example.org", unsubscribed_at=timezone.now())
+    return subscribed
+
+
+@pytest.fixture
+def fresh(make_article):
+    return make_article(title="Pacing your energy", published_at=timezone.now() - MINUTE)
+
+
+def _inbox():
+    return sorted(address for message in mail.outbox for address in message.to)
+
+
+def _pauses_pass():
+    """Every address waiting to retry becomes due, as if its pause had gone by."""
+    NewsletterRecipient.objects.filter(status=Status.RETRYING).update(
+        next_attempt_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+
+def test_scheduled_article_is_mailed_when_its_time_comes_and_only_once(make_article, readers):
+    soon = timezone.now() + datetime.timedelta(hours=1)
+    article = make_article(title="Sleep and SMA", published_at=soon)
+    assert newsletter.publish_due() == (0, 0)
+    assert mail.outbox == [] and not NewsletterSend.objects.exists()
+
+    later = soon + MINUTE
+    assert newsletter.publish_due(later) == (1, 0)
+    assert _inbox() == [r.email for r in readers]
+    assert {m.subject for m in mail.outbox} == {"Sleep and SMA"}
+    newsletter.publish_due(later + MINUTE)
+    call_command("publish_due", verbosity=0)
+    assert len(mail.outbox) == 3
+    assert NewsletterSend.objects.get().article == article
+
+
+def test_unconfirmed_and_unsubscribed_are_never_mailed_members_who_opted_in_are(
+    fresh, readers, make_subscriber, member
+):
+    make_subscriber(email=member.email, user=member)
+    newsletter.publish_due()
+    assert "unconfirmed@example.org" not in _inbox() and "left@example.org" not in _inbox()
+    assert member.email in _inbox() and len(mail.outbox) == 4
+
+
+def test_no_newsletter_and_old_articles_are_not_mailed_automatically(make_article, readers):
+    make_article(published_at=timezone.now() - MINUTE, newsletter=False)
+    make_article(published_at=timezone.now() - datetime.timedelta(days=10))
+    make_article(status=Article.Status.DRAFT, published_at=timezone.now() - MINUTE)
+    assert newsletter.publish_due() == (0, 0)
+    assert mail.outbox == []
+
+
+def test_mail_has_the_article_a_personal_unsubscribe_link_and_list_headers(
+    client, fresh, make_subscriber
+):
+    reader = make_subscriber(email="pat@example.org", name="Pat <b>& co</b>")
+    newsletter.publish_due()
+    (message,) = mail.outbox
+    html = message.alternatives[0][0]
+    assert fresh.summary in message.body and fresh.summary in html
+    assert f"http://testserver{fresh.get_absolute_url()}" in html or fresh.slug in html
+    assert "Hello Pat <b>& co</b>" in message.body
+    assert "Hello Pat &lt;b&gt;&amp; co&lt;/b&gt;" in html
+    link = re.search(r"https?://\S+/unsubscribe/[^/\s]+/", message.body).group(0)
+    assert message.extra_headers["List-Unsubscribe"] == f"<{link}>"
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    path = "/" + link.split("/", 3)[3]
+    response = client.post(path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    reader.refresh_from_db()
+    assert reader.unsubscribed_at is not None
+
+
+def test_batches_share_one_connection_each(settings, fresh, make_subscriber):
+    settings.NEWSLETTER_BATCH_SIZE = 4
+    for n in range(10):
+        make_subscriber(email=f"many{n}@example.org")
+    newsletter.publish_due()
+    assert len(mail.outbox) == 10
+    assert FlakyBackend.opened == 3  # 4 + 4 + 2
+
+
+def test_refused_address_is_retried_with_growing_pauses_then_marked_failed(fresh, readers):
+    FlakyBackend.refuse = {"reader1@example.org"}
+    newsletter.publish_due()
+    assert _inbox() == ["reader0@example.org", "reader2@example.org"]
+    row = NewsletterRecipient.objects.get(subscriber=readers[1])
+    assert row.status == Status.RETRYING and "550" in row.last_error
+
+    pauses = []
+    for _ in range(newsletter.MAX_ATTEMPTS):
+        if row.status != Status.RETRYING:
+            break
+        pauses.append((row.next_attempt_at - timezone.now()).total_seconds())
+        assert newsletter.publish_due()[1] == 0  # nothing is tried before its pause is over
+        _pauses_pass()
+        newsletter.publish_due()
+        row.refresh_from_db()
+    assert len(pauses) == newsletter.MAX_ATTEMPTS - 1
+    assert pauses == sorted(pauses) and pauses[0] > 30
+    assert row.status == Status.FAILED and row.attempts == newsletter.MAX_ATTEMPTS
+    assert len(mail.outbox) == 2
+    assert NewsletterSend.objects.get().finished_at is not None
+
+
+def test_smtp_down_then_back_sends_everyone_exactly_once(fresh, readers):
+    FlakyBackend.down = True
+    newsletter.publish_due()
+    assert mail.outbox == []
+    assert set(NewsletterRecipient.objects.values_list("status", flat=True)) == {Status.RETRYING}
+    FlakyBackend.down = False
+    _pauses_pass()
+    newsletter.publish_due()
+    assert _inbox() == [r.email for r in readers]
+
+
+def test_connection_lost_mid_batch_retries_the_rest_only(fresh, readers):
+    FlakyBackend.drop_after = 1
+    newsletter.publish_due()
+    assert _inbox() == ["reader0@example.org"]
+    FlakyBackend.drop_after = None
+    _pauses_pass()
+    newsletter.publish_due()
+    assert _inbox() == [r.email for r in readers]
+
+
+def test_unsubscribing_mid_send_stops_mail_to_that_address(settings, fresh, readers):
+    settings.NEWSLETTER_BATCH_SIZE = 1
+    send, _ = newsletter.start(fresh, "test", queue=False)
+    newsletter.send_batch(send.pk)
+    readers[2].unsubscribed_at = timezone.now()
+    readers[2].save()
+    while newsletter.has_work_now(send):
+        newsletter.send_batch(send.pk)
+    assert _inbox() == ["reader0@example.org", "reader1@example.org"]
+    assert NewsletterRecipient.objects.get(subscriber=readers[2]).status == Status.SKIPPED
+
+
+def test_a_crashed_batch_is_never_sent_twice_and_staff_can_resend_it(
+    client, staff, settings, fresh, readers
+):
+    settings.NEWSLETTER_BATCH_SIZE = 2
+    send, _ = newsletter.start(fresh, "test", queue=False)
+    newsletter.claim_batch(send, 2)  # a worker takes two rows, then dies before sending
+    call_command("send_newsletter", fresh.slug, stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("send_newsletter", fresh.slug, stdout=io.StringIO(), stderr=io.StringIO())
+    assert _inbox() == ["reader2@example.org"]
+
+    assert newsletter.release_stale(send, timezone.now() + newsletter.LEASE + MINUTE) == 2
+    newsletter.publish_due(timezone.now() + newsletter.LEASE + MINUTE)
+    assert len(mail.outbox) == 1  # "interrupted": maybe sent, so never again by itself
+
+    client.force_login(staff)
+    response = client.post(
+        "/admin/articles/article/",
+        {"action": "send_newsletter_now", "_selected_action": [fresh.pk]},
+        follow=True,
+    )
+    assert "sent again to 2 who had not received it" in response.content.decode()
+    assert _inbox() == [r.email for r in readers]
+
+
+def test_send_newsletter_command_shows_progress_and_a_summary(fresh, readers):
+    FlakyBackend.refuse = {"reader0@example.org"}
+    out, err = io.StringIO(), io.StringIO()
+    call_command("send_newsletter", fresh.slug, stdout=out, stderr=err)
+    assert "[" in err.getvalue() and "3/3" in err.getvalue()
+    assert "2 sent, 1 waiting to retry, 0 failed" in out.getvalue()
+    assert "of 3" in out.getvalue()
+
+
+def test_send_newsletter_command_explains_what_it_cannot_do(make_article):
+    with pytest.raises(CommandError, match="No article has the slug 'nope'"):
+        call_command("send_newsletter", "nope")
+    later = make_article(published_at=timezone.now() + datetime.timedelta(days=1))
+    with pytest.raises(CommandError, match="not live yet"):
+        call_command("send_newsletter", later.slug)
+    quiet = make_article(published_at=timezone.now() - MINUTE, newsletter=False)
+    with pytest.raises(CommandError, match="--force"):
+        call_command("send_newsletter", quiet.slug)
+
+
+def test_publishing_in_the_admin_sends_and_the_admin_shows_the_counts(
+    client, staff, make_article, readers
+):
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    FlakyBackend.refuse = {"reader2@example.org"}
+    client.force_login(staff)
+    now = timezone.localtime()
+    form = {
+        "title": article.title,
+        "slug": article.slug,
+        "summary": article.summary,
+        "body": article.body,
+        "kind": "article",
+        "status": "published",
+        "published_at_0": now.strftime("%Y-%m-%d"),
+        "published_at_1": now.strftime("%H:%M:%S"),
+        "comments_open": "on",
+        "newsletter": "on",
+        "last_reviewed_at": "",
+    }
+    response = client.post(f"/admin/articles/article/{article.pk}/change/", form, follow=True)
+    assert "The newsletter is going out to 3 subscriber(s)." in response.content.decode()
+    assert _inbox() == ["reader0@example.org", "reader1@example.org"]
+    client.post(f"/admin/articles/article/{article.pk}/change/", form)
+    assert len(mail.outbox) == 2  # saving again sends nothing
+
+    sends = client.get("/admin/articles/newslettersend/").content.decode()
+    assert re.search(r'class="field-sent">2<', sends)
+    assert re.search(r'class="field-retrying">1<', sends)
+    page = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
+    assert "0 queued, 0 sending, 2 sent, 1 waiting to retry, 0 failed" in page
+    failures = client.get(
+        "/admin/articles/newsletterrecipient/?status__exact=retrying"
+    ).content.decode()
+    assert "reader2@example.org" in failures and "Mailbox unavailable" in failures
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_mails_everyone_once_through_db_worker(settings, make_article, readers):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.NEWSLETTER_BATCH_SIZE = 2
+    make_article(published_at=timezone.now() - MINUTE)
+    call_command("publish_due", verbosity=0)
+    call_command("publish_due", verbosity=0)  # a second cron run queues nothing new to send
+    assert mail.outbox == []
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert _inbox() == [r.email for r in readers]
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="runs in the PostgreSQL pass of .ci/run"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_never_mail_anyone_twice(settings, make_article, make_subscriber):
+    settings.NEWSLETTER_BATCH_SIZE = 7
+    for n in range(200):
+        make_subscriber(email=f"crowd{n}@example.org")
+    article = make_article(published_at=timezone.now() - MINUTE)
+    send, _ = newsletter.start(article, "test", queue=False)
+    barrier = threading.Barrier(2)
+    errors, sent_by = [], {}
+
+    def worker(name):
+        sent_by[name] = 0
+        try:
+            barrier.wait()
+            while newsletter.has_work_now(send):
+                sent_by[name] += newsletter.send_batch(send.pk)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(name,)) for name in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    addresses = _inbox()
+    assert len(addresses) == 200 and len(set(addresses)) == 200
+    assert sent_by["a"] + sent_by["b"] == 200
+    assert sent_by["a"] and sent_by["b"]  # the two really did share the send
