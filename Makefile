@@ -34,6 +34,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/newsletter.py
 
 constraints: setup
 	{ head -n 2 constraints.txt; $(BIN)/pip freeze --exclude-editable; } > constraints.new

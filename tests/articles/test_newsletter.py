@@ -21,6 +21,14 @@ Status = NewsletterRecipient.Status
 MINUTE = datetime.timedelta(minutes=1)
 
 
+class _AnyTime:
+    def __eq__(self, other):
+        return isinstance(other, str) and bool(datetime.datetime.fromisoformat(other))
+
+
+ANY_TIME = _AnyTime()
+
+
 @pytest.fixture(autouse=True)
 def _flaky_mail(settings):
     settings.EMAIL_BACKEND = "tests.mail_backends.FlakyBackend"
@@ -302,3 +310,13 @@ def test_two_workers_at_once_never_mail_anyone_twice(settings, make_article, mak
     assert len(addresses) == 200 and len(set(addresses)) == 200
     assert sent_by["a"] + sent_by["b"] == 200
     assert sent_by["a"] and sent_by["b"]  # the two really did share the send
+
+
+def test_members_export_lists_the_articles_mailed_to_them(client, fresh, member, make_subscriber):
+    make_subscriber(email=member.email, user=member)
+    newsletter.publish_due()
+    client.force_login(member)
+    data = client.post("/account/export/").json()
+    assert data["newsletter_mails"] == [
+        {"article": "Pacing your energy", "status": "sent", "sent_at": ANY_TIME}
+    ]
