@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from config import page_cache
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -54,6 +56,17 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or f"member #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if fields is None or {"display_name", "bio"} & set(fields):
+            page_cache.site_changed()  # names and bios show on cached pages
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        page_cache.site_changed()
+        return result
 
     def get_full_name(self):
         return self.display_name

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from articles.markdown import render_markdown
 from articles.recent import forget_recent_articles
+from config import page_cache
 
 
 class Reviewer(models.Model):
@@ -41,6 +42,7 @@ class Reviewer(models.Model):
     def save(self, *args, **kwargs):
         self.bio_html = render_markdown(self.bio)
         super().save(*args, **kwargs)
+        page_cache.site_changed()  # bios and names show on article pages
 
     def get_absolute_url(self):
         return reverse("articles:reviewer", kwargs={"slug": self.slug})
@@ -100,6 +102,8 @@ class Article(models.Model):
     comments_open = models.BooleanField(
         default=True, help_text="Untick to close the conversation under this article."
     )
+    # When the conversation under the article last changed: part of the cached page's key.
+    thread_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     newsletter = models.BooleanField(
         "send to subscribers",
         default=True,
@@ -133,6 +137,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
         # Publishing refreshes the sidebar by a direct call rather than a signal (STYLE.md).
         forget_recent_articles()
+        page_cache.site_changed()
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
@@ -150,7 +155,13 @@ class Article(models.Model):
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)
         forget_recent_articles()
+        page_cache.site_changed()
         return result
+
+    @classmethod
+    def thread_changed(cls, article_id):
+        """A comment was posted, changed, hidden or removed: cached copies of the page go."""
+        cls.objects.filter(pk=article_id).update(thread_changed_at=timezone.now())
 
     @property
     def is_video(self):

@@ -8,6 +8,7 @@ from django.views.generic import ListView
 from articles import page_sections
 from articles.models import Article, Reviewer
 from articles.seo import article_json_ld
+from config import page_cache
 
 
 class ArticleListView(ListView):
@@ -22,6 +23,37 @@ class ArticleListView(ListView):
 
 
 def article_detail(request, slug):
+    if not page_cache.can_use(request):
+        return _render_article(request, slug)
+    stamps = (
+        Article.objects.published()
+        .filter(slug=slug)
+        .values_list("pk", "updated_at", "thread_changed_at")
+        .first()
+    )
+    if stamps is None:  # not live: a draft preview for staff, or a 404
+        return _render_article(request, slug)
+    key = page_cache.key_for(request, *stamps)
+    cached = page_cache.get(key)
+    if cached is not None:
+        return cached
+    response = _render_article(request, slug)
+    return page_cache.store(key, request, response, timeout=_until_next_publication())
+
+
+def _until_next_publication():
+    """The sidebar changes when a scheduled article goes live, without any save."""
+    from django.utils import timezone
+
+    next_up = (
+        Article.objects.scheduled().order_by("published_at").values_list("published_at", flat=True)
+    ).first()
+    if next_up is None:
+        return settings.PAGE_CACHE_SECONDS
+    return max(1, int((next_up - timezone.now()).total_seconds()))
+
+
+def _render_article(request, slug):
     article = get_object_or_404(Article.objects.prefetch_related("reviewers", "authors"), slug=slug)
     is_preview = not article.is_published
     if is_preview and not request.user.is_staff:

@@ -102,9 +102,15 @@ class Comment(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "held_at"}
         super().save(*args, **kwargs)
+        Article.thread_changed(self.article_id)
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        Article.thread_changed(self.article_id)
+        return result
 
     @property
     def author_name(self):

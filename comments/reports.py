@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from articles.models import Article
 from comments import notifications
 from comments.models import Comment, Hug, ModerationRules, Report
 
@@ -56,7 +57,8 @@ def toggle_hug(comment, user):
         deleted, _ = Hug.objects.filter(comment=comment, user=user).delete()
         if deleted:
             Comment.objects.filter(pk=comment.pk).update(hug_count=F("hug_count") - 1)
-            return False
-        Hug.objects.create(comment=comment, user=user)
-        Comment.objects.filter(pk=comment.pk).update(hug_count=F("hug_count") + 1)
-        return True
+        else:
+            Hug.objects.create(comment=comment, user=user)
+            Comment.objects.filter(pk=comment.pk).update(hug_count=F("hug_count") + 1)
+        Article.thread_changed(comment.article_id)  # the count shows on the page
+        return not deleted

@@ -1,33 +1,61 @@
-"""Site-wide response headers: the content security policy and shared-cache rules."""
+"""Site-wide request handling: request logs, security headers and shared-cache rules.
+
+The Content-Security-Policy itself comes from django-csp (settings.CONTENT_SECURITY_POLICY).
+"""
+
+import logging
+import time
+import uuid
 
 from django.conf import settings
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+request_log = logging.getLogger("kindred.request")
 
 
-class ContentSecurityPolicyMiddleware:
-    """No inline script or style anywhere: every page gets the same strict policy."""
+class RequestLogMiddleware:
+    """One JSON line per request on stdout (see config/logs.py), with a request id.
+
+    The id comes from the load balancer's X-Request-ID when it sends one, and is returned in
+    the response so a user's report can be matched with the log. No names, emails or cookies.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not settings.REQUEST_LOG:
+            return self.get_response(request)
+        started = time.perf_counter()
+        request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        response = self.get_response(request)
+        response.headers.setdefault("X-Request-ID", request_id)
+        user = getattr(request, "user", None)
+        request_log.info(
+            "request",
+            extra={
+                "request_id": request_id,
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "bytes": len(response.content) if not response.streaming else None,
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "remote_addr": request.META.get("REMOTE_ADDR"),
+            },
+        )
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """Turn off browser features the site never uses (camera, microphone, location, ...)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
 
 
@@ -53,14 +81,17 @@ class SharedCacheMiddleware:
         if response.has_header("Cache-Control"):
             return response
         patch_vary_headers(response, ["Cookie"])
-        is_cacheable = (
-            request.method in ("GET", "HEAD")
-            and response.status_code == 200
-            and not response.cookies
-            and not _has_session(request)
-        )
-        if is_cacheable:
+        if is_shareable(request, response):
             patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
         else:
             patch_cache_control(response, private=True, no_cache=True)
         return response
+
+
+def is_shareable(request, response):
+    return (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and not response.cookies
+        and not _has_session(request)
+    )

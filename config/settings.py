@@ -4,8 +4,11 @@ See the configuration table in README.md. Every variable is optional for `make r
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlparse
+
+from csp.constants import NONE, SELF
 
 from config.env import (
     env_bool,
@@ -37,6 +40,10 @@ SITE_URL = env_site_url("SITE_URL", "http://127.0.0.1:8000")
 SITE_NAME = "Kindred"
 SITE_TAGLINE = "Connect with others who understand."
 REVIEW_INTERVAL_DAYS = env_int("REVIEW_INTERVAL_DAYS", 365, minimum=1)
+# Where the admin lives: moving it off /admin/ keeps password-guessing robots away.
+ADMIN_URL = env_str("ADMIN_URL", "admin/")
+if not re.fullmatch(r"([A-Za-z0-9_-]+/)+", ADMIN_URL):
+    fail("ADMIN_URL", f"must be a path like 'staff-area/' (no leading slash) (got {ADMIN_URL!r})")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,14 +62,17 @@ INSTALLED_APPS = [
     "bootstrap",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "accounts",
     "articles",
     "comments",
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "config.middleware.ContentSecurityPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.SharedCacheMiddleware",
@@ -101,9 +111,11 @@ REDIS_URL = env_redis("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down means a slower site, not a broken one (config/cache.py).
+            "BACKEND": "config.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kindred",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -154,8 +166,31 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Uploads go to the local folder or, with MEDIA_STORAGE=s3, to an S3-compatible object store
+# (django-storages), so every app server sees the same files.
+MEDIA_STORAGE = env_choice("MEDIA_STORAGE", "local", {"local", "s3"})
+# Let Django serve local uploads itself (make run, a lone container); nginx does it otherwise.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG or TESTING) and MEDIA_STORAGE == "local"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if MEDIA_STORAGE == "local"
+    else {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME")
+            or fail("AWS_STORAGE_BUCKET_NAME", "is required when MEDIA_STORAGE=s3"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+            "custom_domain": env_str("AWS_S3_CUSTOM_DOMAIN") or None,
+            "default_acl": None,
+            "querystring_auth": False,  # pictures in posts are public anyway
+            "file_overwrite": False,
+            # Stored with a fixed image type and no sniffing: an upload never runs as a page.
+            "object_parameters": {"CacheControl": "public, max-age=86400"},
+        },
+    },
     "staticfiles": {
         # Hashed, compressed files in production; plain finders in development and tests,
         # so neither needs `collectstatic` first.
@@ -178,8 +213,36 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+# The header a TLS-terminating proxy sets to "https"; "" when no proxy is trusted to say so.
+_proxy_header = env_str("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if HTTPS else "")
+if _proxy_header and not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_header):
+    fail(
+        "SECURE_PROXY_SSL_HEADER",
+        f"must be a header name such as X-Forwarded-Proto (got {_proxy_header!r})",
+    )
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
+)
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No inline script or style anywhere (django-csp); the same policy on every page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -194,6 +257,9 @@ ARTICLES_PER_PAGE = 10
 RECENT_ARTICLES_COUNT = 6
 # How long a page shared by every anonymous reader may be kept by browsers and proxies.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300, minimum=0)
+# How long the app keeps a whole article page for anonymous readers in the shared cache (it is
+# replaced at once when the page's content changes; 0 turns it off).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
 
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 # Forms on cached pages that may be offered again with a token when JavaScript is off.
@@ -235,9 +301,26 @@ TASKS = {
     }
 }
 
+# One JSON line per request on stdout (off under `make run`, where runserver logs requests);
+# warnings and errors go to stderr, as JSON too when the request log is on.
+REQUEST_LOG = env_bool("REQUEST_LOG", not DEBUG and not TESTING)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if REQUEST_LOG else {}),
+        },
+        "requests": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        },
+    },
+    "loggers": {
+        "kindred.request": {"handlers": ["requests"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

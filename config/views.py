@@ -1,7 +1,11 @@
 """Site-level endpoints: health check, robots.txt, error pages."""
 
+import sys
+from pathlib import Path
+
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.core.cache import cache
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
@@ -9,25 +13,36 @@ from django.template import loader
 from django.urls import Resolver404, resolve
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.static import serve as static_serve
 
 
 @never_cache
 @require_GET
 def healthz(request):
-    """200 when the database answers; 503 otherwise (for load balancers and monitors)."""
+    """For load balancers and monitors: 503 when the database is down, 200 otherwise.
+
+    The cache is checked and reported too, but a cache outage alone keeps the 200: the site
+    still serves every page without it, only slower.
+    """
+    checks = {"database": "ok", "cache": "ok"}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
-        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+        checks["database"] = "unavailable"
+    is_available = getattr(cache, "is_available", None)
+    if is_available is not None and not is_available():
+        checks["cache"] = "unavailable"
+    status = 503 if checks["database"] != "ok" else 200
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "unavailable", **checks}, status=status
+    )
 
 
 @require_GET
 def robots_txt(request):
     lines = [
         "User-agent: *",
-        "Disallow: /admin/",
         "Disallow: /accounts/",
         "Disallow: /account/",
         "Disallow: /subscribe/",
@@ -38,7 +53,19 @@ def robots_txt(request):
 
 
 def server_error(request):
-    """The 500 page, rendered without the request so it works when little else does."""
+    """The 500 page, rendered without the request so it works when little else does.
+
+    When the error is the database being unreachable, it is a 503 "back soon" page instead:
+    nothing is wrong with what the visitor did, and the site recovers by itself when the
+    database returns (each request opens a fresh connection after a failed one).
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        page = loader.get_template("503.html").render({"site_name": settings.SITE_NAME})
+        response = HttpResponse(page, status=503)
+        response["Retry-After"] = "30"
+        response["Cache-Control"] = "no-store"
+        return response
     page = loader.get_template("500.html").render({"site_name": settings.SITE_NAME})
     return HttpResponseServerError(page)
 
@@ -82,3 +109,33 @@ def csrf_failure(request, reason=""):
         for value in values
     ]
     return render(request, "csrf_failure.html", {"fields": fields[:50]}, status=403)
+
+
+# What uploads may be served as; anything else is offered as a download, never rendered.
+MEDIA_TYPES = {
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
+
+
+@require_GET
+def media(request, path):
+    """Uploaded files, when no web server or object store serves them (SERVE_MEDIA).
+
+    Pictures are re-encoded on upload; still, a file is only ever sent as an image type named by
+    its extension, with nosniff and a sandboxing policy, so it cannot run as a page.
+    """
+    response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
+    extension = Path(path).suffix.lower()
+    if extension in MEDIA_TYPES:
+        response["Content-Type"] = MEDIA_TYPES[extension]
+        response["Content-Disposition"] = "inline"
+    else:
+        response["Content-Type"] = "application/octet-stream"
+        response["Content-Disposition"] = "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -61,3 +61,46 @@ def test_other_forms_are_never_offered_again(client, member):
         "/accounts/login/", {"login": "member@example.org", "password": "secret-words"}
     )
     assert "secret-words" not in login.content.decode()
+
+
+def test_security_headers_on_every_page(client, article):
+    response = client.get(article.get_absolute_url())
+    assert response["Permissions-Policy"].startswith("camera=()")
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_uploads_are_served_so_they_cannot_run_as_pages(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "comments").mkdir()
+    (tmp_path / "comments" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "comments" / "evil.html").write_text("<script>alert(1)</script>")
+    picture = client.get("/media/comments/a.png")
+    assert picture["Content-Type"] == "image/png"
+    assert "sandbox" in picture["Content-Security-Policy"]
+    assert picture["X-Content-Type-Options"] == "nosniff"
+    picture.close()
+    page = client.get("/media/comments/evil.html")
+    assert page["Content-Type"] == "application/octet-stream"
+    assert page["Content-Disposition"] == "attachment"
+    page.close()
+
+
+def test_every_request_is_one_json_log_line(client, settings, article, caplog):
+    import json
+    import logging
+
+    from config.logs import JsonFormatter
+
+    settings.REQUEST_LOG = True
+    with caplog.at_level(logging.INFO, logger="kindred.request"):
+        response = client.get(article.get_absolute_url(), HTTP_X_REQUEST_ID="abc123")
+    assert response["X-Request-ID"] == "abc123"
+    (record,) = [r for r in caplog.records if r.name == "kindred.request"]
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert entry["path"] == article.get_absolute_url() and entry["status"] == 200
+    assert entry["request_id"] == "abc123" and entry["duration_ms"] >= 0

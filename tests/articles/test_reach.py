@@ -36,13 +36,14 @@ def test_robots_txt_names_the_sitemap(client, settings):
     settings.SITE_URL = "https://kindred.example"
     body = client.get("/robots.txt").content.decode()
     assert "Sitemap: https://kindred.example/sitemap.xml" in body
-    assert "Disallow: /admin/" in body
+    assert "Disallow: /account/" in body
+    assert "admin" not in body  # its address may be secret (ADMIN_URL): never advertised
 
 
 def test_healthz_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.content == b"ok\n"
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 def test_healthz_reports_a_database_outage(client, monkeypatch):
@@ -58,3 +59,23 @@ def test_healthz_reports_a_database_outage(client, monkeypatch):
     monkeypatch.setattr(views.connection, "cursor", lambda: BrokenCursor())
     response = client.get("/healthz")
     assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+def test_database_outage_gives_a_503_page_in_the_sites_look(article, monkeypatch):
+    from django.db import OperationalError
+    from django.test import Client
+
+    from articles import views
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection to server at 127.0.0.1 failed")
+
+    monkeypatch.setattr(views.Article.objects, "published", unreachable)
+    response = Client(raise_request_exception=False).get(article.get_absolute_url())
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert "We will be back in a moment" in page and "css/site.css" in page
+    monkeypatch.undo()
+    assert Client().get(article.get_absolute_url()).status_code == 200  # no restart needed

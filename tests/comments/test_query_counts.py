@@ -63,10 +63,17 @@ def test_guest_page_queries_do_not_grow_with_comments(
 
 @pytest.mark.parametrize("count", [10, 500])
 def test_anonymous_page_queries_do_not_grow_with_comments(
-    client, member, article, make_subscriber, count, django_assert_num_queries
+    client, settings, member, article, make_subscriber, count, django_assert_num_queries
 ):
     _fill(article, count, make_subscriber, member)
+    settings.PAGE_CACHE_SECONDS = 0
     client.get(article.get_absolute_url())
     # 1 article, 2 reviewers, 3 authors, 4 the published count (the gate hides the thread).
     with django_assert_num_queries(4):
         assert client.get(article.get_absolute_url()).status_code == 200
+    # From the shared page cache: only the article's stamps are read.
+    settings.PAGE_CACHE_SECONDS = 600
+    client.get(article.get_absolute_url())
+    with django_assert_num_queries(1):
+        response = client.get(article.get_absolute_url())
+    assert response["X-Page-Cache"] == "hit"

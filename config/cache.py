@@ -1,0 +1,84 @@
+"""Redis as the shared cache, without making Redis a single point of failure.
+
+If Redis stops answering, every cache call behaves as a miss (reads return the default, writes
+do nothing), so pages are still served, only slower; rate limits let requests through rather
+than lock everyone out. The outage is logged once, and its end once, per process. For a few
+seconds after a failure Redis is not even tried, so a dead server costs no time per call.
+"""
+
+import logging
+import time
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("kindred.cache")
+
+RETRY_AFTER_SECONDS = 5
+
+
+class ResilientRedisCache(RedisCache):
+    _down_since = None  # per process: when the last failure was seen
+    _retry_at = 0.0
+
+    def _call(self, name, default, *args, **kwargs):
+        cls = type(self)
+        if cls._down_since is not None and time.monotonic() < cls._retry_at:
+            return default
+        try:
+            result = getattr(super(), name)(*args, **kwargs)
+        except RedisError as exc:
+            if cls._down_since is None:
+                cls._down_since = time.monotonic()
+                logger.error("cache unavailable, serving without it: %s", exc)
+            cls._retry_at = time.monotonic() + RETRY_AFTER_SECONDS
+            return default
+        if cls._down_since is not None:
+            logger.warning("cache back after %.0f s", time.monotonic() - cls._down_since)
+            cls._down_since = None
+        return result
+
+    def is_available(self):
+        """For /healthz: does Redis answer right now?"""
+        try:
+            self._cache.get_client(write=False).ping()
+        except RedisError:
+            return False
+        return True
+
+    def get(self, key, default=None, version=None):
+        return self._call("get", default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._call("get_many", {}, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._call("has_key", False, key, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("add", False, key, value, timeout, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set", None, key, value, timeout, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("set_many", list(data), data, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._call("touch", False, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._call("delete", False, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._call("delete_many", None, keys, version)
+
+    def incr(self, key, delta=1, version=None):
+        result = self._call("incr", None, key, delta, version)
+        if result is None:  # as for a missing key: callers already handle that
+            raise ValueError(f"Key '{key}' not found (cache unavailable)")
+        return result
+
+    def clear(self):
+        return self._call("clear", None)

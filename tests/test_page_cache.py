@@ -1,0 +1,80 @@
+"""Anonymous readers get whole pages from the shared cache, refreshed the moment they change."""
+
+import pytest
+
+from articles.models import Article
+from comments.models import Comment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _thread_visible(settings):
+    settings.COMMENTS_READ_GATE = False  # anonymous readers see the thread itself
+
+
+def _get(client, article):
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    return response
+
+
+def test_second_anonymous_read_comes_from_the_cache(client, article):
+    assert _get(client, article)["X-Page-Cache"] == "miss"
+    response = _get(client, article)
+    assert response["X-Page-Cache"] == "hit"
+    assert "public" in response["Cache-Control"] and not response.cookies
+    assert "Content-Security-Policy" in response
+
+
+def test_published_comment_shows_at_once(client, article, make_comment, make_subscriber):
+    _get(client, article)
+    make_comment(article, make_subscriber(name="Sample Poster"), body="Fresh words here")
+    response = _get(client, article)
+    assert response["X-Page-Cache"] == "miss"
+    assert "Fresh words here" in response.content.decode()
+
+
+def test_hidden_comment_goes_at_once(client, article, make_comment, make_subscriber):
+    comment = make_comment(article, make_subscriber(), body="Soon to be hidden")
+    assert "Soon to be hidden" in _get(client, article).content.decode()
+    comment.status = Comment.Status.REJECTED
+    comment.save()
+    assert "Soon to be hidden" not in _get(client, article).content.decode()
+
+
+def test_article_edit_and_new_article_in_the_sidebar_show_at_once(client, article, make_article):
+    _get(client, article)
+    Article.objects.filter(pk=article.pk).update(title="unused")  # no save: no refresh
+    assert _get(client, article)["X-Page-Cache"] == "hit"
+    article.title = "A clearer title"
+    article.save()
+    assert "A clearer title" in _get(client, article).content.decode()
+    make_article(title="Newest piece on breathing")
+    assert "Newest piece on breathing" in _get(client, article).content.decode()
+
+
+def test_member_name_change_shows_at_once(client, article, make_comment, member):
+    make_comment(article, member, body="Signed by me")
+    assert "Sample Member" in _get(client, article).content.decode()
+    member.display_name = "Sample Renamed"
+    member.save()
+    assert "Sample Renamed" in _get(client, article).content.decode()
+
+
+def test_members_never_get_or_fill_the_shared_page(client, article, member):
+    client.force_login(member)
+    response = _get(client, article)
+    assert "X-Page-Cache" not in response and "private" in response["Cache-Control"]
+    client.logout()
+    client.cookies.clear()
+    assert _get(client, article)["X-Page-Cache"] == "miss"
+    client.force_login(member)
+    assert "X-Page-Cache" not in _get(client, article)
+    assert "Sample Member" in _get(client, article).content.decode()
+
+
+def test_a_visitor_with_other_cookies_gets_a_fresh_page(client, article):
+    _get(client, article)
+    client.cookies["messages"] = "something for this visitor"
+    assert "X-Page-Cache" not in _get(client, article)
