@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -48,7 +49,7 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "kind", ReviewStateFilter, "newsletter", "is_sample"]
     list_select_related = ["newsletter_send"]
-    actions = ["send_newsletter_now"]
+    actions = ["send_newsletter_now", "send_newsletter_including_interrupted"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["title", "summary", "body"]
     prepopulated_fields = {"slug": ["title"]}
@@ -96,12 +97,34 @@ class ArticleAdmin(admin.ModelAdmin):
                 request,
                 f"The newsletter is going out to {send.recipients.count()} subscriber(s).",
             )
+        elif (
+            obj.is_published
+            and obj.newsletter
+            and not NewsletterSend.objects.filter(article=obj).exists()
+        ):
+            self.message_user(
+                request,
+                f"This article went live more than {settings.NEWSLETTER_MAX_AGE_HOURS} hours ago, "
+                "so it was not mailed automatically. To mail it now, use “Send the newsletter” "
+                "in the article list.",
+                messages.WARNING,
+            )
 
     @admin.action(
         description="Send the newsletter (again: only to those who did not get it)",
         permissions=["change"],
     )
     def send_newsletter_now(self, request, queryset):
+        self._send(request, queryset, include_interrupted=False)
+
+    @admin.action(
+        description="Send the newsletter again, interrupted addresses too (some may get it twice)",
+        permissions=["change"],
+    )
+    def send_newsletter_including_interrupted(self, request, queryset):
+        self._send(request, queryset, include_interrupted=True)
+
+    def _send(self, request, queryset, include_interrupted):
         for article in queryset:
             if not article.is_published:
                 self.message_user(
@@ -113,7 +136,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 count = send.recipients.count()
                 self.message_user(request, f"{article}: going out to {count} subscriber(s).")
             else:
-                count = newsletter.resend(send, str(request.user))
+                count = newsletter.resend(send, str(request.user), include_interrupted)
                 self.message_user(
                     request, f"{article}: sent again to {count} who had not received it."
                 )
@@ -217,6 +240,16 @@ class NewsletterSendAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    # A deleted send would let the article be mailed to everyone again. Deleting the article
+    # (or a subscriber) still removes its rows, so only the direct ways are closed.
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("Sends are a record of who was mailed; they are not deleted.")
+
 
 @admin.register(NewsletterRecipient)
 class NewsletterRecipientAdmin(admin.ModelAdmin):
@@ -234,8 +267,13 @@ class NewsletterRecipientAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("Delivery records are not deleted one by one.")
 
 
 @admin.register(Reviewer)

@@ -211,6 +211,11 @@ class NewsletterSend(models.Model):
     text_body = models.TextField()
     html_body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set once every subscribed address has its row: until then the send cannot finish, and
+    # `publish_due` completes the list if whoever began it was stopped half-way.
+    recipients_ready = models.BooleanField(default=False)
+    # When batches were last queued or taken: `publish_due` re-queues only a stalled send.
+    last_activity_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

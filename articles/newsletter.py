@@ -24,6 +24,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import make_msgid, sanitize_address
 from django.db import IntegrityError, transaction
+from django.db import connection as database
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -95,14 +96,28 @@ def publish_due(now=None):
     started = sum(1 for article in due if go_live(article, "schedule", now))
     resumed = 0
     for send in NewsletterSend.objects.filter(finished_at__isnull=True):
+        if not send.recipients_ready:  # whoever began it was stopped half-way
+            add_recipients(send)
         release_stale(send, now)
-        waiting = _claimable(send, now).count()
-        if waiting:
-            enqueue_batches(send, waiting)
-            resumed += 1
-        else:
-            _finish_if_done(send, now)
+        if _is_stalled(send, now):
+            waiting = _claimable(send, now).count()
+            if waiting:
+                _queue(send, waiting, now)
+                resumed += 1
+        _finish_if_done(send, now)
     return started, resumed
+
+
+# A send whose batches nobody took for this long is queued again (its tasks were lost).
+STALLED_AFTER = datetime.timedelta(minutes=5)
+
+
+def _is_stalled(send, now):
+    from articles.tasks import send_newsletter_batch
+
+    if not send_newsletter_batch.get_backend().supports_defer:
+        return True  # no queue to hold tasks: nothing can be waiting in one
+    return send.last_activity_at is None or send.last_activity_at < now - STALLED_AFTER
 
 
 def start(article, requested_by, queue=True):
@@ -119,25 +134,33 @@ def start(article, requested_by, queue=True):
         return NewsletterSend.objects.get(article=article), False
     added = add_recipients(send)
     if queue:
-        enqueue_batches(send, added)
+        _queue(send, added)
     return send, True
 
 
-def resend(send, requested_by):
-    """Send again to those who did not get it: failed, interrupted, and new subscribers."""
-    again = send.recipients.filter(status__in=[Status.FAILED, Status.INTERRUPTED]).update(
+def resend(send, requested_by, include_interrupted=False):
+    """Send again to those who did not get it: failed addresses and new subscribers.
+
+    Interrupted addresses (a worker died mid-batch; they may have the mail) are included only
+    when staff say so, knowing some of them may get it twice.
+    """
+    statuses = [Status.FAILED, *([Status.INTERRUPTED] if include_interrupted else [])]
+    again = send.recipients.filter(status__in=statuses).update(
         status=Status.QUEUED, attempts=0, next_attempt_at=None, claim="", claimed_at=None
     )
     added = add_recipients(send)
     NewsletterSend.objects.filter(pk=send.pk).update(
         finished_at=None, requested_by=f"{send.requested_by}; again by {requested_by}"[:200]
     )
-    enqueue_batches(send, again + added)
+    _queue(send, again + added)
     return again + added
 
 
 def add_recipients(send):
-    """A queued row for every subscribed address not already in this send, a page at a time."""
+    """A queued row for every subscribed address not already in this send, a page at a time.
+
+    Marks the send's list ready at the end; safe to run again, or twice at once.
+    """
     added = 0
     last = 0
     while True:
@@ -149,6 +172,8 @@ def add_recipients(send):
             .values_list("pk", flat=True)[:PAGE]
         )
         if not page:
+            NewsletterSend.objects.filter(pk=send.pk).update(recipients_ready=True)
+            send.recipients_ready = True
             return added
         created = NewsletterRecipient.objects.bulk_create(
             [NewsletterRecipient(send=send, subscriber_id=pk) for pk in page],
@@ -158,9 +183,10 @@ def add_recipients(send):
         last = page[-1]
 
 
-def enqueue_batches(send, rows):
+def _queue(send, rows, now=None):
     from articles.tasks import send_newsletter_batch  # tasks call back into this module
 
+    NewsletterSend.objects.filter(pk=send.pk).update(last_activity_at=now or timezone.now())
     for _ in range(math.ceil(rows / settings.NEWSLETTER_BATCH_SIZE)):
         send_newsletter_batch.enqueue(send.pk)
 
@@ -226,16 +252,22 @@ def claim_batch(send, size, now=None):
     now = now or timezone.now()
     token = secrets.token_hex(16)
     for _ in range(5):  # another worker may win the rows we saw; look again
-        ids = list(_claimable(send, now).order_by("pk").values_list("pk", flat=True)[:size])
-        if not ids:
-            return []
-        # The status test is repeated in the UPDATE: whoever changes a row first owns it.
-        taken = (
-            _claimable(send, now)
-            .filter(pk__in=ids)
-            .update(status=Status.SENDING, claim=token, claimed_at=now)
-        )
+        with transaction.atomic():
+            candidates = _claimable(send, now).order_by("pk")
+            if database.features.has_select_for_update_skip_locked:
+                # PostgreSQL: rows another worker is taking are passed over, not waited for.
+                candidates = candidates.select_for_update(skip_locked=True)
+            ids = list(candidates.values_list("pk", flat=True)[:size])
+            if not ids:
+                return []
+            # The status test is repeated in the UPDATE: whoever changes a row first owns it.
+            taken = (
+                _claimable(send, now)
+                .filter(pk__in=ids)
+                .update(status=Status.SENDING, claim=token, claimed_at=now)
+            )
         if taken:
+            NewsletterSend.objects.filter(pk=send.pk).update(last_activity_at=now)
             if send.started_at is None:
                 NewsletterSend.objects.filter(pk=send.pk, started_at__isnull=True).update(
                     started_at=now
@@ -257,21 +289,53 @@ def send_batch(send_id, size=None):
     if not rows:
         _finish_if_done(send)
         return 0
-    sent, failed, skipped = _mail(send, rows)
+    ledger = _Ledger(rows[0].claim)
+    failed = _mail(send, rows, ledger)
+    ledger.flush()
     now = timezone.now()
-    if sent:
-        NewsletterRecipient.objects.filter(pk__in=sent).update(
-            status=Status.SENT, sent_at=now, claim="", last_error=""
-        )
-    if skipped:
-        NewsletterRecipient.objects.filter(pk__in=skipped).update(status=Status.SKIPPED, claim="")
     next_try = None
     for row in failed:
         next_try = _record_failure(row, failed[row], now) or next_try
     if next_try is not None:
         _retry_later(send, next_try)
     _finish_if_done(send)
-    return len(sent)
+    return ledger.sent_count
+
+
+# Sent rows are recorded this often, so a worker killed mid-batch leaves at most this many
+# "interrupted" (maybe sent) rows, while a fast server is not slowed by a write per mail.
+FLUSH_EVERY = 20
+
+
+class _Ledger:
+    """Writes down what went out, under the batch's claim: a row another worker took over
+    after the lease ran out is never touched."""
+
+    def __init__(self, token):
+        self.token = token
+        self.sent, self.skipped = [], []
+        self.sent_count = 0
+
+    def mark_sent(self, row):
+        self.sent.append(row.pk)
+        self.sent_count += 1
+        if len(self.sent) >= FLUSH_EVERY:
+            self.flush()
+
+    def mark_skipped(self, row):
+        self.skipped.append(row.pk)
+
+    def flush(self):
+        now = timezone.now()
+        mine = NewsletterRecipient.objects.filter(claim=self.token, status=Status.SENDING)
+        if self.sent:
+            mine.filter(pk__in=self.sent).update(
+                status=Status.SENT, sent_at=now, claim="", last_error=""
+            )
+        if self.skipped:
+            mine.filter(pk__in=self.skipped).update(status=Status.SKIPPED, claim="")
+        mine.update(claimed_at=now)  # the rest of the batch is still being worked on
+        self.sent, self.skipped = [], []
 
 
 class RawMessages:
@@ -309,9 +373,10 @@ class RawMessages:
         if (
             html_at < 0
             or longest > 600  # room for a name and a link below SMTP's 998
-            or b"Content-Transfer-Encoding: 8bit" not in data
-            or not all(mark in data[:html_at] and mark in data for mark in marks[2:])
-            or not all(mark in data for mark in marks[:2])
+            # Both parts 8-bit: quoted-printable could split a marker across lines.
+            or data.count(b"Content-Transfer-Encoding: 8bit") != 2
+            or not all(mark in data[:html_at] and mark in data[html_at:] for mark in marks[2:])
+            or not all(mark in data[:html_at] for mark in marks[:2])
         ):
             return None
         return cls(data[:html_at], data[html_at:], sanitize_address(template.from_email, "utf-8"))
@@ -327,21 +392,22 @@ class RawMessages:
             raise ValueError("unsubscribe links are expected to need no HTML escaping")
         name = self.NAME.encode()
         head = self.head.replace(self.TO.encode(), to.encode(), 1)
-        head = head.replace(self.MESSAGE_ID.encode(), make_msgid(domain="kindred").encode(), 1)
+        head = head.replace(self.MESSAGE_ID.encode(), make_msgid().encode(), 1)
         head = head.replace(name, subscriber.name.encode())
         html = self.html.replace(name, escape(subscriber.name).encode())
         data = (head + html).replace(UNSUBSCRIBE_MARK.encode(), link.encode())
         return self.envelope_from, [to], data
 
 
-def _mail(send, rows):
-    sent, failed, skipped = [], {}, []
+def _mail(send, rows, ledger):
+    """Send the batch over one connection. Returns {row: error} for those that failed."""
+    failed = {}
     connection = get_connection()
     try:
         connection.open()
     except Exception as exc:  # noqa: BLE001 - the whole batch waits for a retry
         logger.warning("newsletter %s: cannot reach the mail server: %s", send.pk, exc)
-        return sent, dict.fromkeys(rows, exc), skipped
+        return dict.fromkeys(rows, exc)
     raw = None
     if isinstance(connection, SMTPBackend) and connection.connection is not None:
         raw = RawMessages.build(send)
@@ -349,7 +415,7 @@ def _mail(send, rows):
         for index, row in enumerate(rows):
             subscriber = row.subscriber
             if not subscriber.is_subscribed:  # unsubscribed since the batch was queued
-                skipped.append(row.pk)
+                ledger.mark_skipped(row)
                 continue
             try:
                 if raw is not None:
@@ -365,27 +431,26 @@ def _mail(send, rows):
             except Exception as exc:  # noqa: BLE001 - one refused address, the rest go on
                 failed[row] = exc
             else:
-                sent.append(row.pk)
+                ledger.mark_sent(row)
     finally:
         try:
             connection.close()
         except Exception:  # noqa: BLE001 - closing a broken connection is allowed to fail
             logger.debug("newsletter %s: closing the connection failed", send.pk)
-    return sent, failed, skipped
+    return failed
 
 
 def _record_failure(row, exc, now):
     """Retry later or, after the last attempt, mark failed. Returns when to retry, if ever."""
     attempts = row.attempts + 1
     error = f"{type(exc).__name__}: {exc}"[:2000]
+    mine = NewsletterRecipient.objects.filter(pk=row.pk, claim=row.claim, status=Status.SENDING)
     if attempts >= MAX_ATTEMPTS:
-        NewsletterRecipient.objects.filter(pk=row.pk).update(
-            status=Status.FAILED, attempts=attempts, last_error=error, next_attempt_at=None
-        )
+        mine.update(status=Status.FAILED, attempts=attempts, last_error=error, next_attempt_at=None)
         logger.warning("newsletter to subscriber %s failed for good: %s", row.subscriber_id, error)
         return None
     retry_at = now + datetime.timedelta(seconds=RETRY_DELAYS[attempts - 1])
-    NewsletterRecipient.objects.filter(pk=row.pk).update(
+    mine.update(
         status=Status.RETRYING,
         attempts=attempts,
         last_error=error,
@@ -415,6 +480,8 @@ def release_stale(send, now=None):
 
 
 def _finish_if_done(send, now=None):
+    if not NewsletterSend.objects.filter(pk=send.pk, recipients_ready=True).exists():
+        return
     open_work = send.recipients.filter(
         status__in=[Status.QUEUED, Status.SENDING, Status.RETRYING]
     ).exists()

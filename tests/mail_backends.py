@@ -12,7 +12,9 @@ class FlakyBackend(EmailBackend):
     down = False
     refuse: set = set()
     drop_after = None
+    die_after = None  # the worker process is killed after this many messages
     opened = 0
+    delivered = 0
     _sent_on_connection = 0
 
     def open(self):
@@ -24,6 +26,11 @@ class FlakyBackend(EmailBackend):
 
     def send_messages(self, messages):
         for message in messages:
+            if (
+                FlakyBackend.die_after is not None
+                and FlakyBackend.delivered >= FlakyBackend.die_after
+            ):
+                raise KeyboardInterrupt("worker killed")
             if FlakyBackend.drop_after is not None and (
                 self._sent_on_connection >= FlakyBackend.drop_after
             ):
@@ -34,8 +41,10 @@ class FlakyBackend(EmailBackend):
                     {address: (550, b"Mailbox unavailable") for address in refused}
                 )
             self._sent_on_connection += 1
+            FlakyBackend.delivered += 1
         return super().send_messages(messages)
 
     @classmethod
     def reset(cls):
-        cls.down, cls.refuse, cls.drop_after, cls.opened = False, set(), None, 0
+        cls.down, cls.refuse, cls.drop_after, cls.die_after = False, set(), None, None
+        cls.opened = cls.delivered = 0

@@ -8,7 +8,9 @@ from django.utils import timezone
 def no_newsletter_for_the_back_catalogue(apps, schema_editor):
     """Articles already live when this arrives were never meant to be mailed now."""
     Article = apps.get_model("articles", "Article")
-    Article.objects.filter(published_at__lte=timezone.now()).update(newsletter=False)
+    Article.objects.filter(status="published", published_at__lte=timezone.now()).update(
+        newsletter=False
+    )
 
 
 

@@ -88,3 +88,25 @@ def test_each_reader_gets_their_own_complete_message(smtp, settings, make_articl
     gone = NewsletterRecipient.objects.get(subscriber__email="gone@example.org")
     assert gone.status == NewsletterRecipient.Status.RETRYING
     assert "No such mailbox" in gone.last_error
+
+
+def test_a_message_too_long_for_the_fast_path_is_built_the_ordinary_way(
+    smtp, make_article, make_subscriber
+):
+    make_subscriber(email="zoe@example.org", name="Zoë")
+    article = make_article(
+        title="Long picture description",
+        hero_image="articles/hero.png",
+        slug="a-long-descriptive-slug-" * 5,
+        # With the links around it, one HTML line is longer than SMTP allows: quoted-printable.
+        hero_alt="日本語の説明" * 41,
+        published_at=timezone.now() - datetime.timedelta(minutes=1),
+    )
+    send, _ = newsletter.start(article, "test", queue=False)
+    assert newsletter.RawMessages.build(send) is None
+    newsletter.send_batch(send.pk)
+    (envelope,) = smtp.messages
+    message = email.message_from_bytes(envelope.content, policy=policy.default)
+    assert "Hello Zoë," in message.get_body(("html",)).get_content()
+    assert "KINDRED" not in message.get_body(("html",)).get_content()
+    assert "KINDRED" not in message.get_body(("plain",)).get_content()
