@@ -45,6 +45,14 @@ def _start(**env):
         ({"DEBUG": "1", "REDIS_URL": "http://127.0.0.1"}, "REDIS_URL"),
         ({"DEBUG": "1", "TASKS_BACKEND": "celery"}, "TASKS_BACKEND"),
         ({"DEBUG": "1", "REVIEW_INTERVAL_DAYS": "soon"}, "REVIEW_INTERVAL_DAYS"),
+        ({"DEBUG": "1", "ADMIN_URL": "/admin"}, "ADMIN_URL"),
+        (
+            {"DEBUG": "1", "SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https"},
+            "SECURE_PROXY_SSL_HEADER",
+        ),
+        ({"DEBUG": "1", "MEDIA_STORAGE": "s3"}, "AWS_STORAGE_BUCKET_NAME"),
+        ({"DEBUG": "1", "MEDIA_STORAGE": "floppy"}, "MEDIA_STORAGE"),
+        ({"DEBUG": "1", "PAGE_CACHE_SECONDS": "-1"}, "PAGE_CACHE_SECONDS"),
     ],
 )
 def test_bad_value_stops_start_up_with_one_line(env, variable):
@@ -82,3 +90,45 @@ def test_production_settings_pass_the_deployment_checklist():
 @pytest.mark.django_db
 def test_every_model_change_has_a_migration():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_admin_moves_to_the_configured_address():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.urls import reverse; "
+            "print(reverse('admin:index'))",
+        ],
+        cwd=ROOT,
+        env=_environment(
+            DEBUG="1", ADMIN_URL="staff-room/", DJANGO_SETTINGS_MODULE="config.settings"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "/staff-room/", result.stderr
+
+
+def test_s3_media_storage_is_chosen_by_the_environment():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.core.files.storage import storages; "
+            "s = storages['default']; print(type(s).__name__, s.bucket_name)",
+        ],
+        cwd=ROOT,
+        env=_environment(
+            DEBUG="1",
+            MEDIA_STORAGE="s3",
+            AWS_STORAGE_BUCKET_NAME="kindred-media",
+            AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000",
+            DJANGO_SETTINGS_MODULE="config.settings",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "S3Storage kindred-media", result.stderr
