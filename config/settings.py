@@ -255,8 +255,9 @@ USE_I18N = True
 USE_TZ = True
 ARTICLES_PER_PAGE = 10
 RECENT_ARTICLES_COUNT = 6
-# How long a page shared by every anonymous reader may be kept by browsers and proxies.
-PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300, minimum=0)
+# How long a page shared by every anonymous reader may be kept by browsers and proxies (nginx's
+# micro-cache): a few seconds, so a new comment is never hidden for long behind them.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 10, minimum=0)
 # How long the app keeps a whole article page for anonymous readers in the shared cache (it is
 # replaced at once when the page's content changes; 0 turns it off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
