@@ -1,0 +1,62 @@
+"""Redis down means a slower site, not a broken one (config/cache.py)."""
+
+import logging
+import socket
+
+import pytest
+
+from accounts import ratelimits
+from config.cache import ResilientRedisCache
+
+
+def _closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens here once the probe closes
+
+
+@pytest.fixture
+def dead_redis():
+    ResilientRedisCache._down_since = None
+    ResilientRedisCache._retry_at = 0.0
+    cache = ResilientRedisCache(
+        f"redis://127.0.0.1:{_closed_port()}/0",
+        {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}},
+    )
+    yield cache
+    ResilientRedisCache._down_since = None
+    ResilientRedisCache._retry_at = 0.0
+
+
+def test_every_call_is_a_miss_and_the_outage_is_logged_once(dead_redis, caplog):
+    with caplog.at_level(logging.WARNING, logger="kindred.cache"):
+        assert dead_redis.get("page", "fallback") == "fallback"
+        dead_redis.set("page", "content", 60)
+        assert dead_redis.add("counter", 0) is False
+        assert dead_redis.get_many(["a", "b"]) == {}
+        with pytest.raises(ValueError):
+            dead_redis.incr("counter")
+        for _ in range(20):
+            dead_redis.get("page")
+    assert [r.getMessage()[:17] for r in caplog.records] == ["cache unavailable"]
+    assert dead_redis.is_available() is False
+
+
+def test_rate_limits_let_people_through_while_the_cache_is_down(dead_redis, monkeypatch):
+    monkeypatch.setattr(ratelimits, "cache", dead_redis)
+    assert all(ratelimits.hit("subscribe", "203.0.113.9", 1, 3600) for _ in range(3))
+
+
+@pytest.mark.django_db
+def test_pages_are_served_while_the_cache_is_down(client, article, dead_redis, monkeypatch):
+    from articles import recent
+    from config import page_cache
+
+    monkeypatch.setattr(page_cache, "cache", dead_redis)
+    monkeypatch.setattr(recent, "cache", dead_redis)
+    for _ in range(2):
+        response = client.get(article.get_absolute_url())
+        assert response.status_code == 200
+        assert article.title in response.content.decode()
+    health = client.get("/healthz")
+    assert health.status_code == 200
