@@ -13,6 +13,37 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 request_log = logging.getLogger("kindred.request")
 
 
+class EdgeMiddleware:
+    """First in line: the client's real address behind proxies, and the health check.
+
+    With TRUSTED_PROXY_COUNT=N, the address N places from the right of X-Forwarded-For (what
+    the outermost of our own proxies saw) becomes REMOTE_ADDR, so rate limits and logs count
+    visitors, not the proxy. Entries further left are the client's own claims and are ignored.
+
+    /healthz is answered here, before the host check and the HTTPS redirect: load balancers
+    probe app servers by IP address over plain HTTP.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        count = settings.TRUSTED_PROXY_COUNT
+        if count:
+            hops = [
+                hop.strip()
+                for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+                if hop.strip()
+            ]
+            if len(hops) >= count:
+                request.META["REMOTE_ADDR"] = hops[-count]
+        if request.path == "/healthz":
+            from config.views import healthz
+
+            return healthz(request)
+        return self.get_response(request)
+
+
 class RequestLogMiddleware:
     """One JSON line per request on stdout (see config/logs.py), with a request id.
 

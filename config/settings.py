@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.EdgeMiddleware",
     "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -223,6 +224,9 @@ if _proxy_header and not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_header):
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https") if _proxy_header else None
 )
+# How many proxies of ours stand in front (nginx: 1; a load balancer and nginx: 2): the client's
+# address is then read from X-Forwarded-For (config/middleware.py, EdgeMiddleware).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # No inline script or style anywhere (django-csp); the same policy on every page.

@@ -104,3 +104,35 @@ def test_every_request_is_one_json_log_line(client, settings, article, caplog):
     entry = json.loads(line)
     assert entry["path"] == article.get_absolute_url() and entry["status"] == 200
     assert entry["request_id"] == "abc123" and entry["duration_ms"] >= 0
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(client, settings):
+    from accounts.ratelimits import client_ip
+    from config.middleware import EdgeMiddleware
+
+    seen = {}
+
+    def view(request):
+        seen["ip"] = client_ip(request)
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(
+        "/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7", REMOTE_ADDR="10.0.0.2"
+    )
+    settings.TRUSTED_PROXY_COUNT = 0
+    EdgeMiddleware(view)(request)
+    assert seen["ip"] == "10.0.0.2"  # no proxy trusted: the header is ignored
+    settings.TRUSTED_PROXY_COUNT = 1
+    EdgeMiddleware(view)(request)
+    assert seen["ip"] == "203.0.113.7"  # the address nginx saw, not what the client claimed
+
+
+def test_health_check_answers_load_balancers_by_ip_over_http(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
