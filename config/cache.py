@@ -37,7 +37,19 @@ class ResilientRedisCache(RedisCache):
         if cls._down_since is not None:
             logger.warning("cache back after %.0f s", time.monotonic() - cls._down_since)
             cls._down_since = None
+            self._forget_pages()
         return result
+
+    def _forget_pages(self):
+        """Changes made during the outage could not reach the cache: stored pages may be stale."""
+        from config.page_cache import GENERATION_KEY
+
+        try:
+            super().incr(GENERATION_KEY)
+        except ValueError:
+            super().set(GENERATION_KEY, 1, None)
+        except RedisError:
+            pass  # gone again: the next recovery tries once more
 
     def is_available(self):
         """For /healthz: does Redis answer right now?"""

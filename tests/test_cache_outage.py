@@ -60,3 +60,21 @@ def test_pages_are_served_while_the_cache_is_down(client, article, dead_redis, m
         assert article.title in response.content.decode()
     health = client.get("/healthz")
     assert health.status_code == 200
+
+
+def test_pages_stored_before_an_outage_are_not_served_after_it(dead_redis):
+    from config import page_cache
+
+    calls = []
+    dead_redis.get("anything")  # the outage is noticed
+    dead_redis._cache = type(
+        "Back",
+        (),
+        {
+            "get": lambda self, key, default: calls.append(("get", key)) or default,
+            "incr": lambda self, key, delta: calls.append(("incr", key)) or 2,
+        },
+    )()
+    ResilientRedisCache._retry_at = 0.0
+    dead_redis.get("page")
+    assert ("incr", dead_redis.make_and_validate_key(page_cache.GENERATION_KEY)) in calls
