@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test lint format bench clean constraints
+.PHONY: setup run test lint format bench bench-deps clean constraints
 
 setup: $(STAMP)
 
@@ -32,9 +32,24 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup
+bench: setup bench-deps
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/newsletter.py
+	$(BIN)/python bench/load.py
+
+# What bench/load.py runs besides Python: installed from Debian when missing and run as root.
+bench-deps:
+	@PATH="$$PATH:/usr/sbin:/sbin"; missing=""; for tool in nginx wrk openssl; do \
+		command -v $$tool >/dev/null || missing="$$missing $$tool"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -qq$$missing; \
+		else \
+			echo "make bench needs$$missing: run 'make bench-deps' as root on Debian, or install them" >&2; \
+			exit 1; \
+		fi; \
+	fi
 
 constraints: setup
 	{ head -n 2 constraints.txt; $(BIN)/pip freeze --exclude-editable; } > constraints.new
