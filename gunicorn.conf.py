@@ -65,8 +65,9 @@ graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30, minimum=1)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5, minimum=0)
 
 # Restart each worker after about this many requests (0: never), so slow leaks stay small; the
-# jitter keeps workers from restarting all at once.
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000, minimum=0)
+# jitter keeps workers from restarting all at once. A restart costs a few hundred milliseconds of
+# a cold worker, so keep it rare: at 1,000 a busy server restarted a worker every few seconds.
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 50_000, minimum=0)
 max_requests_jitter = max_requests // 10
 
 # The app logs one JSON line per request to stdout, so gunicorn's access log would only repeat it.

@@ -162,6 +162,9 @@ class Article(models.Model):
     def thread_changed(cls, article_id):
         """A comment was posted, changed, hidden or removed: cached copies of the page go."""
         cls.objects.filter(pk=article_id).update(thread_changed_at=timezone.now())
+        slug = cls.objects.filter(pk=article_id).values_list("slug", flat=True).first()
+        if slug is not None:
+            page_cache.page_changed(reverse("articles:detail", kwargs={"slug": slug}))
 
     @property
     def is_video(self):

@@ -8,7 +8,6 @@ from django.views.generic import ListView
 from articles import page_sections
 from articles.models import Article, Reviewer
 from articles.seo import article_json_ld
-from config import page_cache
 
 
 class ArticleListView(ListView):
@@ -23,26 +22,16 @@ class ArticleListView(ListView):
 
 
 def article_detail(request, slug):
-    if not page_cache.can_use(request):
-        return _render_article(request, slug)
-    stamps = (
-        Article.objects.published()
-        .filter(slug=slug)
-        .values_list("pk", "updated_at", "thread_changed_at")
-        .first()
-    )
-    if stamps is None:  # not live: a draft preview for staff, or a 404
-        return _render_article(request, slug)
-    key = page_cache.key_for(request, *stamps)
-    cached = page_cache.get(key)
-    if cached is not None:
-        return cached
-    response = _render_article(request, slug)
-    return page_cache.store(key, request, response, timeout=_until_next_publication())
+    response, is_preview = _render_article(request, slug)
+    if not is_preview:
+        # Shared with every anonymous reader by config.page_cache, until the page changes or
+        # the next scheduled article goes live (the sidebar changes then, without any save).
+        response.page_cacheable = True
+        response.page_cache_timeout = _until_next_publication  # asked only when stored
+    return response
 
 
 def _until_next_publication():
-    """The sidebar changes when a scheduled article goes live, without any save."""
     from django.utils import timezone
 
     next_up = (
@@ -59,7 +48,7 @@ def _render_article(request, slug):
     if is_preview and not request.user.is_staff:
         raise Http404("No such article.")
     reviewers = list(article.reviewers.all())
-    return render(
+    response = render(
         request,
         "articles/article_detail.html",
         {
@@ -72,6 +61,7 @@ def _render_article(request, slug):
             "sections": page_sections.sections_for(request, article),
         },
     )
+    return response, is_preview
 
 
 def reviewer_detail(request, slug):

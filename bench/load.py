@@ -291,8 +291,8 @@ def environment(workdir, options, port):
     env.update(
         {
             "PYTHONPATH": str(ROOT),
-            "DJANGO_SETTINGS_MODULE": "bench.minimal.site_settings",
-            "BENCH_STATIC_ROOT": str(workdir / "static"),
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "STATIC_ROOT": str(workdir / "static"),
             "DEBUG": "0",
             "SECRET_KEY": SECRET_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -994,7 +994,7 @@ def ratios(workdir, processes, options, env, port, summary):
 
     make_certificate(workdir)
     https_port, http_port = _free_port(), _free_port()
-    config = nginx_site(workdir, port, https_port, http_port, env["BENCH_STATIC_ROOT"])
+    config = nginx_site(workdir, port, https_port, http_port, env["STATIC_ROOT"])
     for folder in ("tmp", "cache", "acme"):
         (workdir / "nginx" / folder).mkdir(exist_ok=True)
     nginx = _tool("nginx")

@@ -10,7 +10,7 @@ import logging
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("kindred.cache")
@@ -18,9 +18,25 @@ logger = logging.getLogger("kindred.cache")
 RETRY_AFTER_SECONDS = 5
 
 
+class _ReusedClient(RedisCacheClient):
+    """Django makes a new redis-py client for every call; one per pool does (it is thread-safe)."""
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     _down_since = None  # per process: when the last failure was seen
     _retry_at = 0.0
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = _ReusedClient
 
     def _call(self, name, default, *args, **kwargs):
         cls = type(self)

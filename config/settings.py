@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.middleware.EdgeMiddleware",
     "config.middleware.RequestLogMiddleware",
+    "config.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
@@ -163,7 +164,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
@@ -265,6 +266,7 @@ PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 10, minimum=0)
 # How long the app keeps a whole article page for anonymous readers in the shared cache (it is
 # replaced at once when the page's content changes; 0 turns it off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
+PAGE_CACHE_PREFIXES = ("/articles/",)  # addresses whose views may opt in
 
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 # Forms on cached pages that may be offered again with a token when JavaScript is off.

@@ -78,3 +78,29 @@ def test_a_visitor_with_other_cookies_gets_a_fresh_page(client, article):
     _get(client, article)
     client.cookies["messages"] = "something for this visitor"
     assert "X-Page-Cache" not in _get(client, article)
+
+
+def test_a_stale_page_is_rendered_by_one_request_while_others_get_the_last_copy(
+    client, article, make_comment, make_subscriber
+):
+    from django.core.cache import cache
+
+    from config import page_cache
+
+    _get(client, article)
+    make_comment(article, make_subscriber(), body="Arrived while rendering")
+    key = page_cache._page_key(article.get_absolute_url())
+    cache.add(f"{key}:lock", 1, 10)  # another request is rendering the new copy right now
+    response = _get(client, article)
+    assert response["X-Page-Cache"] == "stale"
+    assert "Arrived while rendering" not in response.content.decode()
+    cache.delete(f"{key}:lock")
+    assert "Arrived while rendering" in _get(client, article).content.decode()
+
+
+def test_a_hit_carries_the_same_headers_as_the_rendered_page(client, article):
+    first = _get(client, article)
+    second = _get(client, article)
+    for header in ("Content-Security-Policy", "Permissions-Policy", "Cache-Control", "Vary"):
+        assert second[header] == first[header]
+    assert second.content == first.content
