@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.template.loader import render_to_string
 
 from articles.page_sections import Section
 from comments.forms import CommentForm, form_started_token
@@ -38,6 +39,10 @@ def can_read(request, author):
     return author is not None or not settings.COMMENTS_READ_GATE
 
 
+# Where a comment's id goes in the reply form, which is rendered once per page, not per comment.
+REPLY_MARK = "999000999000999"
+
+
 def thread_section(request, article):
     """The article page's comment section (registered in CommentsConfig.ready)."""
     author = author_for(request)
@@ -58,6 +63,17 @@ def thread_section(request, article):
         context.update(_thread(request, article, author, context["order"]))
     if author is not None and article.comments_open:
         context["form"] = CommentForm(prefix=None, auto_id="new-comment-%s")
+        context["reply_form"] = render_to_string(
+            "comments/_comment_form.html",
+            {
+                **context,
+                "form": None,
+                "form_id": "reply-",
+                "parent_id": REPLY_MARK,
+                "label": "Your reply",
+            },
+            request=request,
+        )
     return Section("comments/_thread.html", context)
 
 
