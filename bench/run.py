@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 workdir = tempfile.mkdtemp(prefix="kindred-bench-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["DEBUG"] = "0"
+os.environ["REQUEST_LOG"] = "0"  # the request log would print a line per timed request
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
 os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
 os.environ["MEDIA_ROOT"] = f"{workdir}/media"
