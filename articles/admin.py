@@ -165,8 +165,28 @@ def _count(status):
     return Count("recipients", filter=Q(recipients__status=status))
 
 
+class _SendRecordAdmin(admin.ModelAdmin):
+    """A record of who was mailed: read-only, and never deleted through its own pages, since a
+    deleted record could let the article be mailed to everyone again. Deleting the article (or
+    a subscriber) still removes its rows."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("Newsletter records are kept: they say who was mailed.")
+
+
 @admin.register(NewsletterSend)
-class NewsletterSendAdmin(admin.ModelAdmin):
+class NewsletterSendAdmin(_SendRecordAdmin):
     """Each article's send: how far it got, what failed, how long it took. Read-only."""
 
     list_display = [
@@ -234,25 +254,9 @@ class NewsletterSendAdmin(admin.ModelAdmin):
     def report(self, send):
         return _report(send)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    # A deleted send would let the article be mailed to everyone again. Deleting the article
-    # (or a subscriber) still removes its rows, so only the direct ways are closed.
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-    def delete_view(self, request, object_id, extra_context=None):
-        raise PermissionDenied("Sends are a record of who was mailed; they are not deleted.")
-
 
 @admin.register(NewsletterRecipient)
-class NewsletterRecipientAdmin(admin.ModelAdmin):
+class NewsletterRecipientAdmin(_SendRecordAdmin):
     """Every address of every send, with the last error: nothing fails out of sight."""
 
     list_display = ["subscriber", "send", "status", "attempts", "next_attempt_at", "last_error"]
@@ -260,20 +264,6 @@ class NewsletterRecipientAdmin(admin.ModelAdmin):
     list_select_related = ["subscriber", "send__article"]
     search_fields = ["subscriber__email"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-    def delete_view(self, request, object_id, extra_context=None):
-        raise PermissionDenied("Delivery records are not deleted one by one.")
 
 
 @admin.register(Reviewer)
