@@ -1,6 +1,7 @@
 """Shared test data: small factories for articles, reviewers and members."""
 
 import datetime
+import importlib
 import itertools
 
 import pytest
@@ -87,6 +88,32 @@ def staff(django_user_model):
         is_staff=True,
         is_superuser=True,
     )
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    """A staff member in the Moderators group.
+
+    The group comes from a migration; after a transactional test's flush it is made again here
+    with the same permissions, so every test sees the group the migration defines.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    migration = importlib.import_module("comments.migrations.0003_moderators_group")
+    group, created = Group.objects.get_or_create(name="Moderators")
+    if created:
+        group.permissions.set(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in migration.PERMISSIONS
+        )
+    user = django_user_model.objects.create_user(
+        email="mod@example.org",
+        password="a-long-test-password",
+        display_name="Sample Moderator",
+        is_staff=True,
+    )
+    user.groups.add(group)
+    return user
 
 
 @pytest.fixture(autouse=True)

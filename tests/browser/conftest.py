@@ -55,3 +55,21 @@ def _fail_fast(request):
     """A missing element fails the test in 10 s rather than Playwright's 30."""
     if "page" in request.fixturenames:
         request.getfixturevalue("page").set_default_timeout(10_000)
+
+
+@pytest.fixture
+def verified_member(member):
+    """The shared `member`, with the verified address allauth requires before a log-in."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    return member
+
+
+def log_in(page, base_url, email="member@example.org", password="a-long-test-password"):  # noqa: S107 - the test member's
+    """Log in through the site's own form, as a person would."""
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.locator("#id_password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.locator(".site-nav__who").wait_for()

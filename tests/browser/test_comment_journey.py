@@ -7,6 +7,7 @@ from django.core import mail
 from PIL import Image
 
 from comments.models import Comment
+from tests.browser.conftest import log_in
 from tests.browser.test_article_page import _violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,14 +17,6 @@ def _check(page, javascript=True):
     # axe-core runs as a script: pages opened with JavaScript off are checked in the JS-on run.
     if javascript:
         assert _violations(page) == [], page.url
-
-
-@pytest.fixture
-def verified_member(member):
-    from allauth.account.models import EmailAddress
-
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 def _picture(tmp_path):
@@ -87,11 +80,7 @@ def test_member_posts_a_picture_and_replies(
     context = browser.new_context(java_script_enabled=javascript)
     page = context.new_page()
     page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill("member@example.org")
-    page.locator("#id_password").fill("a-long-test-password")
-    page.get_by_role("button", name="Sign In").click()
-    page.locator(".site-nav__who").wait_for()
+    log_in(page, live_server.url)
 
     page.goto(live_server.url + article.get_absolute_url())
     compose = page.locator("#compose")

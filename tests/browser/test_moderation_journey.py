@@ -1,42 +1,13 @@
 """A moderator's shift in Chromium: log in to the admin, approve a waiting post, ban a spammer,
 and see the article page change for readers."""
 
-import importlib
-
 import pytest
-from django.contrib.auth.models import Group, Permission
 
 from comments.models import Ban, Comment, ModerationAction
+from tests.browser.conftest import log_in
 from tests.browser.test_article_page import _violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def moderator(django_user_model):
-    user = django_user_model.objects.create_user(
-        email="mod@example.org",
-        password="a-long-test-password",
-        display_name="Sample Moderator",
-        is_staff=True,
-    )
-    # The group comes from a migration; an earlier transactional test's flush may have removed it.
-    migration = importlib.import_module("comments.migrations.0003_moderators_group")
-    group, _ = Group.objects.get_or_create(name="Moderators")
-    group.permissions.set(
-        Permission.objects.get(content_type__app_label=app, codename=codename)
-        for app, codename in migration.PERMISSIONS
-    )
-    user.groups.add(group)
-    return user
-
-
-@pytest.fixture
-def verified_member(member):
-    from allauth.account.models import EmailAddress
-
-    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
-    return member
 
 
 def _run_action(page, row_text, action):
@@ -105,11 +76,7 @@ def test_moderator_approves_a_waiting_post_and_bans_a_spammer(
     reader = browser.new_context()
     page = reader.new_page()
     page.set_default_timeout(10_000)
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Email").fill("member@example.org")
-    page.locator("#id_password").fill("a-long-test-password")
-    page.get_by_role("button", name="Sign In").click()
-    page.locator(".site-nav__who").wait_for()
+    log_in(page, live_server.url)
     page.goto(live_server.url + article.get_absolute_url())
     page.locator(".comment", has_text="the hydrotherapy pool helped my son").wait_for()
     assert page.get_by_text("Cheap pills").count() == 0

@@ -4,7 +4,6 @@ audit log, mails to authors and the moderators' digest."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.utils import timezone
 
@@ -20,18 +19,6 @@ from comments.models import (
 from comments.notifications import tell_moderators
 
 pytestmark = [pytest.mark.django_db, pytest.mark.default_moderation]
-
-
-@pytest.fixture
-def moderator(django_user_model):
-    user = django_user_model.objects.create_user(
-        email="mod@example.org",
-        password="a-long-test-password",
-        display_name="Sample Moderator",
-        is_staff=True,
-    )
-    user.groups.add(Group.objects.get(name="Moderators"))
-    return user
 
 
 @pytest.fixture
