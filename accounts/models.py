@@ -63,11 +63,6 @@ class User(AbstractUser):
         if fields is None or {"display_name", "bio"} & set(fields):
             page_cache.site_changed()  # names and bios show on cached pages
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        page_cache.site_changed()
-        return result
-
     def get_full_name(self):
         return self.display_name
 

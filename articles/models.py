@@ -152,12 +152,6 @@ class Article(models.Model):
                     self.hero_image, close=True
                 )
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        forget_recent_articles()
-        page_cache.site_changed()
-        return result
-
     @classmethod
     def thread_changed(cls, article_id):
         """A comment was posted, changed, hidden or removed: cached copies of the page go."""

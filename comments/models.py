@@ -107,11 +107,6 @@ class Comment(models.Model):
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        Article.thread_changed(self.article_id)
-        return result
-
     @property
     def author_name(self):
         if self.author_user_id:

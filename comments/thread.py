@@ -5,6 +5,7 @@ top-level comments (plus the paginator's count), one query for all their replies
 member one query for their hugs.
 """
 
+import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -40,7 +41,8 @@ def can_read(request, author):
 
 
 # Where a comment's id goes in the reply form, which is rendered once per page, not per comment.
-REPLY_MARK = "999000999000999"
+# Random per process, so no slug, name or text on the page can contain it.
+REPLY_MARK = f"reply-parent-{secrets.token_hex(16)}"
 
 
 def thread_section(request, article):

@@ -18,9 +18,11 @@ changes nothing on the page) get or fill it; a view opts in with `response.page_
 """
 
 import hashlib
+import secrets
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpResponse
 
 GENERATION_KEY = "pages:generation"
@@ -40,10 +42,15 @@ def _page_key(full_path):
 
 
 def _bump(key):
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, None)
+    """Give the counter a value it never had (a counter that restarted after an eviction
+    could make old copies look current again). Done now and again when the transaction commits:
+    a page rendered in between, from rows not yet committed, is then stale too."""
+
+    def bump():
+        cache.set(key, secrets.token_hex(8), None)
+
+    bump()
+    transaction.on_commit(bump)
 
 
 def site_changed():
@@ -56,13 +63,25 @@ def page_changed(path):
     _bump(_version_key(path))
 
 
+# The only query parameters an article page answers to; any other makes the request uncached,
+# so made-up addresses cannot fill the cache.
+QUERY_PARAMETERS = {"cpage", "order"}
+
+
 def _is_eligible(request):
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method == "GET"
         and request.path.startswith(settings.PAGE_CACHE_PREFIXES)
         and set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME}
+        and set(request.GET) <= QUERY_PARAMETERS
     )
+
+
+def _address(request):
+    """The page's address as stored: the path and its known parameters, in a fixed order."""
+    query = "&".join(f"{name}={request.GET[name]}" for name in sorted(request.GET))
+    return f"{request.path}?{query}"
 
 
 def _replay(stored, state):
@@ -81,10 +100,11 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not _is_eligible(request):
             return self.get_response(request)
-        page_key = _page_key(request.get_full_path())
+        request.get_host()  # an unknown Host is refused (400) before anything is looked up
+        page_key = _page_key(_address(request))
         lock_key = f"{page_key}:lock"
         found = cache.get_many([GENERATION_KEY, _version_key(request.path), page_key])
-        stamp = (found.get(GENERATION_KEY, 0), found.get(_version_key(request.path), 0))
+        stamp = (found.get(GENERATION_KEY), found.get(_version_key(request.path)))
         stored = found.get(page_key)
         if stored is not None and stored[0] == stamp:
             return _replay(stored, "hit")
@@ -102,6 +122,8 @@ class PageCacheMiddleware:
                     page_key, (stamp, response.status_code, headers, response.content), timeout
                 )
                 response["X-Page-Cache"] = "miss"
+            elif stored is not None and response.status_code < 500:
+                cache.delete(page_key)  # gone or changed into something private: no stale copy
         finally:
             if stored is not None:
                 cache.delete(lock_key)
@@ -116,3 +138,20 @@ class PageCacheMiddleware:
             and not response.streaming
             and is_shareable(request, response)
         )
+
+
+def forget_on_delete(*models):
+    """Bump the site's generation whenever a row of these models is deleted, however it is
+    deleted (one by one, the admin's bulk action, or a cascade).
+
+    Deletes are the one change a model's save() cannot see; Django sends post_delete for every
+    row, bulk or not, once somebody listens, so this is the one signal the project uses.
+    """
+    from django.db.models.signals import post_delete
+
+    for model in models:
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"page_cache:{model._meta.label}")
+
+
+def _deleted(sender, **kwargs):
+    site_changed()

@@ -71,8 +71,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.middleware.EdgeMiddleware",
     "config.middleware.RequestLogMiddleware",
-    "config.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.page_cache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

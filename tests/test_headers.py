@@ -136,3 +136,7 @@ def test_health_check_answers_load_balancers_by_ip_over_http(client, settings):
     response = client.get("/healthz", HTTP_HOST="10.1.2.3:8000")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+
+
+def test_health_check_answers_head_requests_from_monitors(client):
+    assert client.head("/healthz").status_code == 200

@@ -89,7 +89,7 @@ def test_a_stale_page_is_rendered_by_one_request_while_others_get_the_last_copy(
 
     _get(client, article)
     make_comment(article, make_subscriber(), body="Arrived while rendering")
-    key = page_cache._page_key(article.get_absolute_url())
+    key = page_cache._page_key(article.get_absolute_url() + "?")
     cache.add(f"{key}:lock", 1, 10)  # another request is rendering the new copy right now
     response = _get(client, article)
     assert response["X-Page-Cache"] == "stale"
@@ -104,3 +104,63 @@ def test_a_hit_carries_the_same_headers_as_the_rendered_page(client, article):
     for header in ("Content-Security-Policy", "Permissions-Policy", "Cache-Control", "Vary"):
         assert second[header] == first[header]
     assert second.content == first.content
+
+
+def test_made_up_query_strings_are_not_stored(client, article):
+    for n in range(3):
+        response = client.get(article.get_absolute_url(), {"x": n})
+        assert response.status_code == 200 and "X-Page-Cache" not in response
+    assert client.get(article.get_absolute_url(), {"cpage": 1})["X-Page-Cache"] == "miss"
+
+
+def test_unknown_hosts_get_nothing_from_the_cache(client, article):
+    _get(client, article)
+    assert client.get(article.get_absolute_url(), HTTP_HOST="evil.example").status_code == 400
+
+
+def test_bulk_deleted_comments_and_unpublished_articles_do_not_linger(
+    client, staff, article, make_comment, make_subscriber
+):
+    comment = make_comment(article, make_subscriber(), body="Deleted in bulk later")
+    assert "Deleted in bulk later" in _get(client, article).content.decode()
+    Comment.objects.filter(pk=comment.pk).delete()  # as the admin's "delete selected" does
+    assert "Deleted in bulk later" not in _get(client, article).content.decode()
+    article.status = Article.Status.DRAFT
+    article.save()
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_a_page_withdrawn_while_rendering_leaves_no_stale_copy(client, article):
+    from django.core.cache import cache
+
+    from config import page_cache
+
+    _get(client, article)
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+    page_cache.site_changed()
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert cache.get(page_cache._page_key(article.get_absolute_url() + "?")) is None
+
+
+def test_reply_forms_point_at_their_own_comment_whatever_the_slug(
+    client, make_article, make_comment, make_subscriber, member
+):
+    from comments.thread import REPLY_MARK
+
+    article = make_article(slug=f"trial-{REPLY_MARK[-6:]}")
+    first = make_comment(article, make_subscriber(), body="First")
+    client.force_login(member)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'name="parent" value="{first.pk}"' in page
+    assert f'id="reply-{first.pk}-body"' in page
+    assert REPLY_MARK not in page
+    assert f'action="/articles/{article.slug}/comments/"' in page
+
+
+def test_cached_pages_still_go_through_the_https_redirect(article, settings):
+    from django.test import Client
+
+    _get(Client(), article)  # stored
+    settings.SECURE_SSL_REDIRECT = True
+    response = Client().get(article.get_absolute_url())  # a new client loads the new setting
+    assert response.status_code == 301 and response["Location"].startswith("https://")
