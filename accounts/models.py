@@ -105,6 +105,18 @@ class Subscriber(models.Model):
     def __str__(self):
         return self.email
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if getattr(self, "_name_as_loaded", None) not in (None, self.name):
+            page_cache.site_changed()  # a guest's name shows on their posts in cached pages
+        self._name_as_loaded = self.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        subscriber = super().from_db(db, field_names, values)
+        subscriber._name_as_loaded = subscriber.__dict__.get("name")
+        return subscriber
+
     @property
     def is_confirmed(self):
         return self.confirmed_at is not None

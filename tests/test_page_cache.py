@@ -164,3 +164,17 @@ def test_cached_pages_still_go_through_the_https_redirect(article, settings):
     settings.SECURE_SSL_REDIRECT = True
     response = Client().get(article.get_absolute_url())  # a new client loads the new setting
     assert response.status_code == 301 and response["Location"].startswith("https://")
+
+
+def test_a_guest_who_changes_their_name_shows_the_new_one_at_once(
+    client, article, make_comment, make_subscriber
+):
+    from accounts.models import Subscriber
+
+    guest = make_subscriber(name="Sample Oldname")
+    make_comment(article, guest, body="Hello all")
+    assert "Sample Oldname" in _get(client, article).content.decode()
+    guest = Subscriber.objects.get(pk=guest.pk)
+    guest.name = "Sample Newname"
+    guest.save(update_fields=["name"])
+    assert "Sample Newname" in _get(client, article).content.decode()
