@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Delivery, Subscriber
 from comments.models import Comment
+from tests.accounts.test_smtp import _Inbox
 from tests.integration.browser import Browser
 from tests.integration.servers import free_port, servers_database_url
 
@@ -121,15 +122,6 @@ def test_database_outage_shows_the_back_soon_page_and_the_site_recovers_by_itsel
     assert sent.status == 302
     assert Subscriber.objects.filter(email="outage@example.org").exists()
     assert len(server.log_lines("Booting worker")) == 1  # no worker was restarted
-
-
-class _Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(envelope)
-        return "250 Message accepted for delivery"
 
 
 def test_mail_server_outage_loses_no_confirmation_mail(start_server):
