@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
 from articles.page_sections import Section
 from comments.forms import CommentForm, form_started_token
@@ -45,6 +47,17 @@ def can_read(request, author):
 REPLY_MARK = f"reply-parent-{secrets.token_hex(16)}"
 
 
+# The same for URLs: each comment's links are one reversed URL with its id filled in.
+ID_MARK = 10**17 + secrets.randbelow(10**17)
+
+
+def _comment_urls():
+    return {
+        name: reverse(f"comments:{name}", args=[ID_MARK])
+        for name in ("hug", "edit", "delete", "report")
+    }
+
+
 def thread_section(request, article):
     """The article page's comment section (registered in CommentsConfig.ready)."""
     author = author_for(request)
@@ -60,6 +73,8 @@ def thread_section(request, article):
         "started": form_started_token(),
         "max_length": settings.COMMENTS_MAX_LENGTH,
         "is_open": article.comments_open,
+        "minute": timezone.now().strftime("%Y%m%d%H%M"),
+        "urls": _comment_urls(),  # "5 minutes ago" is right to the minute
     }
     if context["can_read"]:
         context.update(_thread(request, article, author, context["order"]))

@@ -122,6 +122,14 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Rendered pieces of pages that are the same for every viewer (each comment's text and details),
+# kept in each process: cheaper to fetch than to render, and never worth a network trip.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": 20_000},
+}
 
 # --- Identity -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

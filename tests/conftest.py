@@ -15,8 +15,11 @@ _counter = itertools.count(1)
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache (Redis in CI keeps data between tests)."""
-    cache.clear()
+    """Each test starts with empty caches (Redis in CI keeps data between tests)."""
+    from django.core.cache import caches
+
+    for alias in ("default", "fragments"):
+        caches[alias].clear()
     yield
     cache.clear()
 

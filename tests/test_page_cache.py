@@ -178,3 +178,17 @@ def test_a_guest_who_changes_their_name_shows_the_new_one_at_once(
     guest.name = "Sample Newname"
     guest.save(update_fields=["name"])
     assert "Sample Newname" in _get(client, article).content.decode()
+
+
+def test_a_comments_text_changed_by_a_moderator_shows_at_once_to_members(
+    client, article, make_comment, make_subscriber, member
+):
+    from comments.text import render_comment_text
+
+    comment = make_comment(article, make_subscriber(), body="Original words")
+    client.force_login(member)
+    assert "Original words" in client.get(article.get_absolute_url()).content.decode()
+    comment.body = "Words a moderator masked"
+    comment.body_html = render_comment_text(comment.body)
+    comment.save()
+    assert "Words a moderator masked" in client.get(article.get_absolute_url()).content.decode()

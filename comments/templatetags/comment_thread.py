@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import mark_safe
 
-from comments.thread import REPLY_MARK
+from comments.thread import ID_MARK, REPLY_MARK
 
 register = template.Library()
 
@@ -12,3 +12,9 @@ register = template.Library()
 def for_parent(reply_form, parent_id):
     """The page's one pre-rendered reply form, pointed at this comment."""
     return mark_safe(reply_form.replace(REPLY_MARK, str(int(parent_id))))  # noqa: S308 - our own HTML and an int
+
+
+@register.filter
+def with_id(url, comment_id):
+    """One of the page's comment URLs (see thread._comment_urls), for this comment."""
+    return url.replace(str(ID_MARK), str(int(comment_id)))
