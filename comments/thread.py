@@ -32,6 +32,24 @@ class Node:
     can_edit: bool = False
     has_hugged: bool = False
 
+    @property
+    def face_key(self):
+        """Everything the viewer-independent part of the comment shows (its fragment's key)."""
+        c = self.comment
+        return (
+            c.pk,
+            c.created_at,
+            c.status,
+            c.edited_at,
+            c.body_html,
+            c.author_name,
+            c.author_user_id,
+            c.author_subscriber_id,
+            self.replying_to,
+            c.image.name,
+            c.image_alt,
+        )
+
 
 def reading_order(request):
     order = request.GET.get("order") or request.COOKIES.get(ORDER_COOKIE)
