@@ -19,6 +19,7 @@ changes nothing on the page) get or fill it; a view opts in with `response.page_
 
 import hashlib
 import secrets
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -85,13 +86,24 @@ def _address(request):
 
 
 def _replay(stored, state):
-    _, status, headers, content = stored
+    _, status, headers, content, _ = stored
     response = HttpResponse(content, status=status)
     # The headers were checked when the page was first made; copied as they are, not set one
     # by one through the checks again (the cost of a hit is mostly this and one Redis trip).
     response.headers._store.update(headers)
     response.headers["X-Page-Cache"] = state
     return response
+
+
+# Pages this process served lately (bodies only: whether one is current is always asked of Redis).
+_local = {}
+LOCAL_PAGES = 200
+
+
+def _remember(page_key, stored):
+    if len(_local) >= LOCAL_PAGES:
+        _local.clear()
+    _local[page_key] = stored
 
 
 class PageCacheMiddleware:
@@ -104,16 +116,32 @@ class PageCacheMiddleware:
         request.get_host()  # an unknown Host is refused (400) before anything is looked up
         page_key = _page_key(_address(request))
         lock_key = f"{page_key}:lock"
-        found = cache.get_many([GENERATION_KEY, _version_key(request.path), page_key])
-        stamp = (found.get(GENERATION_KEY), found.get(_version_key(request.path)))
-        stored = found.get(page_key)
+        version_key = _version_key(request.path)
+        # A copy this process served before needs only the two small counters from Redis.
+        local = _local.get(page_key)
+        if local is not None and local[4] > time.time():
+            found = cache.get_many([GENERATION_KEY, version_key])
+            stamp = (found.get(GENERATION_KEY), found.get(version_key))
+            if local[0] == stamp:
+                return _replay(local, "hit")
+            stored = cache.get(page_key)
+        else:
+            found = cache.get_many([GENERATION_KEY, version_key, page_key])
+            stamp = (found.get(GENERATION_KEY), found.get(version_key))
+            stored = found.get(page_key)
         if stored is not None and stored[0] == stamp:
+            _remember(page_key, stored)
             return _replay(stored, "hit")
+        if None in stamp:  # a counter never set (or lost with Redis): give it a value first
+            for key in (GENERATION_KEY, version_key):
+                cache.add(key, secrets.token_hex(8), None)
+            found = cache.get_many([GENERATION_KEY, version_key])
+            stamp = (found.get(GENERATION_KEY), found.get(version_key))
         if stored is not None and not cache.add(lock_key, 1, LOCK_SECONDS):
             return _replay(stored, "stale")  # somebody else is rendering the new copy
         try:
             response = self.get_response(request)
-            if self._is_storable(request, response):
+            if self._is_storable(request, response) and None not in stamp:
                 timeout = getattr(response, "page_cache_timeout", settings.PAGE_CACHE_SECONDS)
                 if callable(timeout):
                     timeout = timeout()
@@ -123,9 +151,9 @@ class PageCacheMiddleware:
                     for name, pair in response.headers._store.items()
                     if name != "x-page-cache"
                 }
-                cache.set(
-                    page_key, (stamp, response.status_code, headers, response.content), timeout
-                )
+                expires_at = time.time() + timeout
+                page = (stamp, response.status_code, headers, response.content, expires_at)
+                cache.set(page_key, page, timeout)
                 response["X-Page-Cache"] = "miss"
             elif stored is not None and response.status_code < 500:
                 cache.delete(page_key)  # gone or changed into something private: no stale copy

@@ -18,8 +18,11 @@ def _fresh_cache():
     """Each test starts with empty caches (Redis in CI keeps data between tests)."""
     from django.core.cache import caches
 
+    from config import page_cache
+
     for alias in ("default", "fragments"):
         caches[alias].clear()
+    page_cache._local.clear()
     yield
     cache.clear()
 

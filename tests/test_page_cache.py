@@ -192,3 +192,17 @@ def test_a_comments_text_changed_by_a_moderator_shows_at_once_to_members(
     comment.body_html = render_comment_text(comment.body)
     comment.save()
     assert "Words a moderator masked" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_copy_kept_in_this_process_is_still_checked_against_changes(
+    client, article, make_comment, make_subscriber
+):
+    from config import page_cache
+
+    for _ in range(3):
+        _get(client, article)
+    assert page_cache._local  # the body now comes from this process, the counters from Redis
+    make_comment(article, make_subscriber(), body="Posted on another server")
+    response = _get(client, article)
+    assert "Posted on another server" in response.content.decode()
+    assert response["X-Page-Cache"] == "miss"
