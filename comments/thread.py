@@ -31,6 +31,10 @@ class Node:
     is_own: bool = False
     can_edit: bool = False
     has_hugged: bool = False
+    # What the viewer may do with it, decided here once rather than in the template.
+    can_hug: bool = False
+    can_report: bool = False
+    can_reply: bool = False
 
     @property
     def face_key(self):
@@ -83,25 +87,34 @@ def thread_section(request, article):
         article=article, status=Comment.Status.PUBLISHED
     ).count()
     context = {
-        "article": article,
+        **_comment_parts(request, article, author),
         "count": published_count,
-        "author": author,
         "can_read": can_read(request, author),
         "order": reading_order(request),
-        "started": form_started_token(),
-        "max_length": settings.COMMENTS_MAX_LENGTH,
         "is_open": article.comments_open,
-        "minute": timezone.now().strftime("%Y%m%d%H%M"),
-        "urls": _comment_urls(),  # "5 minutes ago" is right to the minute
     }
     if context["can_read"]:
         context.update(_thread(request, article, author, context["order"]))
     if author is not None and article.comments_open:
         context["form"] = CommentForm(prefix=None, auto_id="new-comment-%s")
-        context["reply_form"] = render_to_string(
+    return Section("comments/_thread.html", context)
+
+
+def _comment_parts(request, article, author):
+    """What comments/_comment.html needs besides the comment: made once per page."""
+    parts = {
+        "article": article,
+        "author": author,
+        "started": form_started_token(),
+        "max_length": settings.COMMENTS_MAX_LENGTH,
+        "minute": timezone.now().strftime("%Y%m%d%H%M"),  # "5 minutes ago" is right to the minute
+        "urls": _comment_urls(),
+    }
+    if author is not None and article.comments_open:
+        parts["reply_form"] = render_to_string(
             "comments/_comment_form.html",
             {
-                **context,
+                **parts,
                 "form": None,
                 "form_id": "reply-",
                 "parent_id": REPLY_MARK,
@@ -109,7 +122,18 @@ def thread_section(request, article):
             },
             request=request,
         )
-    return Section("comments/_thread.html", context)
+    return parts
+
+
+def render_one(request, comment, author):
+    """One comment as it appears in the thread (for posting in place with JavaScript)."""
+    parts = _comment_parts(request, comment.article, author)
+    node = _node(comment, author, set(), comment.article)
+    return render_to_string(
+        "comments/_comment.html",
+        {**parts, "node": node, "section": parts},
+        request=request,
+    )
 
 
 def _thread(request, article, author, order):
@@ -129,7 +153,7 @@ def _thread(request, article, author, order):
                 "comment_id", flat=True
             )
         )
-    nodes = {c.pk: _node(c, author, hugged) for c in roots + replies}
+    nodes = {c.pk: _node(c, author, hugged, article) for c in roots + replies}
     deepest = settings.COMMENTS_DISPLAY_DEPTH - 1
     for reply in replies:
         shown_under = nodes.get(reply.parent_id)
@@ -148,11 +172,15 @@ def _thread(request, article, author, order):
     }
 
 
-def _node(comment, author, hugged):
+def _node(comment, author, hugged, article):
     is_own = author is not None and comment.is_by(author.user, author.guest_key)
+    others_published = author is not None and comment.is_published and not is_own
     return Node(
         comment=comment,
         is_own=is_own,
         can_edit=is_own and can_edit(comment),
         has_hugged=comment.pk in hugged,
+        can_hug=others_published and author.is_member,
+        can_report=others_published,
+        can_reply=author is not None and comment.is_published and article.comments_open,
     )

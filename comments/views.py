@@ -14,7 +14,7 @@ from comments.forms import CommentForm, EditForm, ReportForm, form_started_token
 from comments.models import Comment, Report
 from comments.personal_details import find_personal_details
 from comments.pictures import PictureError
-from comments.thread import ORDER_COOKIE, ORDERS, Node
+from comments.thread import ORDER_COOKIE, ORDERS, render_one
 
 
 def _wants_json(request):
@@ -86,12 +86,7 @@ def post_comment(request, slug):
         form.add_error(None, decision.message)
         return _compose(request, article, form, author, status=403, parent=parent)
     if _wants_json(request):
-        node = Node(comment=comment, is_own=True, can_edit=True)
-        html = render_to_string(
-            "comments/_comment.html",
-            {"node": node, "article": article, "author": author, "started": form_started_token()},
-            request=request,
-        )
+        html = render_one(request, comment, author)
         return JsonResponse({"ok": True, "id": comment.pk, "html": html})
     return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
 

@@ -166,6 +166,10 @@ def test_javascript_posting_gets_the_new_comment_back_as_html(client, member, ar
     data = response.json()
     assert data["ok"] is True
     assert f'id="comment-{data["id"]}"' in data["html"] and "In place" in data["html"]
+    # The author can edit, delete and reply to it at once, as on the reloaded page.
+    assert f'href="/comments/{data["id"]}/edit/"' in data["html"]
+    assert f'href="/comments/{data["id"]}/delete/"' in data["html"]
+    assert f'name="parent" value="{data["id"]}"' in data["html"]
     refused = client.post(
         f"/articles/{article.slug}/comments/",
         {"body": "", "started": form_started_token()},
