@@ -102,8 +102,6 @@ class Article(models.Model):
     comments_open = models.BooleanField(
         default=True, help_text="Untick to close the conversation under this article."
     )
-    # When the conversation under the article last changed: part of the cached page's key.
-    thread_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     newsletter = models.BooleanField(
         "send to subscribers",
         default=True,
@@ -155,7 +153,6 @@ class Article(models.Model):
     @classmethod
     def thread_changed(cls, article_id):
         """A comment was posted, changed, hidden or removed: cached copies of the page go."""
-        cls.objects.filter(pk=article_id).update(thread_changed_at=timezone.now())
         slug = cls.objects.filter(pk=article_id).values_list("slug", flat=True).first()
         if slug is not None:
             page_cache.page_changed(reverse("articles:detail", kwargs={"slug": slug}))

@@ -11,11 +11,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='thread_changed_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True),
-        ),
-        migrations.AddField(
             model_name='newslettersend',
             name='last_activity_at',
             field=models.DateTimeField(blank=True, null=True),
