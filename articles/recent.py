@@ -53,14 +53,22 @@ def _load():
         for row in rows
     ]
     # A scheduled article goes live without a save, so never keep the list past its time.
-    timeout = LONGEST_CACHE_SECONDS
+    cache.set(CACHE_KEY, entries, keep_until_next_publication(LONGEST_CACHE_SECONDS, now))
+    return entries
+
+
+def keep_until_next_publication(longest, now=None):
+    """Seconds anything showing the recent articles may be kept: at most `longest`, and never
+    past the moment the next scheduled article goes live (it does so without any save)."""
+    from articles.models import Article
+
+    now = now or timezone.now()
     next_up = (
         Article.objects.scheduled(now)
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()
     )
-    if next_up is not None:
-        timeout = max(1, min(timeout, int((next_up - now).total_seconds()) + 1))
-    cache.set(CACHE_KEY, entries, timeout)
-    return entries
+    if next_up is None:
+        return longest
+    return max(1, min(longest, int((next_up - now).total_seconds()) + 1))

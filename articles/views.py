@@ -1,5 +1,7 @@
 """Article list, article page, reviewer profile."""
 
+from functools import partial
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -7,6 +9,7 @@ from django.views.generic import ListView
 
 from articles import page_sections
 from articles.models import Article, Reviewer
+from articles.recent import keep_until_next_publication
 from articles.seo import article_json_ld
 
 
@@ -27,19 +30,10 @@ def article_detail(request, slug):
         # Shared with every anonymous reader by config.page_cache, until the page changes or
         # the next scheduled article goes live (the sidebar changes then, without any save).
         response.page_cacheable = True
-        response.page_cache_timeout = _until_next_publication  # asked only when stored
+        response.page_cache_timeout = partial(  # asked only when the page is stored
+            keep_until_next_publication, settings.PAGE_CACHE_SECONDS
+        )
     return response
-
-
-def _until_next_publication():
-    from django.utils import timezone
-
-    next_up = (
-        Article.objects.scheduled().order_by("published_at").values_list("published_at", flat=True)
-    ).first()
-    if next_up is None:
-        return settings.PAGE_CACHE_SECONDS
-    return max(1, int((next_up - timezone.now()).total_seconds()))
 
 
 def _render_article(request, slug):
