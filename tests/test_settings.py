@@ -21,11 +21,11 @@ def _environment(**env):
     return clean
 
 
-def _start(**env):
+def _start(code="import config.settings", **env):
     """Import the settings in a fresh interpreter, as `manage.py` or gunicorn would."""
     clean = _environment(**env)
-    return subprocess.run(
-        [sys.executable, "-c", "import config.settings"],
+    return subprocess.run(  # noqa: S603 - code written in this file
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -92,43 +92,32 @@ def test_every_model_change_has_a_migration():
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
 
 
-def test_admin_moves_to_the_configured_address():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.urls import reverse; "
-            "print(reverse('admin:index'))",
-        ],
-        cwd=ROOT,
-        env=_environment(
-            DEBUG="1", ADMIN_URL="staff-room/", DJANGO_SETTINGS_MODULE="config.settings"
-        ),
-        capture_output=True,
-        text=True,
-        timeout=60,
+def _django_prints(code, **env):
+    """Run `code` after django.setup() in a fresh interpreter with this environment."""
+    result = _start(
+        code=f"import django; django.setup(); {code}",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        **env,
     )
-    assert result.stdout.strip() == "/staff-room/", result.stderr
+    return result.stdout.strip(), result.stderr
+
+
+def test_admin_moves_to_the_configured_address():
+    out, err = _django_prints(
+        "from django.urls import reverse; print(reverse('admin:index'))",
+        DEBUG="1",
+        ADMIN_URL="staff-room/",
+    )
+    assert out == "/staff-room/", err
 
 
 def test_s3_media_storage_is_chosen_by_the_environment():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.core.files.storage import storages; "
-            "s = storages['default']; print(type(s).__name__, s.bucket_name)",
-        ],
-        cwd=ROOT,
-        env=_environment(
-            DEBUG="1",
-            MEDIA_STORAGE="s3",
-            AWS_STORAGE_BUCKET_NAME="kindred-media",
-            AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000",
-            DJANGO_SETTINGS_MODULE="config.settings",
-        ),
-        capture_output=True,
-        text=True,
-        timeout=60,
+    out, err = _django_prints(
+        "from django.core.files.storage import storages; "
+        "s = storages['default']; print(type(s).__name__, s.bucket_name)",
+        DEBUG="1",
+        MEDIA_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="kindred-media",
+        AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000",
     )
-    assert result.stdout.strip() == "S3Storage kindred-media", result.stderr
+    assert out == "S3Storage kindred-media", err
