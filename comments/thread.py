@@ -3,21 +3,32 @@
 The number of queries is the same for ten comments or a thousand: one count, one page of
 top-level comments (plus the paginator's count), one query for all their replies, and for a
 member one query for their hugs.
+
+Members mostly see the same thread: only their own posts and the ones they hugged look
+different to them. So a page of the thread is rendered once for "any member" and kept in the
+process under the page's stamp (config.page_cache: it changes with every comment change, on
+every server). Each member's page is then that rendering with their own actions, reply form and
+CSRF token put in, and two queries: their waiting posts (if any, their page is rendered for
+them alone) and their hugs.
 """
 
+import re
 import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from articles.page_sections import Section
 from comments.forms import CommentForm, form_started_token
 from comments.models import Comment, Hug
 from comments.posting import author_for, can_edit
+from config import page_cache
 
 ORDER_COOKIE = "comment_order"
 ORDERS = {"newest": ("-created_at", "-pk"), "oldest": ("created_at", "pk")}
@@ -83,21 +94,35 @@ def _comment_urls():
 def thread_section(request, article):
     """The article page's comment section (registered in CommentsConfig.ready)."""
     author = author_for(request)
-    published_count = Comment.objects.filter(
-        article=article, status=Comment.Status.PUBLISHED
-    ).count()
     context = {
         **_comment_parts(request, article, author),
-        "count": published_count,
         "can_read": can_read(request, author),
         "order": reading_order(request),
         "is_open": article.comments_open,
     }
-    if context["can_read"]:
-        context.update(_thread(request, article, author, context["order"]))
+    shared = None
+    if author is not None and author.is_member:
+        shared = _members_thread(request, article, author, context)
+    if shared is not None:
+        context.update(shared)
+    else:
+        context["count"] = _published_count(article)
+        if context["can_read"]:
+            context.update(_thread(request, article, author, context["order"]))
+            context["items_html"] = _render_items(context, request=request)
     if author is not None and article.comments_open:
         context["form"] = CommentForm(prefix=None, auto_id="new-comment-%s")
     return Section("comments/_thread.html", context)
+
+
+def _published_count(article):
+    return Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED).count()
+
+
+def _render_items(context, request=None, **extra):
+    return render_to_string(
+        "comments/_thread_items.html", {"section": context, **extra}, request=request
+    )
 
 
 def _comment_parts(request, article, author):
@@ -137,9 +162,10 @@ def render_one(request, comment, author):
 
 
 def _thread(request, article, author, order):
+    viewer = None if author is ANY_MEMBER else author
     visible = Comment.objects.visible_to(
-        user=author.user if author else None,
-        guest_key=author.guest_key if author else "",
+        user=viewer.user if viewer else None,
+        guest_key=viewer.guest_key if viewer else "",
     ).select_related("author_user", "author_subscriber")
     top_level = visible.filter(article=article, parent=None).order_by(*ORDERS[order])
     paginator = Paginator(top_level, settings.COMMENTS_PER_PAGE)
@@ -147,9 +173,9 @@ def _thread(request, article, author, order):
     roots = list(page.object_list)
     replies = list(visible.filter(root__in=roots).order_by("created_at", "pk")) if roots else []
     hugged = set()
-    if author is not None and author.is_member and roots:
+    if viewer is not None and viewer.is_member and roots:
         hugged = set(
-            Hug.objects.filter(user=author.user, comment__in=roots + replies).values_list(
+            Hug.objects.filter(user=viewer.user, comment__in=roots + replies).values_list(
                 "comment_id", flat=True
             )
         )
@@ -167,20 +193,129 @@ def _thread(request, article, author, order):
         shown_under.children.append(nodes[reply.pk])
     return {
         "nodes": [nodes[c.pk] for c in roots],
+        "comments": {c.pk: c for c in roots + replies},
+        "is_empty": not roots,
         "page": page,
         "is_paginated": paginator.num_pages > 1,
     }
 
 
+# The viewer of the thread shared by members: a member who wrote and hugged none of it.
+ANY_MEMBER = object()
+
+
 def _node(comment, author, hugged, article):
-    is_own = author is not None and comment.is_by(author.user, author.guest_key)
+    if author is ANY_MEMBER:
+        is_member, is_own = True, False
+    else:
+        is_member = author is not None and author.is_member
+        is_own = author is not None and comment.is_by(author.user, author.guest_key)
     others_published = author is not None and comment.is_published and not is_own
     return Node(
         comment=comment,
         is_own=is_own,
         can_edit=is_own and can_edit(comment),
         has_hugged=comment.pk in hugged,
-        can_hug=others_published and author.is_member,
+        can_hug=others_published and is_member,
         can_report=others_published,
         can_reply=author is not None and comment.is_published and article.comments_open,
     )
+
+
+# --- The thread shared by members ---------------------------------------------------------------
+
+# Marks in the shared rendering, random per process like REPLY_MARK: where each comment's actions
+# (`a`, with the ones any member gets) and its reply form (`r`) go, and the hug forms' CSRF token.
+SLOT = f"slot{secrets.token_hex(12)}"
+_SLOTS = re.compile(rf"<!--{SLOT}a(\d+)-->(.*?)<!--{SLOT}-->|<!--{SLOT}r(\d+)-->", re.DOTALL)
+CSRF_MARK = f"csrf{secrets.token_hex(12)}"
+WAITING = (Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL)
+
+# Renderings this process made lately, by article, stamp, order, page and minute. The stamp is
+# read from the shared cache before anything is rendered, so a copy is never current for a
+# thread that changed after it was read.
+_shared = {}
+SHARED_THREADS = 64
+
+
+def _members_thread(request, article, author, parts):
+    """This member's thread from the shared rendering, or None when it cannot be used: the
+    shared cache has no answer (no stamp), or the member has posts waiting, which only they see."""
+    stamp = page_cache.current_stamp(article.get_absolute_url())
+    if stamp is None:
+        return None
+    mine = Comment.objects.filter(article=article, author_user=author.user)
+    if mine.filter(status__in=WAITING).exists():
+        return None
+    key = (
+        article.pk,
+        article.comments_open,
+        stamp,
+        parts["order"],
+        request.GET.get("cpage", "")[:10],
+        parts["minute"],
+    )
+    shared = _shared.get(key)
+    if shared is None:
+        shared = _render_shared(request, article, parts)
+        if len(_shared) >= SHARED_THREADS:
+            _shared.clear()
+        _shared[key] = shared
+    comments = shared["comments"]
+    hugged = set()
+    if comments:
+        hugged = set(
+            Hug.objects.filter(user=author.user, comment__in=list(comments)).values_list(
+                "comment_id", flat=True
+            )
+        )
+    # Their own posts (edit, delete, no hug) and the ones they hugged: actions of their own.
+    own_actions = {}
+    for pk, comment in comments.items():
+        if pk in hugged or comment.author_user_id == author.user.pk:
+            node = _node(comment, author, hugged, article)
+            own_actions[pk] = render_to_string(
+                "comments/_comment_actions.html",
+                {"node": node, "c": comment, "section": parts, "csrf_token": CSRF_MARK},
+            )
+    out = []
+    reply_form = parts.get("reply_form", "")
+    for piece in shared["pieces"]:
+        if isinstance(piece, str):
+            out.append(piece)
+        elif piece[0] == "r":
+            out.append(reply_form.replace(REPLY_MARK, piece[1]))
+        else:
+            out.append(own_actions.get(piece[1], piece[2]))
+    html = "".join(out).replace(CSRF_MARK, get_token(request))
+    return {
+        **{name: shared[name] for name in ("count", "page", "is_paginated", "is_empty")},
+        "items_html": SafeString(html),  # our own rendering, with ids and tokens put in
+    }
+
+
+def _render_shared(request, article, parts):
+    """One page of the thread for any member, cut into pieces at its slots."""
+    context = {
+        **parts,
+        **_thread(request, article, ANY_MEMBER, parts["order"]),
+        "reply_form": f"<!--{SLOT}r{REPLY_MARK}-->",
+        "slot": SLOT,
+    }
+    count = _published_count(article)
+    html = _render_items(context, csrf_token=CSRF_MARK)
+    cut = _SLOTS.split(html)
+    pieces = []
+    for start in range(0, len(cut), 4):
+        pieces.append(cut[start])
+        if start + 1 < len(cut):
+            actions_pk, actions, reply_pk = cut[start + 1 : start + 4]
+            pieces.append(("a", int(actions_pk), actions) if actions_pk else ("r", reply_pk))
+    return {
+        "count": count,
+        "page": context["page"],
+        "is_paginated": context["is_paginated"],
+        "is_empty": context["is_empty"],
+        "comments": context["comments"],
+        "pieces": pieces,
+    }

@@ -64,6 +64,24 @@ def page_changed(path):
     _bump(_version_key(path))
 
 
+def _set_stamp(version_key):
+    for key in (GENERATION_KEY, version_key):
+        cache.add(key, secrets.token_hex(8), None)
+    found = cache.get_many([GENERATION_KEY, version_key])
+    return (found.get(GENERATION_KEY), found.get(version_key))
+
+
+def current_stamp(path):
+    """What a copy of the page at `path` made now is current for: (generation, version), read
+    before the copy is made. None when Redis has no answer: then no copy may be reused."""
+    version_key = _version_key(path)
+    found = cache.get_many([GENERATION_KEY, version_key])
+    stamp = (found.get(GENERATION_KEY), found.get(version_key))
+    if None in stamp:
+        stamp = _set_stamp(version_key)
+    return None if None in stamp else stamp
+
+
 # The only query parameters an article page answers to; any other makes the request uncached,
 # so made-up addresses cannot fill the cache.
 QUERY_PARAMETERS = {"cpage", "order"}
@@ -133,10 +151,7 @@ class PageCacheMiddleware:
             _remember(page_key, stored)
             return _replay(stored, "hit")
         if None in stamp:  # a counter never set (or lost with Redis): give it a value first
-            for key in (GENERATION_KEY, version_key):
-                cache.add(key, secrets.token_hex(8), None)
-            found = cache.get_many([GENERATION_KEY, version_key])
-            stamp = (found.get(GENERATION_KEY), found.get(version_key))
+            stamp = _set_stamp(version_key)
         if stored is not None and not cache.add(lock_key, 1, LOCK_SECONDS):
             return _replay(stored, "stale")  # somebody else is rendering the new copy
         try:

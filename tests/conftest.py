@@ -18,11 +18,13 @@ def _fresh_cache():
     """Each test starts with empty caches (Redis in CI keeps data between tests)."""
     from django.core.cache import caches
 
+    from comments import thread
     from config import page_cache
 
     for alias in ("default", "fragments"):
         caches[alias].clear()
     page_cache._local.clear()
+    thread._shared.clear()
     yield
     cache.clear()
 

@@ -1,6 +1,7 @@
 """The article page costs the same number of queries with 10 comments or 500."""
 
 import pytest
+from django.test import Client
 
 from comments.models import Comment
 
@@ -35,17 +36,52 @@ def _fill(article, count, make_subscriber, member):
 
 @pytest.mark.parametrize("count", [10, 500])
 def test_member_page_queries_do_not_grow_with_comments(
+    client, member, django_user_model, article, make_subscriber, count, django_assert_num_queries
+):
+    _fill(article, count, make_subscriber, member)
+    other = django_user_model.objects.create_user(
+        email="other@example.org", password="a-long-test-password", display_name="Sample Other"
+    )
+    other_client = Client()
+    other_client.force_login(other)
+    client.force_login(member)
+    client.get(article.get_absolute_url())  # warm the sidebar cache
+    Comment.objects.create(  # the thread changed
+        article=article, body="A new post", body_html="<p>A new post</p>", status="published"
+    )
+    # 1 session, 2 member, 3 article, 4 reviewers, 5 authors, 6 the member's waiting posts,
+    # 7 top-level count for the paginator, 8 page of top-level comments with their authors,
+    # 9 every reply of those threads with their authors, 10 published count,
+    # 11 the member's hugs among them.
+    with django_assert_num_queries(11):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    # Another member's page reuses that rendering of the thread: 6 waiting posts, 7 hugs.
+    with django_assert_num_queries(7):
+        response = other_client.get(article.get_absolute_url())
+    assert b"<p>A new post</p>" in response.content
+
+
+@pytest.mark.parametrize("count", [10, 500])
+def test_member_with_waiting_posts_gets_their_own_rendering(
     client, member, article, make_subscriber, count, django_assert_num_queries
 ):
     _fill(article, count, make_subscriber, member)
+    Comment.objects.create(
+        article=article,
+        body="Mine, waiting",
+        body_html="<p>Mine, waiting</p>",
+        status="pending",
+        author_user=member,
+    )
     client.force_login(member)
-    client.get(article.get_absolute_url())  # warm the sidebar cache
-    # 1 session, 2 member, 3 article, 4 reviewers, 5 authors, 6 published count,
-    # 7 top-level count for the paginator, 8 page of top-level comments with their authors,
-    # 9 every reply of those threads with their authors, 10 the member's hugs among them.
-    with django_assert_num_queries(10):
+    client.get(article.get_absolute_url())
+    # 1 session, 2 member, 3 article, 4 reviewers, 5 authors, 6 the member's waiting posts
+    # (some: the shared rendering is not for them), 7 published count, 8 top-level count,
+    # 9 page of top-level comments, 10 their replies, 11 the member's hugs.
+    with django_assert_num_queries(11):
         response = client.get(article.get_absolute_url())
-    assert response.status_code == 200
+    assert b"<p>Mine, waiting</p>" in response.content
 
 
 @pytest.mark.parametrize("count", [10, 500])
