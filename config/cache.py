@@ -6,7 +6,9 @@ than lock everyone out. The outage is logged once, and its end once, per process
 seconds after a failure Redis is not even tried, so a dead server costs no time per call.
 """
 
+import contextlib
 import logging
+import secrets
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -39,11 +41,14 @@ class ResilientRedisCache(RedisCache):
         self._class = _ReusedClient
 
     def _call(self, name, default, *args, **kwargs):
+        return self._guarded(getattr(super(), name), default, *args, **kwargs)
+
+    def _guarded(self, method, default, *args, **kwargs):
         cls = type(self)
         if cls._down_since is not None and time.monotonic() < cls._retry_at:
             return default
         try:
-            result = getattr(super(), name)(*args, **kwargs)
+            result = method(*args, **kwargs)
         except RedisError as exc:
             if cls._down_since is None:
                 cls._down_since = time.monotonic()
@@ -60,12 +65,8 @@ class ResilientRedisCache(RedisCache):
         """Changes made during the outage could not reach the cache: stored pages may be stale."""
         from config.page_cache import GENERATION_KEY
 
-        try:
-            super().incr(GENERATION_KEY)
-        except ValueError:
-            super().set(GENERATION_KEY, 1, None)
-        except RedisError:
-            pass  # gone again: the next recovery tries once more
+        with contextlib.suppress(RedisError):  # gone again: the next recovery tries once more
+            super().set(GENERATION_KEY, secrets.randbits(62), None)  # a value never used before
 
     def is_available(self):
         """For /healthz: does Redis answer right now?"""
@@ -74,6 +75,16 @@ class ResilientRedisCache(RedisCache):
         except RedisError:
             return False
         return True
+
+    def get_many_raw(self, keys):
+        """The values of `keys` as Redis holds them (bytes, or None), skipping the unpickling and
+        key checks of get_many: for the page cache's small counters, read on every request.
+        Whole numbers come back as their digits (the serializer stores ints as they are)."""
+        return self._guarded(self._mget, [None] * len(keys), keys)
+
+    def _mget(self, keys):
+        client = self._cache.get_client(write=False)
+        return client.mget([self.make_key(key) for key in keys])
 
     def get(self, key, default=None, version=None):
         return self._call("get", default, key, default, version)

@@ -48,7 +48,7 @@ def _bump(key):
     a page rendered in between, from rows not yet committed, is then stale too."""
 
     def bump():
-        cache.set(key, secrets.token_hex(8), None)
+        cache.set(key, secrets.randbits(62), None)
 
     bump()
     transaction.on_commit(bump)
@@ -64,19 +64,29 @@ def page_changed(path):
     _bump(_version_key(path))
 
 
+def _read_stamp(version_key):
+    """(generation, version) as the cache holds them: with Redis, their digits as bytes, read
+    without unpickling (this runs on every cached page served)."""
+    keys = [GENERATION_KEY, version_key]
+    read_raw = getattr(cache, "get_many_raw", None)  # ResilientRedisCache
+    if read_raw is not None:
+        return tuple(read_raw(keys))
+    found = cache.get_many(keys)
+    return tuple(found.get(key) for key in keys)
+
+
 def _set_stamp(version_key):
+    """Give counters never set (or lost with Redis) a value, then read them."""
     for key in (GENERATION_KEY, version_key):
-        cache.add(key, secrets.token_hex(8), None)
-    found = cache.get_many([GENERATION_KEY, version_key])
-    return (found.get(GENERATION_KEY), found.get(version_key))
+        cache.add(key, secrets.randbits(62), None)
+    return _read_stamp(version_key)
 
 
 def current_stamp(path):
     """What a copy of the page at `path` made now is current for: (generation, version), read
     before the copy is made. None when Redis has no answer: then no copy may be reused."""
     version_key = _version_key(path)
-    found = cache.get_many([GENERATION_KEY, version_key])
-    stamp = (found.get(GENERATION_KEY), found.get(version_key))
+    stamp = _read_stamp(version_key)
     if None in stamp:
         stamp = _set_stamp(version_key)
     return None if None in stamp else stamp
@@ -135,19 +145,13 @@ class PageCacheMiddleware:
         page_key = _page_key(_address(request))
         lock_key = f"{page_key}:lock"
         version_key = _version_key(request.path)
-        # A copy this process served before needs only the two small counters from Redis.
+        stamp = _read_stamp(version_key)
+        # A copy this process served lately needs only the two small counters from Redis.
         local = _local.get(page_key)
-        if local is not None and local[4] > time.time():
-            found = cache.get_many([GENERATION_KEY, version_key])
-            stamp = (found.get(GENERATION_KEY), found.get(version_key))
-            if local[0] == stamp:
-                return _replay(local, "hit")
-            stored = cache.get(page_key)
-        else:
-            found = cache.get_many([GENERATION_KEY, version_key, page_key])
-            stamp = (found.get(GENERATION_KEY), found.get(version_key))
-            stored = found.get(page_key)
-        if stored is not None and stored[0] == stamp:
+        if local is not None and local[0] == stamp and local[4] > time.time():
+            return _replay(local, "hit")
+        stored = cache.get(page_key)
+        if stored is not None and stored[0] == stamp and None not in stamp:
             _remember(page_key, stored)
             return _replay(stored, "hit")
         if None in stamp:  # a counter never set (or lost with Redis): give it a value first
