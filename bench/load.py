@@ -373,11 +373,12 @@ def _ms(text):
     return float(number) * _UNITS[unit]
 
 
-def wrk(url, options):
+def wrk(url, options, seconds=None):
+    seconds = seconds or options.ratio_seconds
     args = [_tool("wrk"), "-t", "2", "-c", str(options.wrk_connections)]
-    args += ["-d", f"{options.ratio_seconds}s", "--latency", url]
+    args += ["-d", f"{seconds}s", "--latency", url]
     out = subprocess.run(  # noqa: S603 - wrk with arguments made here
-        args, capture_output=True, text=True, check=True, timeout=options.ratio_seconds + 60
+        args, capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
     percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
@@ -392,6 +393,8 @@ def wrk(url, options):
 
 def compare(title, ours, baseline, options):
     """Alternate the two, a few rounds each, so a noisy neighbour hits both alike."""
+    for _, url in (ours, baseline):  # warm both up (workers, connections), not counted
+        wrk(url, options, seconds=2)
     rounds = []
     for _ in range(options.rounds):
         rounds.append((wrk(ours[1], options), wrk(baseline[1], options)))
@@ -400,7 +403,7 @@ def compare(title, ours, baseline, options):
     print(f"\n{title}")
     print(
         f"  wrk -t2 -c{options.wrk_connections}, {options.rounds} alternating rounds of "
-        f"{options.ratio_seconds} s each; median round shown"
+        f"{options.ratio_seconds} s each after 2 s of warm-up; median round shown"
     )
     print(f"  {'':66} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
     for label, index in ((ours[0], 0), (baseline[0], 1)):
@@ -854,7 +857,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=60, help="length of the load (60)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (50)")
     parser.add_argument("--ratio-seconds", type=int, default=8, help="each wrk round (8)")
-    parser.add_argument("--rounds", type=int, default=3, help="wrk rounds per ratio (3)")
+    parser.add_argument("--rounds", type=int, default=5, help="wrk rounds per ratio (5)")
     parser.add_argument("--wrk-connections", type=int, default=50)
     parser.add_argument("--member-share", type=float, default=0.1, help="member reads (0.1)")
     parser.add_argument("--post-interval", type=float, default=20.0, help="seconds (20)")
