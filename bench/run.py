@@ -21,6 +21,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-01
 os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
 os.environ["MEDIA_ROOT"] = f"{workdir}/media"
 os.environ["ALLOWED_HOSTS"] = "testserver"
+os.environ["PAGE_CACHE_SECONDS"] = "600"  # one process: its local-memory cache is the shared one
 
 import django  # noqa: E402
 

@@ -12,8 +12,10 @@ CSRF token put in, and two queries: their waiting posts (if any, their page is r
 them alone) and their hugs.
 """
 
+import collections
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -231,36 +233,74 @@ _SLOTS = re.compile(rf"<!--{SLOT}a(\d+)-->(.*?)<!--{SLOT}-->|<!--{SLOT}r(\d+)-->
 CSRF_MARK = f"csrf{secrets.token_hex(12)}"
 WAITING = (Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL)
 
-# Renderings this process made lately, by article, stamp, order, page and minute. The stamp is
-# read from the shared cache before anything is rendered, so a copy is never current for a
-# thread that changed after it was read.
-_shared = {}
-SHARED_THREADS = 64
+
+class _Renderings:
+    """The shared renderings this process made lately: one per page of a thread (article, order,
+    comment page), with what it is current for (the stamp, the minute, comments open or not).
+    The least recently used go when they add up to more than `budget` characters of HTML."""
+
+    def __init__(self, budget):
+        self.budget = budget
+        self._entries = collections.OrderedDict()  # key -> (current_for, rendering, size)
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key, current_for):
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != current_for:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key, current_for, rendering):
+        size = rendering["size"]
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= old[2]
+            self._entries[key] = (current_for, rendering, size)
+            self._size += size
+            while self._size > self.budget and len(self._entries) > 1:
+                _, (_, _, dropped) = self._entries.popitem(last=False)
+                self._size -= dropped
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def __len__(self):
+        return len(self._entries)
+
+
+# About 8 MB of HTML, and as much again in the comments kept with it, per process.
+_shared = _Renderings(budget=8_000_000)
+# Longer `cpage` values (a paginator reads "0000000000002" as 2) are rendered for the member alone.
+LONGEST_CPAGE = 6
 
 
 def _members_thread(request, article, author, parts):
     """This member's thread from the shared rendering, or None when it cannot be used: the
-    shared cache has no answer (no stamp), or the member has posts waiting, which only they see."""
+    counters are off or unreadable (no stamp), or the member has posts waiting, which only
+    they see."""
+    cpage = request.GET.get("cpage", "")
+    if len(cpage) > LONGEST_CPAGE:
+        return None
     stamp = page_cache.current_stamp(article.get_absolute_url())
     if stamp is None:
         return None
     mine = Comment.objects.filter(article=article, author_user=author.user)
     if mine.filter(status__in=WAITING).exists():
         return None
-    key = (
-        article.pk,
-        article.comments_open,
-        stamp,
-        parts["order"],
-        request.GET.get("cpage", "")[:10],
-        parts["minute"],
-    )
-    shared = _shared.get(key)
+    key = (article.pk, parts["order"], cpage)
+    # The stamp is read before anything is rendered, so a rendering is never current for a
+    # thread that changed after it was read.
+    current_for = (stamp, parts["minute"], article.comments_open)
+    shared = _shared.get(key, current_for)
     if shared is None:
         shared = _render_shared(request, article, parts)
-        if len(_shared) >= SHARED_THREADS:
-            _shared.clear()
-        _shared[key] = shared
+        _shared.put(key, current_for, shared)
     comments = shared["comments"]
     hugged = set()
     if comments:
@@ -318,4 +358,5 @@ def _render_shared(request, article, parts):
         "is_empty": context["is_empty"],
         "comments": context["comments"],
         "pieces": pieces,
+        "size": len(html),
     }

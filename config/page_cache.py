@@ -84,7 +84,10 @@ def _set_stamp(version_key):
 
 def current_stamp(path):
     """What a copy of the page at `path` made now is current for: (generation, version), read
-    before the copy is made. None when Redis has no answer: then no copy may be reused."""
+    before the copy is made. None when Redis has no answer, or the page cache is off (without
+    Redis, each process would have counters of its own): then no copy may be reused."""
+    if not settings.PAGE_CACHE_SECONDS:
+        return None
     version_key = _version_key(path)
     stamp = _read_stamp(version_key)
     if None in stamp:

@@ -272,8 +272,13 @@ RECENT_ARTICLES_COUNT = 6
 # micro-cache): a few seconds, so a new comment is never hidden for long behind them.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 10, minimum=0)
 # How long the app keeps a whole article page for anonymous readers in the shared cache (it is
-# replaced at once when the page's content changes; 0 turns it off).
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 600, minimum=0)
+# replaced at once when the page's content changes; 0 turns it off). Members' shared thread
+# renderings (comments/thread.py) follow the same counters and are off with it. Off by default
+# without Redis outside development: each process would keep copies that the others' changes
+# never reach (one process, as `runserver` or `gunicorn -w 1`, may turn it on).
+PAGE_CACHE_SECONDS = env_int(
+    "PAGE_CACHE_SECONDS", 600 if REDIS_URL or DEBUG or TESTING else 0, minimum=0
+)
 PAGE_CACHE_PREFIXES = ("/articles/",)  # addresses whose views may opt in
 
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"

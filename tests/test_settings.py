@@ -121,3 +121,18 @@ def test_s3_media_storage_is_chosen_by_the_environment():
         AWS_S3_ENDPOINT_URL="http://127.0.0.1:9000",
     )
     assert out == "S3Storage kindred-media", err
+
+
+@pytest.mark.parametrize(
+    "env, seconds",
+    [
+        ({"SECRET_KEY": "x" * 50, "REDIS_URL": "redis://127.0.0.1:6379/0"}, 600),
+        ({"SECRET_KEY": "x" * 50}, 0),  # per-process copies would miss other workers' changes
+        ({"SECRET_KEY": "x" * 50, "PAGE_CACHE_SECONDS": "30"}, 30),  # one process: allowed
+        ({"DEBUG": "1"}, 600),  # runserver: one process
+    ],
+)
+def test_the_page_cache_is_on_by_default_only_where_its_counters_are_shared(env, seconds):
+    started = _start("import config.settings as s; print(s.PAGE_CACHE_SECONDS)", **env)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split() == [str(seconds)]
