@@ -11,6 +11,7 @@ from articles import page_sections
 from articles.models import Article, Reviewer
 from articles.recent import keep_until_next_publication
 from articles.seo import article_json_ld
+from config import page_cache
 
 
 class ArticleListView(ListView):
@@ -36,19 +37,40 @@ def article_detail(request, slug):
     return response
 
 
-def _render_article(request, slug):
+# Articles as this process last read them, with their reviewers and authors, and the site's
+# generation they were read under (config/page_cache.py): saving or deleting any article,
+# reviewer or member moves it, so a kept article is used only while nothing it shows changed.
+# Shared by the threads of the process: nothing writes to them once kept.
+_articles = {}
+KEPT_ARTICLES = 100
+
+
+def _article_and_people(request, slug):
+    stamp = page_cache.request_stamp(request)  # read before the article: never newer than it
+    kept = _articles.get(slug)
+    if kept is not None and stamp is not None and kept[0] == stamp[0]:
+        return kept[1]
     article = get_object_or_404(Article.objects.prefetch_related("reviewers", "authors"), slug=slug)
+    found = (article, list(article.reviewers.all()), list(article.authors.all()))
+    if stamp is not None:
+        if len(_articles) >= KEPT_ARTICLES:
+            _articles.clear()
+        _articles[slug] = (stamp[0], found)
+    return found
+
+
+def _render_article(request, slug):
+    article, reviewers, authors = _article_and_people(request, slug)
     is_preview = not article.is_published
     if is_preview and not request.user.is_staff:
         raise Http404("No such article.")
-    reviewers = list(article.reviewers.all())
     response = render(
         request,
         "articles/article_detail.html",
         {
             "article": article,
             "reviewers": reviewers,
-            "authors": list(article.authors.all()),
+            "authors": authors,
             "is_preview": is_preview,
             "json_ld": article_json_ld(article),
             "is_indexable": article.is_reviewed and not is_preview,

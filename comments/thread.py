@@ -287,7 +287,7 @@ def _members_thread(request, article, author, parts):
     cpage = request.GET.get("cpage", "")
     if len(cpage) > LONGEST_CPAGE:
         return None
-    stamp = page_cache.current_stamp(article.get_absolute_url())
+    stamp = page_cache.request_stamp(request)  # the request is for the article's own page
     if stamp is None:
         return None
     mine = Comment.objects.filter(article=article, author_user=author.user)

@@ -42,13 +42,20 @@ def _page_key(full_path):
     return f"pages:page:{_digest(full_path)}"
 
 
+def _lifetime(key):
+    """The generation is kept for good; a page's version only as long as a copy of the page can
+    be (an expired version takes a fresh value: the copies go stale, as they would anyway), so
+    made-up /articles/... addresses leave no lasting keys."""
+    return None if key == GENERATION_KEY else settings.PAGE_CACHE_SECONDS
+
+
 def _bump(key):
     """Give the counter a value it never had (a counter that restarted after an eviction
     could make old copies look current again). Done now and again when the transaction commits:
     a page rendered in between, from rows not yet committed, is then stale too."""
 
     def bump():
-        cache.set(key, secrets.randbits(62), None)
+        cache.set(key, secrets.randbits(62), _lifetime(key))
 
     bump()
     transaction.on_commit(bump)
@@ -78,7 +85,7 @@ def _read_stamp(version_key):
 def _set_stamp(version_key):
     """Give counters never set (or lost with Redis) a value, then read them."""
     for key in (GENERATION_KEY, version_key):
-        cache.add(key, secrets.randbits(62), None)
+        cache.add(key, secrets.randbits(62), _lifetime(key))
     return _read_stamp(version_key)
 
 
@@ -93,6 +100,13 @@ def current_stamp(path):
     if None in stamp:
         stamp = _set_stamp(version_key)
     return None if None in stamp else stamp
+
+
+def request_stamp(request):
+    """current_stamp(request.path), read once per request, before any of its page is made."""
+    if not hasattr(request, "page_stamp"):
+        request.page_stamp = current_stamp(request.path)
+    return request.page_stamp
 
 
 # The only query parameters an article page answers to; any other makes the request uncached,

@@ -18,6 +18,7 @@ def _fresh_cache():
     """Each test starts with empty caches (Redis in CI keeps data between tests)."""
     from django.core.cache import caches
 
+    from articles import views as article_views
     from comments import thread
     from config import page_cache
 
@@ -25,6 +26,7 @@ def _fresh_cache():
         caches[alias].clear()
     page_cache._local.clear()
     thread._shared.clear()
+    article_views._articles.clear()
     yield
     cache.clear()
 

@@ -1,6 +1,9 @@
 """Anonymous readers get whole pages from the shared cache, refreshed the moment they change."""
 
+import time
+
 import pytest
+from django.db import transaction
 
 from articles.models import Article
 from comments.models import Comment
@@ -206,3 +209,50 @@ def test_a_copy_kept_in_this_process_is_still_checked_against_changes(
     response = _get(client, article)
     assert "Posted on another server" in response.content.decode()
     assert response["X-Page-Cache"] == "miss"
+
+
+def test_members_see_article_and_reviewer_changes_at_once(client, article, member):
+    """The article, its reviewers and authors are kept per process for members' pages too."""
+    client.force_login(member)
+    first = client.get(article.get_absolute_url()).content.decode()
+    reviewer = article.reviewers.get()
+    assert reviewer.name in first
+    reviewer.name = "Sample Reviewer Renamed"
+    reviewer.save()
+    assert "Sample Reviewer Renamed" in client.get(article.get_absolute_url()).content.decode()
+    article.title = "Retitled while a member reads"
+    article.save()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Retitled while a member reads" in page
+
+
+def test_reviewers_changed_with_their_article_show_at_once(
+    client, article, make_reviewer, django_capture_on_commit_callbacks
+):
+    newcomer = make_reviewer(name="Sample Newcomer")
+    assert "Sample Newcomer" not in _get(client, article).content.decode()
+    # As the admin saves: the article, then its reviewers, in one transaction. A page made in
+    # between (after the save's bump, before the reviewers) is stale again at commit.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        article.save()
+        assert "Sample Newcomer" not in _get(client, article).content.decode()
+        article.reviewers.set([newcomer])
+    assert "Sample Newcomer" in _get(client, article).content.decode()
+
+
+def _seconds_left(key):
+    from django.core.cache import cache
+
+    full_key = cache.make_key(key)
+    if hasattr(cache, "get_many_raw"):  # Redis
+        return cache._cache.get_client().ttl(full_key)
+    return cache._expire_info[full_key] - time.time()  # local memory
+
+
+def test_made_up_article_addresses_leave_no_lasting_keys(client, settings):
+    from config import page_cache
+
+    settings.PAGE_CACHE_SECONDS = 120
+    path = "/articles/no-such-article-at-all/"
+    assert client.get(path).status_code == 404
+    assert 0 < _seconds_left(page_cache._version_key(path)) <= 120
