@@ -15,6 +15,7 @@ class ArticlesConfig(AppConfig):
 
         privacy.register_exporter("newsletter_mails", newsletter.export_for)
         page_cache.forget_on_delete(Article, Reviewer)
+        page_cache.forget_on_relation_change(Article.reviewers, Article.authors)
         post_delete.connect(
             lambda **kwargs: forget_recent_articles(),
             sender=Article,

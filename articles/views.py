@@ -1,5 +1,6 @@
 """Article list, article page, reviewer profile."""
 
+import time
 from functools import partial
 
 from django.conf import settings
@@ -39,7 +40,9 @@ def article_detail(request, slug):
 
 # Articles as this process last read them, with their reviewers and authors, and the site's
 # generation they were read under (config/page_cache.py): saving or deleting any article,
-# reviewer or member moves it, so a kept article is used only while nothing it shows changed.
+# reviewer or member, or changing an article's reviewers or authors, moves it, so a kept
+# article is used only while nothing it shows changed, and no longer than a cached page (a
+# change whose bump was lost to a Redis outage is not shown for longer than that either).
 # Shared by the threads of the process: nothing writes to them once kept.
 _articles = {}
 KEPT_ARTICLES = 100
@@ -48,14 +51,19 @@ KEPT_ARTICLES = 100
 def _article_and_people(request, slug):
     stamp = page_cache.request_stamp(request)  # read before the article: never newer than it
     kept = _articles.get(slug)
-    if kept is not None and stamp is not None and kept[0] == stamp[0]:
-        return kept[1]
+    if (
+        kept is not None
+        and stamp is not None
+        and kept[0] == stamp[0]
+        and time.monotonic() < kept[1] + settings.PAGE_CACHE_SECONDS
+    ):
+        return kept[2]
     article = get_object_or_404(Article.objects.prefetch_related("reviewers", "authors"), slug=slug)
     found = (article, list(article.reviewers.all()), list(article.authors.all()))
     if stamp is not None:
         if len(_articles) >= KEPT_ARTICLES:
             _articles.clear()
-        _articles[slug] = (stamp[0], found)
+        _articles[slug] = (stamp[0], time.monotonic(), found)
     return found
 
 

@@ -18,6 +18,9 @@ from redis.exceptions import RedisError
 logger = logging.getLogger("kindred.cache")
 
 RETRY_AFTER_SECONDS = 5
+# Calls that only read: the first one after an outage is asked again once the page generation
+# has moved (a write is not repeated: an `add` or `incr` done twice would count twice).
+_READS = {"get", "get_many", "has_key"}
 
 
 class _ReusedClient(RedisCacheClient):
@@ -40,15 +43,15 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = _ReusedClient
 
-    def _call(self, name, default, *args, **kwargs):
-        return self._guarded(getattr(super(), name), default, *args, **kwargs)
+    def _call(self, name, default, *args):
+        return self._guarded(getattr(super(), name), default, args, is_read=name in _READS)
 
-    def _guarded(self, method, default, *args, **kwargs):
+    def _guarded(self, method, default, args, is_read):
         cls = type(self)
         if cls._down_since is not None and time.monotonic() < cls._retry_at:
             return default
         try:
-            result = method(*args, **kwargs)
+            result = method(*args)
         except RedisError as exc:
             if cls._down_since is None:
                 cls._down_since = time.monotonic()
@@ -59,6 +62,8 @@ class ResilientRedisCache(RedisCache):
             logger.warning("cache back after %.0f s", time.monotonic() - cls._down_since)
             cls._down_since = None
             self._forget_pages()
+            if is_read:  # read again: what came back may predate the generation just moved
+                return self._guarded(method, default, args, is_read)
         return result
 
     def _forget_pages(self):
@@ -80,7 +85,7 @@ class ResilientRedisCache(RedisCache):
         """The values of `keys` as Redis holds them (bytes, or None), skipping the unpickling and
         key checks of get_many: for the page cache's small counters, read on every request.
         Whole numbers come back as their digits (the serializer stores ints as they are)."""
-        return self._guarded(self._mget, [None] * len(keys), keys)
+        return self._guarded(self._mget, [None] * len(keys), (keys,), is_read=True)
 
     def _mget(self, keys):
         client = self._cache.get_client(write=False)

@@ -43,8 +43,8 @@ def _page_key(full_path):
 
 
 def _lifetime(key):
-    """The generation is kept for good; a page's version only as long as a copy of the page can
-    be (an expired version takes a fresh value: the copies go stale, as they would anyway), so
+    """The generation is kept for good; a page's version as long as a copy of the page can be
+    (each copy stored renews it; an expired version takes a fresh value, which no copy has), so
     made-up /articles/... addresses leave no lasting keys."""
     return None if key == GENERATION_KEY else settings.PAGE_CACHE_SECONDS
 
@@ -175,6 +175,7 @@ class PageCacheMiddleware:
             stamp = _set_stamp(version_key)
         if stored is not None and not cache.add(lock_key, 1, LOCK_SECONDS):
             return _replay(stored, "stale")  # somebody else is rendering the new copy
+        request.page_stamp = None if None in stamp else stamp  # see request_stamp()
         try:
             response = self.get_response(request)
             if self._is_storable(request, response) and None not in stamp:
@@ -190,6 +191,7 @@ class PageCacheMiddleware:
                 expires_at = time.time() + timeout
                 page = (stamp, response.status_code, headers, response.content, expires_at)
                 cache.set(page_key, page, timeout)
+                cache.touch(version_key, _lifetime(version_key))  # outlives the copy
                 response["X-Page-Cache"] = "miss"
             elif stored is not None and response.status_code < 500:
                 cache.delete(page_key)  # gone or changed into something private: no stale copy
@@ -213,13 +215,32 @@ def forget_on_delete(*models):
     """Bump the site's generation whenever a row of these models is deleted, however it is
     deleted (one by one, the admin's bulk action, or a cascade).
 
-    Deletes are the one change a model's save() cannot see; Django sends post_delete for every
-    row, bulk or not, once somebody listens, so this is the one signal the project uses.
+    Deletes are a change a model's save() cannot see; Django sends post_delete for every row,
+    bulk or not, once somebody listens. With m2m_changed (below), the only signals the project
+    uses, and only to keep cached pages current.
     """
     from django.db.models.signals import post_delete
 
     for model in models:
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"page_cache:{model._meta.label}")
+
+
+def forget_on_relation_change(*relations):
+    """The same for many-to-many links (an article's reviewers and authors): `add()`, `set()`
+    and `remove()` save no row of either side, so no save() sees them either."""
+    from django.db.models.signals import m2m_changed
+
+    for relation in relations:
+        m2m_changed.connect(
+            _relation_changed,
+            sender=relation.through,
+            dispatch_uid=f"page_cache:{relation.through._meta.label}",
+        )
+
+
+def _relation_changed(sender, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        site_changed()
 
 
 def _deleted(sender, **kwargs):

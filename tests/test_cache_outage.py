@@ -78,3 +78,42 @@ def test_pages_stored_before_an_outage_are_not_served_after_it(dead_redis):
     ResilientRedisCache._retry_at = 0.0
     dead_redis.get("page")
     assert ("set", dead_redis.make_and_validate_key(page_cache.GENERATION_KEY)) in calls
+
+
+class _BackAgain:
+    """Redis answering again after an outage, recording what it is asked."""
+
+    def __init__(self, calls):
+        self.calls = calls
+
+    def get(self, key, default):
+        self.calls.append("get")
+        return f"answer {len(self.calls)}"
+
+    def add(self, key, value, timeout):
+        self.calls.append("add")
+        return True
+
+    def set(self, key, value, timeout):
+        self.calls.append("set generation")
+        return True
+
+
+def test_the_first_read_after_an_outage_is_answered_after_the_generation_moved(dead_redis):
+    # A page or counter read before the generation moved could be one the outage made stale.
+    calls = []
+    dead_redis.get("anything")  # the outage is noticed
+    dead_redis._cache = _BackAgain(calls)
+    ResilientRedisCache._retry_at = 0.0
+    assert dead_redis.get("page") == "answer 3"
+    assert calls == ["get", "set generation", "get"]
+
+
+def test_the_first_write_after_an_outage_is_not_made_twice(dead_redis):
+    # An `add` (a lock, a rate-limit window) repeated would answer "taken" for its own work.
+    calls = []
+    dead_redis.get("anything")
+    dead_redis._cache = _BackAgain(calls)
+    ResilientRedisCache._retry_at = 0.0
+    assert dead_redis.add("lock", 1, 10) is True
+    assert calls == ["add", "set generation"]

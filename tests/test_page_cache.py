@@ -256,3 +256,47 @@ def test_made_up_article_addresses_leave_no_lasting_keys(client, settings):
     path = "/articles/no-such-article-at-all/"
     assert client.get(path).status_code == 404
     assert 0 < _seconds_left(page_cache._version_key(path)) <= 120
+
+
+def test_reviewers_added_without_saving_the_article_show_at_once(
+    client, article, member, make_reviewer
+):
+    newcomer = make_reviewer(name="Sample Newcomer")
+    client.force_login(member)
+    assert "Sample Newcomer" not in client.get(article.get_absolute_url()).content.decode()
+    article.reviewers.add(newcomer)  # as load_demo does for an article otherwise unchanged
+    assert "Sample Newcomer" in client.get(article.get_absolute_url()).content.decode()
+    newcomer.reviewed_articles.remove(article)
+    assert "Sample Newcomer" not in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_storing_a_page_keeps_its_version_as_long_as_the_page(client, settings, article):
+    from django.core.cache import cache
+
+    from config import page_cache
+
+    settings.PAGE_CACHE_SECONDS = 120
+    version_key = page_cache._version_key(article.get_absolute_url())
+    assert _get(client, article)["X-Page-Cache"] == "miss"
+    cache.touch(version_key, 5)  # a version made long ago, about to expire
+    page_cache.site_changed()  # the page is made and stored again
+    assert _get(client, article)["X-Page-Cache"] == "miss"
+    assert _seconds_left(version_key) > 100  # lives as long as the copy just stored
+
+
+def test_a_kept_article_is_read_again_after_a_page_cache_lifetime(
+    client, article, member, settings, monkeypatch
+):
+    # A change whose bump never reached Redis (an outage) shows no later than a cached page would.
+    from articles import views
+
+    client.force_login(member)
+    client.get(article.get_absolute_url())
+    Article.objects.filter(pk=article.pk).update(title="Changed while Redis was away")
+    assert (
+        "Changed while Redis was away"
+        not in client.get(article.get_absolute_url()).content.decode()
+    )
+    later = time.monotonic() + settings.PAGE_CACHE_SECONDS + 1
+    monkeypatch.setattr(views.time, "monotonic", lambda: later)
+    assert "Changed while Redis was away" in client.get(article.get_absolute_url()).content.decode()
