@@ -250,21 +250,29 @@ def check_tools():
         )
 
 
+def _empty_services(options, create_database):
+    """Drop (and create again) the bench's database; empty its Redis database."""
+    import psycopg
+    import redis
+
+    with psycopg.connect(
+        "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
+    ) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{options.database}" WITH (FORCE)')
+        if create_database:
+            admin.execute(f'CREATE DATABASE "{options.database}"')
+    redis.Redis(host="127.0.0.1", port=6379, db=options.redis_db, socket_timeout=3).flushdb()
+
+
 def reset_services(options):
     import psycopg
     import redis
 
     try:
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
-        ) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{options.database}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{options.database}"')
+        _empty_services(options, create_database=True)
     except psycopg.OperationalError as error:
         first_line = str(error).strip().splitlines()[0]
         fail(f"PostgreSQL at 127.0.0.1:5432 (user postgres) is not answering: {first_line}")
-    try:
-        redis.Redis(host="127.0.0.1", port=6379, db=options.redis_db, socket_timeout=3).flushdb()
     except redis.RedisError as error:
         fail(f"Redis at 127.0.0.1:6379 is not answering: {error}")
 
@@ -274,11 +282,7 @@ def drop_services(options):
     import redis
 
     try:
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
-        ) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{options.database}" WITH (FORCE)')
-        redis.Redis(host="127.0.0.1", port=6379, db=options.redis_db, socket_timeout=3).flushdb()
+        _empty_services(options, create_database=False)
     except (psycopg.Error, redis.RedisError) as error:
         print(f"bench/load.py: could not empty the bench database or Redis db: {error}")
 

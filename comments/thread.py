@@ -301,6 +301,14 @@ def _members_thread(request, article, author, parts):
     if shared is None:
         shared = _render_shared(request, article, parts)
         _shared.put(key, current_for, shared)
+    return {
+        **{name: shared[name] for name in ("count", "page", "is_paginated", "is_empty")},
+        "items_html": _personalised(request, article, author, parts, shared),
+    }
+
+
+def _personalised(request, article, author, parts, shared):
+    """The shared rendering with this member's actions, reply form and CSRF token put in."""
     comments = shared["comments"]
     hugged = set()
     if comments:
@@ -327,11 +335,8 @@ def _members_thread(request, article, author, parts):
             out.append(reply_form.replace(REPLY_MARK, piece[1]))
         else:
             out.append(own_actions.get(piece[1], piece[2]))
-    html = "".join(out).replace(CSRF_MARK, get_token(request))
-    return {
-        **{name: shared[name] for name in ("count", "page", "is_paginated", "is_empty")},
-        "items_html": SafeString(html),  # our own rendering, with ids and tokens put in
-    }
+    # Our own rendering, with ids and tokens put in.
+    return SafeString("".join(out).replace(CSRF_MARK, get_token(request)))
 
 
 def _render_shared(request, article, parts):
