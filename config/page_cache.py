@@ -162,23 +162,21 @@ class PageCacheMiddleware:
         page_key = _page_key(_address(request))
         lock_key = f"{page_key}:lock"
         version_key = _version_key(request.path)
-        stamp = _read_stamp(version_key)
+        stamp = request_stamp(request)  # None: Redis has no answer
         # A copy this process served lately needs only the two small counters from Redis.
         local = _local.get(page_key)
-        if local is not None and local[0] == stamp and local[4] > time.time():
+        is_current = local is not None and stamp is not None and local[0] == stamp
+        if is_current and local[4] > time.time():
             return _replay(local, "hit")
         stored = cache.get(page_key)
-        if stored is not None and stored[0] == stamp and None not in stamp:
+        if stamp is not None and stored is not None and stored[0] == stamp:
             _remember(page_key, stored)
             return _replay(stored, "hit")
-        if None in stamp:  # a counter never set (or lost with Redis): give it a value first
-            stamp = _set_stamp(version_key)
         if stored is not None and not cache.add(lock_key, 1, LOCK_SECONDS):
             return _replay(stored, "stale")  # somebody else is rendering the new copy
-        request.page_stamp = None if None in stamp else stamp  # see request_stamp()
         try:
             response = self.get_response(request)
-            if self._is_storable(request, response) and None not in stamp:
+            if self._is_storable(request, response) and stamp is not None:
                 timeout = getattr(response, "page_cache_timeout", settings.PAGE_CACHE_SECONDS)
                 if callable(timeout):
                     timeout = timeout()
