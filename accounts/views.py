@@ -26,7 +26,7 @@ def subscribe(request):
     if not form.is_valid():
         return render(request, "accounts/subscribe.html", {"form": form}, status=400)
     limit, window = settings.SUBSCRIBE_RATE_LIMIT
-    if not hit("subscribe", client_ip(request), limit, window):
+    if not hit("subscribe", client_ip(request), limit, window, fail_closed=True):
         form.add_error(
             None,
             "Too many sign-ups from your network in the last hour. Please try again later.",

@@ -2,7 +2,8 @@
 
 If Redis stops answering, every cache call behaves as a miss (reads return the default, writes
 do nothing), so pages are still served, only slower; rate limits let requests through rather
-than lock everyone out. The outage is logged once, and its end once, per process. For a few
+than lock everyone out, except those that guard an account or an inbox, which refuse
+(accounts/ratelimits.py). The outage is logged once, and its end once, per process. For a few
 seconds after a failure Redis is not even tried, so a dead server costs no time per call.
 """
 
@@ -117,6 +118,24 @@ class ResilientRedisCache(RedisCache):
 
     def delete_many(self, keys, version=None):
         return self._call("delete_many", None, keys, version)
+
+    def count(self, key, timeout, version=None):
+        """Add one to the counter `key` (created with `timeout`) and return it, in one atomic
+        step; raise ratelimits.StoreUnavailable when Redis cannot count (down, or full)."""
+        from accounts.ratelimits import StoreUnavailable
+
+        result = self._guarded(self._count, None, (key, timeout, version), is_read=False)
+        if result is None:
+            raise StoreUnavailable(key)
+        return result
+
+    def _count(self, key, timeout, version):
+        client = self._cache.get_client(write=True)
+        pipe = client.pipeline()
+        full_key = self.make_and_validate_key(key, version=version)
+        pipe.incr(full_key)
+        pipe.expire(full_key, int(timeout), nx=True)
+        return pipe.execute()[0]
 
     def incr(self, key, delta=1, version=None):
         result = self._call("incr", None, key, delta, version)

@@ -42,9 +42,37 @@ def test_every_call_is_a_miss_and_the_outage_is_logged_once(dead_redis, caplog):
     assert dead_redis.is_available() is False
 
 
-def test_rate_limits_let_people_through_while_the_cache_is_down(dead_redis, monkeypatch):
+def test_capacity_limits_let_people_through_while_the_cache_is_down(dead_redis, monkeypatch):
     monkeypatch.setattr(ratelimits, "cache", dead_redis)
-    assert all(ratelimits.hit("subscribe", "203.0.113.9", 1, 3600) for _ in range(3))
+    assert all(ratelimits.hit("comment-ip", "203.0.113.9", 1, 3600) for _ in range(3))
+
+
+def test_limits_that_guard_accounts_refuse_while_the_cache_is_down(dead_redis, monkeypatch):
+    monkeypatch.setattr(ratelimits, "cache", dead_redis)
+    assert not ratelimits.hit("subscribe", "203.0.113.9", 5, 3600, fail_closed=True)
+
+
+def test_limits_refuse_when_redis_is_full(monkeypatch):
+    """Redis at maxmemory with noeviction answers writes with an OOM error."""
+    from redis.exceptions import OutOfMemoryError
+
+    ResilientRedisCache._down_since = None
+    ResilientRedisCache._retry_at = 0.0
+    full = ResilientRedisCache("redis://127.0.0.1:1/0", {})
+
+    def refuse(*args):
+        raise OutOfMemoryError("command not allowed when used memory > 'maxmemory'")
+
+    monkeypatch.setattr(full, "_count", refuse)
+    monkeypatch.setattr(ratelimits, "cache", full)
+    try:
+        assert not ratelimits.hit(
+            "password-reset", "someone@example.org", 3, 3600, fail_closed=True
+        )
+        assert ratelimits.hit("comment-ip", "203.0.113.9", 3, 3600)
+    finally:
+        ResilientRedisCache._down_since = None
+        ResilientRedisCache._retry_at = 0.0
 
 
 @pytest.mark.django_db
