@@ -30,7 +30,10 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-secret python manage.py collects
     && chown kindred:kindred /srv/kindred/media
 
 USER kindred
+# No proxy is assumed: a container run on its own must not believe X-Forwarded-For (compose.yaml,
+# with nginx in front, sets 1).
 ENV BIND=0.0.0.0:8000 \
-    MEDIA_ROOT=/srv/kindred/media
+    MEDIA_ROOT=/srv/kindred/media \
+    TRUSTED_PROXY_COUNT=0
 EXPOSE 8000
 CMD ["gunicorn", "-c", "gunicorn.conf.py"]

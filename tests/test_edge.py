@@ -1,0 +1,99 @@
+"""The edge of every request: whose address it is, and which request id the logs get."""
+
+import logging
+
+import pytest
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from config.middleware import EdgeMiddleware
+
+pytestmark = pytest.mark.django_db
+
+
+def _seen_address(middleware, **meta):
+    seen = {}
+
+    def view(request):
+        seen["ip"] = request.META["REMOTE_ADDR"]
+        return HttpResponse("ok")
+
+    middleware.get_response = view
+    middleware(RequestFactory().get("/", **meta))
+    return seen["ip"]
+
+
+def _proxy_warnings(caplog):
+    return [r for r in caplog.records if r.name == "kindred.proxy" and r.levelname == "WARNING"]
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_for_changes_nothing(settings, caplog):
+    settings.TRUSTED_PROXY_COUNT = 0
+    edge = EdgeMiddleware(None)
+    with caplog.at_level(logging.WARNING, logger="kindred.proxy"):
+        for _ in range(3):
+            ip = _seen_address(edge, HTTP_X_FORWARDED_FOR="6.6.6.6", REMOTE_ADDR="198.51.100.9")
+            assert ip == "198.51.100.9"
+    (warning,) = _proxy_warnings(caplog)  # once per process, not once per request
+    assert "X-Forwarded-For" in warning.getMessage()
+    assert "TRUSTED_PROXY_COUNT=0" in warning.getMessage()
+
+
+def test_no_warning_when_requests_match_the_proxy_count(settings, caplog):
+    settings.TRUSTED_PROXY_COUNT = 0
+    edge = EdgeMiddleware(None)
+    with caplog.at_level(logging.WARNING, logger="kindred.proxy"):
+        _seen_address(edge, REMOTE_ADDR="198.51.100.9")
+        settings.TRUSTED_PROXY_COUNT = 1
+        _seen_address(edge, HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="127.0.0.1")
+    assert _proxy_warnings(caplog) == []
+
+
+def test_fewer_hops_than_configured_proxies_is_warned_about_once(settings, caplog):
+    settings.TRUSTED_PROXY_COUNT = 2  # a load balancer, then nginx...
+    edge = EdgeMiddleware(None)
+    with caplog.at_level(logging.WARNING, logger="kindred.proxy"):
+        for _ in range(3):  # ... but only nginx is there
+            ip = _seen_address(edge, HTTP_X_FORWARDED_FOR="203.0.113.7", REMOTE_ADDR="127.0.0.1")
+            assert ip == "127.0.0.1"
+        _seen_address(edge, REMOTE_ADDR="127.0.0.1")  # no header at all: nobody in front
+    (warning,) = _proxy_warnings(caplog)
+    assert "TRUSTED_PROXY_COUNT=2" in warning.getMessage()
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "abc\ninjected log line",
+        'abc", "level": "CRITICAL',
+        "abc}{",
+        "a" * 65,
+        "<script>",
+        "id with spaces",
+        "",
+    ],
+)
+def test_an_unsafe_request_id_is_replaced(client, settings, caplog, sent):
+    settings.REQUEST_LOG = True
+    with caplog.at_level(logging.INFO, logger="kindred.request"):
+        response = client.get("/robots.txt", HTTP_X_REQUEST_ID=sent)
+    (record,) = [r for r in caplog.records if r.name == "kindred.request"]
+    assert record.request_id == response["X-Request-ID"]
+    assert record.request_id != sent[:64]
+    assert len(record.request_id) == 32 and record.request_id.isalnum()
+
+
+def test_a_well_formed_request_id_is_kept(client, settings, caplog):
+    settings.REQUEST_LOG = True
+    sent = "lb-7f3a.9c_" + "0" * 53  # 64 characters
+    with caplog.at_level(logging.INFO, logger="kindred.request"):
+        response = client.get("/robots.txt", HTTP_X_REQUEST_ID=sent)
+    (record,) = [r for r in caplog.records if r.name == "kindred.request"]
+    assert record.request_id == sent == response["X-Request-ID"]
+
+
+def test_health_checks_straight_from_the_balancer_raise_no_warning(client, settings, caplog):
+    settings.TRUSTED_PROXY_COUNT = 2
+    with caplog.at_level(logging.WARNING, logger="kindred.proxy"):
+        assert client.get("/healthz").status_code == 200
+    assert _proxy_warnings(caplog) == []
