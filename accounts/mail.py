@@ -12,7 +12,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from accounts.models import Delivery
@@ -24,12 +25,22 @@ RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
 
 
 def send_template(name, to, context, key, headers=None):
-    """Render emails/<name>_subject.txt, .txt and .html and queue the message once per key."""
+    """Render emails/<name>_subject.txt, .txt and .html and queue the message once per key.
+
+    The subject and the text part are plain text, rendered without HTML escaping (a guest named
+    "Tom & Jerry" is not "Tom &amp; Jerry" there); the HTML part is escaped as usual.
+    """
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
-    text = render_to_string(f"emails/{name}.txt", context)
+    subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
+    text = _render_plain(f"emails/{name}.txt", context)
     html = render_to_string(f"emails/{name}.html", context)
     return queue_message(key=key, to=to, subject=subject, text=text, html=html, headers=headers)
+
+
+def _render_plain(template_name, context):
+    """Render a template as plain text: autoescaping off, whatever the template says."""
+    template = get_template(template_name).template  # the engine's own Template
+    return template.render(Context(context, autoescape=False))
 
 
 def queue_message(*, key, to, subject, text, html="", headers=None):

@@ -98,3 +98,48 @@ def test_pending_mail_whose_task_was_lost_is_sent_by_retry_mail():
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT
     assert len(mail.outbox) == 1
+
+
+GUEST_NAME = "Tom & Jerry <b>"
+
+
+def test_subjects_and_text_parts_are_not_html_escaped_but_html_parts_are(article):
+    reply = {"author_name": GUEST_NAME, "body": "Fish & chips <3"}
+    kindred_mail.send_template(
+        "reply_notification",
+        to="reader@example.org",
+        context={
+            "name": GUEST_NAME,
+            "replies": [reply],
+            "article": article,
+            "thread_url": "https://kindred.example/articles/x/#c1",
+            "replies_off_url": "https://kindred.example/off/",
+        },
+        key="reply:escaping",
+    )
+    (message,) = mail.outbox
+    assert message.subject == f"{GUEST_NAME} replied to you on Kindred"
+    assert f"Hello {GUEST_NAME}," in message.body
+    assert "Fish & chips <3" in message.body
+    assert "&amp;" not in message.subject + message.body
+    html = message.alternatives[0][0]
+    assert "Tom &amp; Jerry &lt;b&gt;" in html and "Jerry <b>" not in html
+    assert "Fish &amp; chips &lt;3" in html
+
+
+def test_a_guest_named_with_html_characters_gets_a_plain_confirmation(client):
+    client.post("/subscribe/", {"name": GUEST_NAME, "email": "tom@example.org"})
+    (message,) = mail.outbox
+    assert f"Hello {GUEST_NAME}," in message.body
+    assert "&amp;" not in message.subject + message.body
+    html = message.alternatives[0][0]
+    assert "Hello Tom &amp; Jerry &lt;b&gt;," in html
+
+
+def test_a_plain_message_keeps_its_characters_in_the_subject():
+    kindred_mail.queue_message(
+        key="plain:escaping", to="reader@example.org", subject="Q & A", text="a < b & c"
+    )
+    (message,) = mail.outbox
+    assert message.subject == "Q & A" and message.body == "a < b & c"
+    assert "a &lt; b &amp; c" in message.alternatives[0][0]
