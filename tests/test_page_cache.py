@@ -65,6 +65,40 @@ def test_member_name_change_shows_at_once(client, article, make_comment, member)
     assert "Sample Renamed" in _get(client, article).content.decode()
 
 
+def test_a_login_and_an_unchanged_settings_save_keep_stored_pages(client, article, member):
+    from allauth.account.models import EmailAddress
+    from django.test import Client
+
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    assert _get(client, article)["X-Page-Cache"] == "miss"
+    browser = Client()
+    response = browser.post(
+        "/accounts/login/", {"login": member.email, "password": "a-long-test-password"}
+    )
+    assert response.status_code == 302 and "_auth_user_id" in browser.session
+    assert _get(client, article)["X-Page-Cache"] == "hit"
+    form = {"display_name": "Sample Member", "bio": "", "notify_replies": "on"}
+    assert browser.post("/account/", form).status_code == 302
+    assert _get(client, article)["X-Page-Cache"] == "hit"
+
+    browser.post("/account/", {**form, "display_name": "Sample Renamed"})
+    member.refresh_from_db()
+    assert member.display_name == "Sample Renamed"
+    assert _get(client, article)["X-Page-Cache"] == "miss"
+
+
+def test_saving_another_field_of_a_member_keeps_stored_pages(client, article, member):
+    _get(client, article)
+    member.notify_replies = False
+    member.save()
+    assert _get(client, article)["X-Page-Cache"] == "hit"
+    member.bio = "Now with a bio"
+    member.save(update_fields=["notify_replies"])  # the bio is not written: nothing changed
+    assert _get(client, article)["X-Page-Cache"] == "hit"
+    member.save()
+    assert _get(client, article)["X-Page-Cache"] == "miss"
+
+
 def test_members_never_get_or_fill_the_shared_page(client, article, member):
     client.force_login(member)
     response = _get(client, article)
