@@ -1,26 +1,50 @@
-"""allauth adapter: its mails go through accounts.mail like every other mail."""
+"""allauth adapter: its mails go through accounts.mail like every other mail.
+
+Links in mails are built from settings.SITE_URL, never from the request's Host header, so a
+forged Host cannot put an attacker's address in front of a reset token. The failed-login lockout
+is keyed on the account alone (allauth adds the Host, port included, which an attacker varies).
+"""
 
 import uuid
+from types import SimpleNamespace
+from urllib.parse import quote, urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import context as allauth_context
 from django.conf import settings
-from django.contrib.sites.shortcuts import get_current_site
+from django.urls import reverse
 
 from accounts import mail
 
 
+def site_link(path):
+    """An absolute link on the site, whatever Host the request came with."""
+    return settings.SITE_URL + path
+
+
+def _rebased(url):
+    """The same path and query on SITE_URL (for links allauth built from the request)."""
+    parts = urlsplit(url)
+    return site_link(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+# What allauth's mail templates call `current_site` (without django.contrib.sites it would be
+# made from the request's Host).
+def _current_site():
+    return SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
-        request = allauth_context.request
         ctx = {
-            "request": request,
             "email": email,
-            "current_site": get_current_site(request),
             "site_name": settings.SITE_NAME,
             "site_url": settings.SITE_URL,
+            **context,
+            "current_site": _current_site(),
         }
-        ctx.update(context)
+        for name, value in context.items():
+            if name.endswith("_url") and isinstance(value, str) and "://" in value:
+                ctx[name] = _rebased(value)
         message = self.render_mail(template_prefix, email, ctx)
         html = next(
             (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""
@@ -34,6 +58,27 @@ class AccountAdapter(DefaultAccountAdapter):
             text=message.body,
             html=html,
         )
+
+    def get_reset_password_from_key_url(self, key):
+        path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+        return site_link(path.replace("UID-KEY", quote(key)))
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return site_link(reverse("account_confirm_email", args=[emailconfirmation.key]))
+
+    def send_account_already_exists_mail(self, email):
+        self.send_mail(
+            "account/email/account_already_exists",
+            email,
+            {
+                "signup_url": site_link(reverse("account_signup")),
+                "password_reset_url": site_link(reverse("account_reset_password")),
+            },
+        )
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        login = credentials.get("email", credentials.get("username", "")).lower()
+        return f"login:{login}"
 
 
 def user_display(user):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",  # a second factor for staff (accounts/staff.py)
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.staff.StaffSecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -164,11 +166,23 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = urlparse(SITE_URL).scheme
+ACCOUNT_FORMS = {
+    "signup": "accounts.auth_forms.SignupForm",
+    "reset_password": "accounts.auth_forms.ResetPasswordForm",
+}
+# Reset (and "no account here") mails to one inbox, whoever asks: at most 3 an hour.
+PASSWORD_RESET_MAIL_LIMIT = (3, 3600)
+# Staff must use a second factor (accounts/staff.py): an authenticator app, with recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
 
 # --- Mail -----------------------------------------------------------------------------------
 globals().update(env_email("EMAIL_URL", "console://"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kindred <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Sent mails keep their text this many days (for questions about what was sent), then
+# `clear_mail_bodies` empties it. Mails with a log-in, reset or confirmation link keep none.
+MAIL_BODY_RETENTION_DAYS = env_int("MAIL_BODY_RETENTION_DAYS", 30, minimum=0)
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"

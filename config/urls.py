@@ -6,12 +6,15 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 
+from accounts.staff import admin_login
 from articles.feeds import LatestArticlesFeed
 from articles.sitemaps import sitemaps
 from config import views
 
 admin.site.site_header = "Kindred administration"
 admin.site.site_title = "Kindred admin"
+# The admin's log-in has no rate limit and no second step: allauth's has both.
+admin.site.login = admin_login
 
 urlpatterns = [
     path("", include("articles.urls")),

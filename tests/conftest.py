@@ -3,6 +3,7 @@
 import datetime
 import importlib
 import itertools
+import time
 
 import pytest
 from django.core.cache import cache
@@ -89,14 +90,46 @@ def member(django_user_model):
     )
 
 
+def add_totp(user):
+    """Give a staff member an authenticator app, as the admin requires (accounts/staff.py), and
+    a verified address, as allauth's log-in requires. The secret is kept on `user.totp_secret`."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    user.totp_secret = generate_totp_secret()
+    TOTP.activate(user, user.totp_secret)
+    return user
+
+
+def totp_code(secret, valid_for=3):
+    """The code an authenticator app shows now, from allauth.mfa's own TOTP functions; waits
+    for the next one if this one expires within `valid_for` seconds (the test still uses it)."""
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    left = app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD
+    if left < valid_for:
+        time.sleep(left + 0.05)
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
 @pytest.fixture
 def staff(django_user_model):
-    return django_user_model.objects.create_user(
-        email="staff@example.org",
-        password="a-long-test-password",
-        display_name="Sample Editor",
-        is_staff=True,
-        is_superuser=True,
+    return add_totp(
+        django_user_model.objects.create_user(
+            email="staff@example.org",
+            password="a-long-test-password",
+            display_name="Sample Editor",
+            is_staff=True,
+            is_superuser=True,
+        )
     )
 
 
@@ -123,7 +156,7 @@ def moderator(django_user_model):
         is_staff=True,
     )
     user.groups.add(group)
-    return user
+    return add_totp(user)
 
 
 @pytest.fixture(autouse=True)

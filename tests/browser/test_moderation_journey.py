@@ -6,6 +6,7 @@ import pytest
 from comments.models import Ban, Comment, ModerationAction
 from tests.browser.conftest import log_in
 from tests.browser.test_article_page import _violations
+from tests.conftest import totp_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,10 +45,16 @@ def test_moderator_approves_a_waiting_post_and_bans_a_spammer(
     admin = browser.new_context()
     page = admin.new_page()
     page.set_default_timeout(10_000)
+    # The admin sends staff to the site's log-in, then asks for the authenticator app's code.
     page.goto(live_server.url + "/admin/")
+    assert page.url.startswith(live_server.url + "/accounts/login/?next=")
     page.get_by_label("Email").fill("mod@example.org")
-    page.get_by_label("Password").fill("a-long-test-password")
-    page.get_by_role("button", name="Log in").click()
+    page.locator("#id_password").fill("a-long-test-password")
+    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("heading", name="Two-Factor Authentication").wait_for()
+    assert _violations(page) == [], page.url
+    page.get_by_label("Code").fill(totp_code(moderator.totp_secret, valid_for=10))
+    page.get_by_role("button", name="Sign In").click()
     page.get_by_role("heading", name="Moderation queue").wait_for()
 
     page.goto(live_server.url + "/admin/comments/comment/?queue=pending")

@@ -1,0 +1,176 @@
+"""Staff accounts: the admin is reached through allauth's rate-limited log-in and a 2nd factor."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.core import mail
+
+from tests.conftest import add_totp, totp_code
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-test-password"  # noqa: S105 - the test users'
+
+
+@pytest.fixture
+def new_staff(django_user_model):
+    """A staff member who has not set up a second factor yet (verified address, password)."""
+    user = django_user_model.objects.create_user(
+        email="newstaff@example.org", password=PASSWORD, display_name="New Editor", is_staff=True
+    )
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def _log_in(client, email, password=PASSWORD, **extra):
+    return client.post("/accounts/login/", {"login": email, "password": password}, **extra)
+
+
+def test_admin_login_page_sends_visitors_to_the_site_log_in(client):
+    response = client.get("/admin/login/?next=/admin/comments/comment/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Fcomments%2Fcomment%2F"
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+
+
+def test_admin_login_form_never_checks_a_password(client, moderator):
+    """The admin's form answered 30 wrong passwords with 200, then let the right one in."""
+    for _ in range(6):
+        client.post("/admin/login/", {"username": moderator.email, "password": "wrong"})
+    response = client.post("/admin/login/", {"username": moderator.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_signed_in_staff_member_cannot_log_in_as_someone_else_at_the_admin_form(
+    client, staff, moderator
+):
+    client.force_login(moderator)
+    client.post("/admin/login/", {"username": staff.email, "password": PASSWORD})
+    assert client.session["_auth_user_id"] == str(moderator.pk)
+
+
+def test_admin_login_does_not_redirect_off_site(client, moderator):
+    client.force_login(moderator)
+    response = client.get("/admin/login/?next=https://evil.example/")
+    assert response["Location"] == "/admin/"
+
+
+def test_wrong_passwords_lock_the_staff_account(client, moderator):
+    for _ in range(5):
+        _log_in(client, moderator.email, "wrong-password")
+    response = _log_in(client, moderator.email)
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_with_an_authenticator_must_give_a_code(client, moderator):
+    response = _log_in(client, moderator.email)
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+
+    page = client.get("/accounts/2fa/authenticate/").content.decode()
+    assert 'class="site-header"' in page
+    response = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert "Incorrect code" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code(moderator.totp_secret)})
+    assert client.session["_auth_user_id"] == str(moderator.pk)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_recovery_code_works_once(client, moderator):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    code = RecoveryCodes.activate(moderator).get_unused_codes()[0]
+    _log_in(client, moderator.email)
+    client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert client.get("/admin/").status_code == 200
+
+    client.post("/accounts/logout/")
+    _log_in(client, moderator.email)
+    response = client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert "Incorrect code" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+ADMIN_PATHS = [
+    "/admin/",
+    "/admin/comments/comment/",
+    "/admin/login/",
+    "/admin/password_change/",
+    "/admin/accounts/user/",
+    "/admin/jsi18n/",
+]
+
+
+@pytest.mark.parametrize("path", ADMIN_PATHS)
+def test_staff_without_a_second_factor_reach_no_admin_page(client, new_staff, path):
+    client.force_login(new_staff)
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_new_staff_member_sets_up_an_authenticator_then_reaches_the_admin(
+    client, new_staff, django_capture_on_commit_callbacks
+):
+    _log_in(client, new_staff.email)
+    assert client.session["_auth_user_id"] == str(new_staff.pk)  # no factor yet to ask for
+
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[0][0] == "/accounts/2fa/totp/activate/"
+    assert "Staff accounts need a second factor" in response.content.decode()
+    # allauth asks for the password again before adding an authenticator.
+    response = client.post(response.redirect_chain[-1][0], {"password": PASSWORD}, follow=True)
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/accounts/2fa/totp/activate/"
+    assert 'class="site-header"' in page
+    secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page).group(1)
+
+    response = client.post("/accounts/2fa/totp/activate/", {"code": "123456"})
+    assert "Incorrect code" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/2fa/totp/activate/", {"code": totp_code(secret)}, follow=True
+        )
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/accounts/2fa/recovery-codes/"
+    assert "Unused codes" in page
+    assert 'href="/admin/"' in page  # the way on, once the codes are kept
+    assert set(Authenticator.objects.filter(user=new_staff).values_list("type", flat=True)) == {
+        "totp",
+        "recovery_codes",
+    }
+    assert client.get("/admin/").status_code == 200
+    assert [m.subject for m in mail.outbox if m.to == [new_staff.email]] == [
+        "[Kindred] Authenticator App Activated"
+    ]
+
+
+def test_members_are_not_asked_for_a_second_factor(client, member):
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    response = _log_in(client, member.email)
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_removing_the_authenticator_closes_the_admin_again(client, moderator):
+    client.force_login(moderator)
+    assert client.get("/admin/").status_code == 200
+    Authenticator.objects.filter(user=moderator).delete()
+    assert client.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_a_promoted_member_must_set_up_a_second_factor(client, member):
+    client.force_login(member)
+    member.is_staff = True
+    member.save()
+    assert client.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
+    add_totp(member)
+    assert client.get("/admin/").status_code == 200
