@@ -36,39 +36,55 @@ def find(email):
 
 
 def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key=""):
-    """Record that `email` asked for new articles and send a confirmation if one is due.
+    """Record that `email` asked for new articles; a task then sends a confirmation if one is due.
 
     A member subscribing their own (verified) address is confirmed at once; anyone else gets a
-    confirmation mail, at most one every CONFIRMATION_RESEND_SECONDS per address.
+    confirmation mail, at most one every CONFIRMATION_RESEND_SECONDS per address. What happens
+    next is decided in the task, so the answer costs the same (the same queries, no mail sent
+    while the visitor waits) whether the address is new, waiting or already subscribed.
     """
+    from accounts.tasks import confirm_subscription  # tasks call back into this module
+
     email = normalize_email(email)
     is_own_address = (
         user is not None and user.is_authenticated and user.email.lower() == email.lower()
     )
-    subscriber = find(email)
-    if subscriber is None:
-        subscriber = Subscriber.objects.create(
-            email=email,
-            name=name,
-            source=source,
-            unsubscribe_key=secrets.token_urlsafe(32),
-        )
+    subscriber = _find_or_create(email, name, source)
     if is_own_address:
         _link_member(subscriber, user)
         if not subscriber.is_subscribed:
             _mark_confirmed(subscriber)
         return subscriber
-    if subscriber.is_subscribed:
-        return subscriber  # nothing to send; the visitor is told the same thing either way
+    confirm_subscription.enqueue(subscriber.pk, name, guest_key)
+    return subscriber
+
+
+def _find_or_create(email, name, source):
+    """One INSERT (ignored when the address is known) and one SELECT, whether it is known or not."""
+    Subscriber.objects.bulk_create(
+        [
+            Subscriber(
+                email=email, name=name, source=source, unsubscribe_key=secrets.token_urlsafe(32)
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return find(email)
+
+
+def ask_for_confirmation(subscriber_id, name, guest_key=""):
+    """The rest of `subscribe`, in a task: mail a confirmation link if one is due."""
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.is_subscribed:
+        return  # nothing to send; the visitor was told the same thing either way
     if _is_closed_to_mail(subscriber):
-        return subscriber  # "never mail this address" was chosen; only its owner can undo it
+        return  # "never mail this address" was chosen; only its owner can undo it
     if not subscriber.is_confirmed:
         subscriber.name = name  # the address is not proven yet; the latest name wins
     if _confirmation_is_due(subscriber):
         send_confirmation(subscriber, guest_key)
     else:
         subscriber.save(update_fields=["name"])
-    return subscriber
 
 
 def _is_closed_to_mail(subscriber):
@@ -229,6 +245,9 @@ def guest_key(request):
 
 
 def remember_guest(request, subscriber, proven=False):
+    """The browser now speaks for `subscriber` (and, once `proven`, for the address). The session
+    gets a new key, so a key planted or seen before this step does not carry the identity."""
+    request.session.cycle_key()
     if request.session.get(GUEST_SESSION_KEY) != subscriber.pk:
         request.session[PROVEN_SESSION_KEY] = False
     request.session[GUEST_SESSION_KEY] = subscriber.pk
