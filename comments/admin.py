@@ -4,8 +4,9 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 
-from comments import queue
+from comments import pictures, queue
 from comments.models import (
     Ban,
     BlockedAddress,
@@ -52,10 +53,11 @@ def _reject_action(reason):
     return action
 
 
-def _picture_tag(field, alt, width):
-    if not field:
+def _picture_tag(url, alt, width):
+    """A waiting post's picture comes from the checked view (comments.views.picture)."""
+    if not url:
         return ""
-    return format_html('<img src="{}" alt="{}" width="{}">', field.url, alt, width)
+    return format_html('<img src="{}" alt="{}" width="{}">', url, alt, width)
 
 
 @admin.register(Comment)
@@ -115,11 +117,19 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description="picture")
     def thumbnail(self, comment):
-        return _picture_tag(comment.image_thumb, comment.image_alt, width=80)
+        return _picture_tag(comment.thumb_url, comment.image_alt, width=80)
 
     @admin.display(description="picture")
     def picture(self, comment):
-        return _picture_tag(comment.image, comment.image_alt, width=320) or "—"
+        if not comment.image and comment.image_alt:
+            return format_html(
+                gettext(
+                    "Deleted for good when the post was rejected or removed (it showed: “{}”). "
+                    "Approving the post again brings back its text only."
+                ),
+                comment.image_alt,
+            )
+        return _picture_tag(comment.picture_url, comment.image_alt, width=320) or "—"
 
     @admin.display(description="why it waits")
     def reasons(self, comment):
@@ -169,9 +179,20 @@ class CommentAdmin(admin.ModelAdmin):
     def approve(self, request, queryset):
         # Counted from the rows acted on: after the action they may no longer match the filter.
         comments = list(queryset.select_related("article", "author_user", "author_subscriber"))
+        empty = 0
         for comment in comments:
-            queue.approve(comment, request.user)
-        self.message_user(request, f"Approved {len(comments)} post(s).")
+            empty += queue.approve(comment, request.user) is False
+        self.message_user(request, f"Approved {len(comments) - empty} post(s).")
+        if empty:
+            self.message_user(
+                request,
+                gettext(
+                    "%(count)d post(s) not approved: they were only a picture, and a rejected "
+                    "post's picture is deleted for good."
+                )
+                % {"count": empty},
+                messages.WARNING,
+            )
 
     @admin.action(description="Mark as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
@@ -193,6 +214,15 @@ class CommentAdmin(admin.ModelAdmin):
                 queue.ban_author(comment, request.user, reason="Banned from the moderation queue")
                 banned.add(who)
         self.message_user(request, f"Banned {len(banned)} author(s).", messages.WARNING)
+
+    def delete_model(self, request, obj):
+        pictures.delete_files(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for comment in queryset:
+            pictures.delete_files(comment)
+        super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

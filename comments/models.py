@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Subscriber
 from articles.models import Article
+from comments import pictures
 
 
 class CommentQuerySet(models.QuerySet):
@@ -87,8 +88,12 @@ class Comment(models.Model):
             models.Index(fields=["status", "-is_urgent", "created_at"], name="comment_queue_idx"),
         ]
         constraints = [
+            # A rejected or spam post's picture is deleted (comments/pictures.py), so such a
+            # post may be left with neither.
             models.CheckConstraint(
-                condition=Q(status="removed") | ~Q(body="") | ~Q(image=""),
+                condition=Q(status__in=["removed", "rejected", "spam"])
+                | ~Q(body="")
+                | ~Q(image=""),
                 name="comment_has_text_or_picture",
             ),
         ]
@@ -118,6 +123,14 @@ class Comment(models.Model):
     @property
     def is_published(self):
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def picture_url(self):
+        return pictures.url(self, "full")
+
+    @property
+    def thumb_url(self):
+        return pictures.url(self, "thumb")
 
     @property
     def is_removed(self):
@@ -289,6 +302,10 @@ class Ban(models.Model):
         related_name="bans",
     )
     email = models.EmailField(blank=True, help_text="A guest's address.")
+    # What is left of a ban when its member deleted their account, or a banned guest erased
+    # their data: a keyed hash of the address (accounts.privacy.address_hash), so the ban still
+    # holds when the address comes back, without the address being kept.
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     until = models.DateTimeField(null=True, blank=True, help_text="Empty: for good.")
     reason = models.CharField(max_length=300)
     created_by = models.ForeignKey(
@@ -299,12 +316,13 @@ class Ban(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(user__isnull=False) | ~Q(email=""), name="ban_names_someone"
+                condition=Q(user__isnull=False) | ~Q(email="") | ~Q(email_hash=""),
+                name="ban_names_someone",
             )
         ]
 
     def __str__(self):
-        who = self.user or self.email
+        who = self.user or self.email or "an erased address"
         return f"Ban of {who} until {self.until:%Y-%m-%d}" if self.until else f"Ban of {who}"
 
 

@@ -12,7 +12,7 @@ def export_comments(user):
                 "article": c.article.title,
                 "url": c.get_absolute_url(),
                 "text": c.body,
-                "picture": c.image.url if c.image else None,
+                "picture": c.picture_url or None,
                 "picture_description": c.image_alt,
                 "status": c.status,
                 "posted_at": c.created_at.isoformat(),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import subscriptions
 from accounts.models import Subscriber
-from comments import moderation, notifications
+from comments import moderation, notifications, pictures
 from comments.models import Ban, BlockedAddress, Comment, ModerationRules, WatchedWord
 from comments.pictures import process_picture
 from comments.text import render_comment_text
@@ -125,8 +125,7 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
         comment.depth = parent.depth + 1
     if picture is not None:
         display, thumb, width, height = process_picture(picture)
-        comment.image.save("picture.webp", display, save=False)
-        comment.image_thumb.save("picture-thumb.webp", thumb, save=False)
+        pictures.attach(comment, display, thumb)  # random names; private unless published
         comment.image_width, comment.image_height = width, height
     with transaction.atomic():
         comment.save()
@@ -159,6 +158,7 @@ def release_awaiting(subscriber, guest_key):
             comment.status = decision.status
             comment.moderation_reasons = decision.reasons
         comment.save(update_fields=["status", "moderation_reasons"])
+        pictures.sync_visibility(comment)
         if comment.is_published:
             notifications.comment_published(comment)
         elif comment.status == Comment.Status.PENDING:

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import mail
-from comments import notifications
+from comments import notifications, pictures
 from comments.models import Ban, Comment, ModerationAction, RejectionReason
 
 WAITING = (Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL)
@@ -25,7 +25,12 @@ def log(actor, action, *, comment=None, subject="", before="", after="", note=""
 
 def approve(comment, actor, note=""):
     """Publish a waiting or reported post. A guest's unconfirmed post is approved in advance:
-    it goes live when the guest confirms their address, never before."""
+    it goes live when the guest confirms their address, never before.
+
+    A rejected or spam post lost its picture for good: approving it brings back its text only,
+    and a post that was only a picture cannot be approved (returns False)."""
+    if not (comment.body or comment.image):
+        return False
     before = comment.status
     with transaction.atomic():
         if comment.status == Comment.Status.AWAITING_EMAIL:
@@ -35,6 +40,7 @@ def approve(comment, actor, note=""):
         comment.rejection_reason = ""
         comment.save(update_fields=["status", "is_approved", "rejection_reason"])
         log(actor, "approve", comment=comment, before=before, after=comment.status, note=note)
+    pictures.sync_visibility(comment)
     if comment.is_published and before != Comment.Status.PUBLISHED:
         notifications.comment_published(comment)
         if before == Comment.Status.PENDING:
@@ -55,6 +61,7 @@ def reject(comment, actor, reason=RejectionReason.OFF_TOPIC, note=""):
             after=comment.status,
             note=note or RejectionReason(reason).label,
         )
+    pictures.sync_visibility(comment)  # its picture is deleted
     if before in (Comment.Status.PENDING, Comment.Status.PUBLISHED):
         _tell_author(comment, "rejected")
 
@@ -65,6 +72,7 @@ def mark_spam(comment, actor, note=""):
         comment.status = Comment.Status.SPAM
         comment.save(update_fields=["status"])
         log(actor, "mark spam", comment=comment, before=before, after=comment.status, note=note)
+    pictures.sync_visibility(comment)  # its picture is deleted
 
 
 def ban_author(comment, actor, reason, until=None):
@@ -99,6 +107,7 @@ def reject_waiting_posts_of(ban, actor):
         post.status = Comment.Status.REJECTED
         post.save(update_fields=["status"])
         log(actor, "reject (author banned)", comment=post, before=before, after=post.status)
+        pictures.sync_visibility(post)  # its picture is deleted
 
 
 def _tell_author(comment, outcome):

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from articles.models import Article
-from comments import notifications
+from comments import notifications, pictures
 from comments.models import Comment, Hug, ModerationRules, Report
 
 
@@ -48,6 +48,7 @@ def _hide_if_reported_enough(comment):
             f"reported by {comment.report_count} readers",
         ]
         comment.save(update_fields=["status", "moderation_reasons"])
+        pictures.sync_visibility(comment)  # hidden: its picture is no longer public
         notifications.tell_moderators()
 
 

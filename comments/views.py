@@ -2,19 +2,20 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.ratelimits import client_ip, hit
 from articles.models import Article
-from comments import notifications, posting, reports
+from comments import notifications, pictures, posting, reports
 from comments.forms import CommentForm, EditForm, ReportForm, form_started_token
 from comments.models import Comment, Report
 from comments.personal_details import find_personal_details
 from comments.pictures import PictureError
 from comments.thread import ORDER_COOKIE, ORDERS, render_one
+from config.views import protect_upload
 
 
 def _wants_json(request):
@@ -180,3 +181,22 @@ def replies_off(request, token):
         ok = notifications.turn_off_replies(token)
         return render(request, "comments/replies_off.html", {"done": ok}, status=200 if ok else 400)
     return render(request, "comments/replies_off.html", {"ask": True})
+
+@require_safe
+def picture(request, pk, size):
+    """The picture of a post that is not published, for its author and the moderators only;
+    anyone else gets the same 404 as for a post that does not exist."""
+    comment = get_object_or_404(Comment, pk=pk)
+    field = {"full": comment.image, "thumb": comment.image_thumb}.get(size)
+    if not field:
+        raise Http404
+    if not pictures.is_private(field.name):
+        return redirect(field.url)  # published since the page that links here was made
+    author = posting.author_for(request)
+    if not pictures.may_see(comment, request.user, author.guest_key if author else ""):
+        raise Http404
+    with field.storage.open(field.name, "rb") as handle:  # re-encoded: a few hundred KB at most
+        response = HttpResponse(handle.read())
+    protect_upload(response, field.name)
+    response["Cache-Control"] = "private, no-store"
+    return response

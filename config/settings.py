@@ -212,7 +212,10 @@ STORAGES = {
             "querystring_auth": False,  # pictures in posts are public anyway
             "file_overwrite": False,
             # Stored with a fixed image type and no sniffing: an upload never runs as a page.
-            "object_parameters": {"CacheControl": "public, max-age=86400"},
+            # Revalidated on each view, so a deleted picture is gone at once. Pictures of posts
+            # that are not published are under private/: the bucket must not grant public
+            # reads there (docs/deploy.md).
+            "object_parameters": {"CacheControl": "public, no-cache"},
         },
     },
     "staticfiles": {

@@ -1,12 +1,13 @@
 """Site-level endpoints: health check, robots.txt, error pages."""
 
+import posixpath
 import sys
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
@@ -125,9 +126,24 @@ def media(request, path):
     """Uploaded files, when no web server or object store serves them (SERVE_MEDIA).
 
     Pictures are re-encoded on upload; still, a file is only ever sent as an image type named by
-    its extension, with nosniff and a sandboxing policy, so it cannot run as a page.
+    its extension, with nosniff and a sandboxing policy, so it cannot run as a page. Pictures of
+    posts that are not published live under the private prefix and are never served here (their
+    author and staff see them through comments.views.picture).
     """
+    from comments.pictures import is_private
+
+    if is_private(posixpath.normpath(path).lstrip("/")):
+        raise Http404
     response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
+    protect_upload(response, path)
+    # Revalidated on every view (a cheap 304): a picture deleted by a moderator stops showing
+    # at once, in browsers and shared caches alike.
+    response["Cache-Control"] = "public, no-cache"
+    return response
+
+
+def protect_upload(response, path):
+    """The headers every uploaded file is sent with, by the media view or the picture view."""
     extension = Path(path).suffix.lower()
     if extension in MEDIA_TYPES:
         response["Content-Type"] = MEDIA_TYPES[extension]
@@ -137,5 +153,4 @@ def media(request, path):
         response["Content-Disposition"] = "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "public, max-age=86400"
     return response

@@ -22,6 +22,9 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
 # Tiny valid PNG, plus a file that must never render as a page.
 printf '\x89PNG\r\n\x1a\n' > "$work/media/pixel.png"
 echo '<script>alert(1)</script>' > "$work/media/evil.html"
+# A waiting post's picture: never served by nginx, whatever the path looks like.
+mkdir -p "$work/media/private/comments"
+printf '\x89PNG\r\n\x1a\n' > "$work/media/private/comments/waiting.png"
 
 sed -e "s|127.0.0.1:8000|$upstream|" \
     -e "s|listen 80;|listen $http_port;|; s|listen 443 |listen $https_port |" \
@@ -85,6 +88,9 @@ expect "media nosniff" "$(header X-Content-Type-Options "$base/media/evil.html")
 expect "media sandbox" "$(header Content-Security-Policy "$base/media/evil.html")" "default-src 'none'; img-src 'self'; sandbox"
 expect "media other files download" "$(header Content-Disposition "$base/media/evil.html")" attachment
 expect "media other files type" "$(header Content-Type "$base/media/evil.html")" application/octet-stream
+expect "media revalidated" "$(header Cache-Control "$base/media/pixel.png")" "public, no-cache"
+expect "private picture refused" "$(curl -sk -o /dev/null -w '%{http_code}' "$base/media/private/comments/waiting.png")" 404
+expect "...also by a detour" "$(curl -sk -o /dev/null -w '%{http_code}' --path-as-is "$base/media/x/../private/comments/waiting.png")" 404
 
 head -c 12000000 /dev/zero > "$work/big"
 expect "upload over the cap" "$(curl -sk -o /dev/null -w '%{http_code}' -F "image=@$work/big" "$base$article"comments/)" 413

@@ -135,3 +135,256 @@ def test_picture_over_ten_megabytes_is_refused(poster, article, post_comment, se
     assert response.status_code == 400
     assert "That picture is too large" in response.content.decode()
     assert not Comment.objects.exists()
+
+
+# --- Who may see a picture, and for how long ------------------------------------------------
+# Pictures of posts that are not published are private; a moderator's "no" deletes them.
+
+
+def _post_picture(client, article, post_comment, body="With a picture"):
+    post_comment(client, article, body=body, image=_upload(_image_bytes()), image_alt="A ramp")
+    return Comment.objects.get(body=body)
+
+
+def _files(settings):
+    media = settings.MEDIA_ROOT
+    return sorted(p for p in media.rglob("*") if p.is_file()) if media.exists() else []
+
+
+def _stranger(client):
+    return type(client)()
+
+
+def _get(client, url):
+    """GET, reading and closing a streamed file as a browser would."""
+    response = client.get(url)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    response.close()
+    return response
+
+
+@pytest.fixture
+def held(settings):
+    """A new author's first post waits for review (the site's default)."""
+    from comments.models import ModerationRules
+
+    ModerationRules.objects.update_or_create(pk=1, defaults={"new_author_held_posts": 1})
+
+
+def test_published_picture_is_served_to_anyone(poster, client, article, post_comment):
+    comment = _post_picture(poster, article, post_comment)
+    assert comment.is_published
+    page = _get(poster, article.get_absolute_url()).content.decode()
+    assert f'src="{comment.thumb_url}"' in page and f'href="{comment.picture_url}"' in page
+    response = _get(_stranger(client), comment.picture_url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/webp"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert _get(_stranger(client), comment.thumb_url).status_code == 200
+
+
+def test_picture_names_are_random_and_unguessable(poster, article, post_comment):
+    first = _post_picture(poster, article, post_comment, body="One")
+    second = _post_picture(poster, article, post_comment, body="Two")
+    names = [first.image.name, first.image_thumb.name, second.image.name, second.image_thumb.name]
+    assert len(set(names)) == 4
+    for name in names:
+        stem = name.rsplit("/", 1)[-1].removesuffix(".webp")
+        assert "picture" not in name
+        assert len(stem) >= 22  # 128 random bits, URL-safe
+
+
+@pytest.mark.parametrize("action", ["reject", "mark_spam", "ban_author"])
+def test_moderators_no_deletes_the_picture_at_once(
+    action, poster, client, article, post_comment, moderator, settings
+):
+    from comments import queue
+
+    comment = _post_picture(poster, article, post_comment)
+    url, thumb = comment.picture_url, comment.thumb_url
+    assert _get(client, url).status_code == 200
+    if action == "ban_author":
+        # A ban rejects the author's waiting posts: hidden by reports, this one waits.
+        Comment.objects.filter(pk=comment.pk).update(status=Comment.Status.PENDING)
+        comment.refresh_from_db()
+        queue.ban_author(comment, moderator, reason="Spam run")
+    else:
+        getattr(queue, action)(comment, moderator)
+    comment.refresh_from_db()
+    assert comment.status in (Comment.Status.REJECTED, Comment.Status.SPAM)
+    assert _get(client, url).status_code == 404
+    assert _get(client, thumb).status_code == 404
+    assert _files(settings) == []
+    assert not comment.image and not comment.image_thumb
+
+
+def test_bulk_reject_in_the_admin_deletes_the_pictures(
+    poster, client, article, post_comment, moderator, settings
+):
+    comment = _post_picture(poster, article, post_comment)
+    url = comment.picture_url
+    admin = _stranger(client)
+    admin.force_login(moderator)
+    admin.post(
+        "/admin/comments/comment/",
+        {"action": "reject_misinformation", "_selected_action": [comment.pk]},
+    )
+    assert Comment.objects.get().status == Comment.Status.REJECTED
+    assert _get(client, url).status_code == 404
+    assert _files(settings) == []
+
+
+def test_a_rejected_post_comes_back_without_its_picture(
+    poster, client, article, post_comment, moderator
+):
+    from comments import queue
+
+    comment = _post_picture(poster, article, post_comment, body="Words and a picture")
+    queue.reject(comment, moderator)
+    admin = _stranger(client)
+    admin.force_login(moderator)
+    change = _get(admin, f"/admin/comments/comment/{comment.pk}/change/").content.decode()
+    assert "Deleted for good when the post was rejected" in change
+    admin.post("/admin/comments/comment/", {"action": "approve", "_selected_action": [comment.pk]})
+    comment.refresh_from_db()
+    assert comment.is_published and not comment.image
+    page = _get(poster, article.get_absolute_url()).content.decode()
+    assert "Words and a picture" in page and "comment__picture" not in page
+
+
+def test_a_rejected_picture_only_post_cannot_be_approved(
+    poster, client, article, post_comment, moderator
+):
+    from comments import queue
+
+    post_comment(poster, article, image=_upload(_image_bytes()), image_alt="Only a picture")
+    comment = Comment.objects.get()
+    queue.mark_spam(comment, moderator)
+    admin = _stranger(client)
+    admin.force_login(moderator)
+    response = admin.post(
+        "/admin/comments/comment/",
+        {"action": "approve", "_selected_action": [comment.pk]},
+        follow=True,
+    )
+    assert "they were only a picture" in response.content.decode()
+    assert Comment.objects.get().status == Comment.Status.SPAM
+
+
+def test_waiting_posts_picture_is_shown_to_its_author_and_staff_only(
+    held, poster, client, article, post_comment, moderator, member
+):
+    comment = _post_picture(poster, article, post_comment)
+    assert comment.status == Comment.Status.PENDING
+    stored_url = comment.image.url  # where the storage keeps it
+    assert _get(_stranger(client), stored_url).status_code == 404
+    another = _stranger(client)
+    another.force_login(
+        type(member).objects.create_user(email="o@example.org", password="x" * 12, display_name="O")
+    )
+    for visitor in (_stranger(client), another):
+        assert _get(visitor, comment.picture_url).status_code == 404
+        assert _get(visitor, comment.thumb_url).status_code == 404
+    own = _get(poster, comment.picture_url)
+    assert own.status_code == 200 and own["Content-Type"] == "image/webp"
+    assert own["Cache-Control"] == "private, no-store"
+    assert own["Content-Security-Policy"] == "default-src 'none'; img-src 'self'; sandbox"
+    page = _get(poster, article.get_absolute_url()).content.decode()
+    assert f'src="{comment.thumb_url}"' in page
+    admin = _stranger(client)
+    admin.force_login(moderator)
+    assert _get(admin, comment.thumb_url).status_code == 200
+    queue_page = _get(admin, "/admin/comments/comment/").content.decode()
+    assert f'src="{comment.thumb_url}"' in queue_page
+
+
+def test_guests_waiting_picture_is_theirs_alone(
+    client, article, post_comment, make_subscriber, guest_login
+):
+    guest = make_subscriber(confirmed=False)
+    guest_login(client, guest, proven=False)
+    comment = _post_picture(client, article, post_comment)
+    assert comment.status == Comment.Status.AWAITING_EMAIL
+    assert _get(client, comment.picture_url).status_code == 200
+    other = guest_login(_stranger(client), make_subscriber(), proven=True)
+    assert _get(other, comment.picture_url).status_code == 404
+    assert _get(other, comment.image.url).status_code == 404
+
+
+def test_approving_makes_the_picture_public_under_a_new_name(
+    held, poster, client, article, post_comment, moderator, settings
+):
+    from comments import queue
+
+    comment = _post_picture(poster, article, post_comment)
+    private_name = comment.image.name
+    queue.approve(comment, moderator)
+    comment.refresh_from_db()
+    assert comment.image.name != private_name
+    assert _get(_stranger(client), comment.picture_url).status_code == 200
+    assert len(_files(settings)) == 2  # the display size and the thumbnail, nothing left over
+
+
+def test_post_hidden_by_reports_takes_its_picture_out_of_public_view(
+    poster, client, article, post_comment, moderator, member
+):
+    from comments import queue
+    from comments.models import ModerationRules
+
+    ModerationRules.objects.update_or_create(pk=1, defaults={"report_threshold": 2})
+    comment = _post_picture(poster, article, post_comment)
+    public_url = comment.picture_url
+    for n in (1, 2):
+        reader = _stranger(client)
+        reader.force_login(
+            type(member).objects.create_user(
+                email=f"reader{n}@example.org", password="x" * 12, display_name=f"Reader {n}"
+            )
+        )
+        reader.post(
+            f"/comments/{comment.pk}/report/",
+            {"reason": "misinformation"},
+            REMOTE_ADDR=f"198.51.100.{n}",
+        )
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.PENDING
+    assert _get(client, public_url).status_code == 404
+    assert _get(_stranger(client), comment.picture_url).status_code == 404
+    assert _get(poster, comment.picture_url).status_code == 200
+    queue.approve(comment, moderator)
+    comment.refresh_from_db()
+    assert _get(_stranger(client), comment.picture_url).status_code == 200
+
+
+def test_media_view_refuses_the_private_folder_by_any_path(
+    held, poster, client, article, post_comment
+):
+    comment = _post_picture(poster, article, post_comment)
+    name = comment.image.name
+    for path in (f"/media/{name}", f"/media/comments/../{name}", f"/media//{name}"):
+        assert _get(client, path).status_code == 404, path
+
+
+def test_pictures_move_through_any_django_storage(
+    held, poster, client, article, post_comment, moderator, settings
+):
+    """No file-system calls: the same steps work with S3 (django-storages)."""
+    from django.core.files.storage import default_storage
+
+    from comments import queue
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    comment = _post_picture(poster, article, post_comment)
+    private = comment.image.name
+    assert default_storage.exists(private)
+    queue.approve(comment, moderator)
+    comment.refresh_from_db()
+    public = comment.image.name
+    assert not default_storage.exists(private) and default_storage.exists(public)
+    queue.reject(comment, moderator)
+    assert not default_storage.exists(public)
+    assert _files(settings) == []
