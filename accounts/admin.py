@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from accounts.mail import retry_due
 from accounts.models import Delivery, Subscriber, User
@@ -116,10 +118,39 @@ class DeliveryAdmin(admin.ModelAdmin):
         "sent_at",
         "next_attempt_at",
     ]
-    list_filter = ["status"]
-    search_fields = ["to", "subject", "key"]
-    readonly_fields = [f.name for f in Delivery._meta.fields]
+    list_filter = ["status", "is_sensitive"]
+    search_fields = ["to", "subject", "key", "template"]
+    # The body is shown through `body` only: a one-time link is never on the page, sealed or not.
+    fields = readonly_fields = [
+        "key",
+        "template",
+        "to",
+        "subject",
+        "body",
+        "headers",
+        "is_sensitive",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "body_cleared_at",
+    ]
     actions = ["retry_now"]
+
+    @admin.display(description=_("body"))
+    def body(self, delivery):
+        if delivery.is_sensitive:
+            return _("Contains a one-time link: not kept.")
+        if delivery.body_cleared_at is not None:
+            return _("Cleared on %(date)s, after the retention period.") % {
+                "date": date_format(delivery.body_cleared_at, "DATE_FORMAT")
+            }
+        return delivery.text_body
+
+    def has_change_permission(self, request, obj=None):
+        return False  # nothing here is edited by hand; the retry action still works
 
     def has_add_permission(self, request):
         return False

@@ -3,11 +3,24 @@
 A Delivery row is written first, keyed by what is sent to whom, then a task sends it. A task that
 runs twice finds the row already sent and does nothing; a failed send stays in the table and is
 retried with growing pauses, never dropped.
+
+A mail with a log-in, reset or confirmation link (`sensitive=True`) must be sendable later and
+retried for hours, yet nobody reading the database, the admin, an export or a log may use its
+link. So its text, HTML and headers are stored only sealed: encrypted and authenticated (Fernet)
+with a key derived from SECRET_KEY, which the database does not hold; the recipient and key are
+sealed with them, so a sealed body moved to another row is refused. Once sent, even the sealed
+copy is dropped: the row keeps only what identifies the mail (template, recipient, subject,
+when). Other mails keep their body for MAIL_BODY_RETENTION_DAYS after sending (clear_old_bodies).
 """
 
+import base64
 import datetime
+import json
 import logging
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -15,6 +28,7 @@ from django.db.models import Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django.utils.encoding import force_bytes
 
 from accounts.models import Delivery
 
@@ -24,8 +38,9 @@ logger = logging.getLogger(__name__)
 RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
 
 
-def send_template(name, to, context, key, headers=None):
+def send_template(name, to, context, key, headers=None, *, sensitive=False):
     """Render emails/<name>_subject.txt, .txt and .html and queue the message once per key.
+    `sensitive`: the mail carries a log-in, reset or confirmation link (see the module's doc).
 
     The subject and the text part are plain text, rendered without HTML escaping (a guest named
     "Tom & Jerry" is not "Tom &amp; Jerry" there); the HTML part is escaped as usual.
@@ -34,7 +49,16 @@ def send_template(name, to, context, key, headers=None):
     subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
     text = _render_plain(f"emails/{name}.txt", context)
     html = render_to_string(f"emails/{name}.html", context)
-    return queue_message(key=key, to=to, subject=subject, text=text, html=html, headers=headers)
+    return queue_message(
+        key=key,
+        to=to,
+        subject=subject,
+        text=text,
+        html=html,
+        headers=headers,
+        sensitive=sensitive,
+        template=name,
+    )
 
 
 def _render_plain(template_name, context):
@@ -43,27 +67,72 @@ def _render_plain(template_name, context):
     return template.render(Context(context, autoescape=False))
 
 
-def queue_message(*, key, to, subject, text, html="", headers=None):
-    """Write the Delivery (unless one with this key exists) and hand it to the task queue."""
+def queue_message(*, key, to, subject, text, html="", headers=None, sensitive=False, template=""):
+    """Write the Delivery (unless one with this key exists) and hand it to the task queue.
+
+    `template` names the mail (by default the key without its last part); `sensitive` seals
+    the body until it is sent and drops it after."""
     if not html:
         html = render_to_string(
             "emails/_plain_wrapper.html",
             {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, "text": text},
         )
+    key = key[:200]
+    fields = {"text_body": text, "html_body": html, "headers": headers or {}}
+    if sensitive:
+        fields = {"sealed_body": _seal({"key": key, "to": to, **fields})}
     try:
         with transaction.atomic():
             delivery = Delivery.objects.create(
-                key=key[:200],
+                key=key,
                 to=to,
                 subject=subject[:250],
-                text_body=text,
-                html_body=html,
-                headers=headers or {},
+                template=(template or key.rsplit(":", 1)[0])[:100],
+                is_sensitive=sensitive,
+                **fields,
             )
     except IntegrityError:
-        return Delivery.objects.get(key=key[:200])
+        return Delivery.objects.get(key=key)
     _enqueue(delivery)
     return delivery
+
+
+# --- Sealed bodies ----------------------------------------------------------------------------
+
+
+class UnreadableBody(Exception):
+    """A sealed body that no current key opens (SECRET_KEY changed without a fallback), or that
+    was altered or moved to another row."""
+
+
+def _fernet(secret):
+    key = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"kindred accounts.mail sealed body"
+    ).derive(force_bytes(secret))
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _sealer():
+    """Seals with SECRET_KEY; opens with it or any of SECRET_KEY_FALLBACKS (key rotation)."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return MultiFernet([_fernet(secret) for secret in secrets])
+
+
+def _seal(contents):
+    return _sealer().encrypt(json.dumps(contents).encode()).decode()
+
+
+def _contents(delivery):
+    """(text, html, headers) to send: read from the row, or opened from its sealed body."""
+    if not delivery.sealed_body:
+        return delivery.text_body, delivery.html_body, delivery.headers
+    try:
+        contents = json.loads(_sealer().decrypt(delivery.sealed_body.encode()))
+    except InvalidToken:
+        raise UnreadableBody("the sealed body opens with no current SECRET_KEY") from None
+    if (contents.get("key"), contents.get("to")) != (delivery.key, delivery.to):
+        raise UnreadableBody("the sealed body belongs to another delivery")
+    return contents["text_body"], contents["html_body"], contents["headers"]
 
 
 def _enqueue(delivery):
@@ -86,17 +155,18 @@ def deliver(delivery_id):
         delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
         if delivery is None or delivery.status == Delivery.Status.SENT:
             return False
-        message = EmailMultiAlternatives(
-            subject=delivery.subject,
-            body=delivery.text_body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[delivery.to],
-            headers=delivery.headers,
-        )
-        if delivery.html_body:
-            message.attach_alternative(delivery.html_body, "text/html")
         delivery.attempts += 1
         try:
+            text, html, headers = _contents(delivery)
+            message = EmailMultiAlternatives(
+                subject=delivery.subject,
+                body=text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[delivery.to],
+                headers=headers,
+            )
+            if html:
+                message.attach_alternative(html, "text/html")
             message.send()
         except Exception as exc:  # noqa: BLE001 - any failure to send is retried, never lost
             delay = RETRY_DELAYS[min(delivery.attempts, len(RETRY_DELAYS)) - 1]
@@ -111,13 +181,35 @@ def deliver(delivery_id):
             delivery.sent_at = timezone.now()
             delivery.last_error = ""
             delivery.next_attempt_at = None
-            delivery.save(
-                update_fields=["status", "attempts", "sent_at", "last_error", "next_attempt_at"]
-            )
+            fields = ["status", "attempts", "sent_at", "last_error", "next_attempt_at"]
+            if delivery.is_sensitive:  # sent: its link has no business being kept, even sealed
+                _clear_body(delivery, delivery.sent_at)
+                fields += _BODY_FIELDS
+            delivery.save(update_fields=fields)
             failed = False
     if failed:
         _enqueue_retry(delivery)
     return not failed
+
+
+_BODY_FIELDS = ["text_body", "html_body", "headers", "sealed_body", "body_cleared_at"]
+
+
+def _clear_body(delivery, now):
+    delivery.text_body = delivery.html_body = delivery.sealed_body = ""
+    delivery.headers = {}
+    delivery.body_cleared_at = now
+
+
+def clear_old_bodies(now=None):
+    """Empty the bodies (and headers, with their unsubscribe links) of mails sent more than
+    MAIL_BODY_RETENTION_DAYS ago; the rows stay, so a repeated task still never mails twice.
+    Returns how many were cleared; a second run clears none."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.MAIL_BODY_RETENTION_DAYS)
+    return Delivery.objects.filter(
+        status=Delivery.Status.SENT, sent_at__lte=cutoff, body_cleared_at=None
+    ).update(text_body="", html_body="", headers={}, sealed_body="", body_cleared_at=now)
 
 
 # A delivery still pending after this long lost its task (a worker crash, say): queue it again.

@@ -154,7 +154,13 @@ class Subscriber(models.Model):
 
 
 class Delivery(models.Model):
-    """One email, written before it is sent: its key makes a repeated task a no-op."""
+    """One email, written before it is sent: its key makes a repeated task a no-op.
+
+    A mail that carries a log-in, reset or confirmation link (`is_sensitive`) is never kept
+    readable: until it is sent its text, HTML and headers live only in `sealed_body`, encrypted
+    with a key derived from SECRET_KEY (accounts/mail.py), and once sent even that is gone. Other
+    mails keep their body for MAIL_BODY_RETENTION_DAYS after sending (clear_mail_bodies).
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -164,9 +170,15 @@ class Delivery(models.Model):
     key = models.CharField(max_length=200, unique=True)
     to = models.EmailField(max_length=254)
     subject = models.CharField(max_length=250)
-    text_body = models.TextField()
+    template = models.CharField(max_length=100, blank=True, help_text="Which mail this is.")
+    is_sensitive = models.BooleanField(
+        "contains a one-time link", default=False, help_text="Its body is never kept readable."
+    )
+    text_body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
+    sealed_body = models.TextField(blank=True, editable=False)
+    body_cleared_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -73,10 +73,18 @@ def export_subscription(user):
 
 
 def export_mail(user):
+    """The mails sent to the member, named by subject and template. Never their bodies or
+    headers: those hold links (reset, confirmation, unsubscribe) that must not travel in a file."""
     from accounts.models import Delivery
 
     return [
-        {"subject": d.subject, "status": d.status, "created_at": _iso(d.created_at)}
+        {
+            "subject": d.subject,
+            "template": d.template,
+            "status": d.status,
+            "created_at": _iso(d.created_at),
+            "sent_at": _iso(d.sent_at),
+        }
         for d in Delivery.objects.filter(to__iexact=user.email).order_by("created_at")
     ]
 

@@ -118,6 +118,7 @@ def send_confirmation(subscriber, guest_key=""):
         },
         key=f"subscribe-confirm:{subscriber.pk}:{subscriber.confirmation_nonce}",
         headers=list_unsubscribe_headers(subscriber),
+        sensitive=True,
     )
 
 
