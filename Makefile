@@ -35,6 +35,7 @@ format: setup
 bench: setup bench-deps
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/newsletter.py
+	$(BIN)/python bench/enumeration.py
 	$(BIN)/python bench/load.py
 
 # What bench/load.py runs besides Python: installed from Debian when missing and run as root.
