@@ -7,6 +7,7 @@ so a second run leaves every row (and its `updated_at`) as it was.
 import io
 import math
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -45,6 +46,8 @@ class Command(BaseCommand):
                 tally[outcome] += 1
             for data in demo_content.ARTICLES:
                 tally[load_article(data, people)] += 1
+        if settings.DEBUG:
+            self.stdout.write(ensure_demo_editor())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content: {len(demo_content.ARTICLES)} articles, "
@@ -53,6 +56,34 @@ class Command(BaseCommand):
                 f"unchanged {tally['unchanged']})"
             )
         )
+
+
+DEMO_EDITOR_EMAIL = "editor@example.org"
+DEMO_EDITOR_PASSWORD = "kindred-demo-editor"  # noqa: S105 - development only (DEBUG)
+
+
+def ensure_demo_editor():
+    """A staff account to try the admin with under `make run` (never without DEBUG: anyone who
+    knows its password could sign in first and set up their own authenticator). The admin asks
+    it to set up an authenticator app on the first visit, as it asks every staff member."""
+    from allauth.account.models import EmailAddress
+
+    from accounts.models import User
+
+    editor = User.objects.filter(email=DEMO_EDITOR_EMAIL).first()
+    if editor is None:
+        editor = User.objects.create_user(
+            email=DEMO_EDITOR_EMAIL,
+            password=DEMO_EDITOR_PASSWORD,
+            display_name="Demo Editor",
+            is_staff=True,
+            is_superuser=True,
+        )
+        EmailAddress.objects.create(user=editor, email=editor.email, verified=True, primary=True)
+    return (
+        f"Demo editor for /{settings.ADMIN_URL}: {DEMO_EDITOR_EMAIL} / {DEMO_EDITOR_PASSWORD} "
+        "(set up an authenticator app on the first visit)"
+    )
 
 
 def sync_row(model, slug, fields, before_create=None):
