@@ -1,5 +1,6 @@
 """The moderation queue and the site's rules, in the Django admin."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.html import format_html, format_html_join
@@ -60,8 +61,25 @@ def _picture_tag(url, alt, width):
     return format_html('<img src="{}" alt="{}" width="{}">', url, alt, width)
 
 
+class CommentEditForm(forms.ModelForm):
+    """A moderator's edit: checked here, saved by queue.moderator_edit (save_model)."""
+
+    class Meta:
+        model = Comment
+        fields = ["body", "image_alt"]
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("body") or "").strip() and not self.instance.image:
+            raise forms.ValidationError(
+                gettext("Every post needs text or a picture: reject the post to take it down.")
+            )
+        return data
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
+    form = CommentEditForm
     list_display = [
         "excerpt",
         "article",
@@ -205,13 +223,20 @@ class CommentAdmin(admin.ModelAdmin):
         description="Ban the authors (their waiting posts are rejected)", permissions=["change"]
     )
     def ban_authors(self, request, queryset):
-        banned = set()
+        banned, refused = set(), set()
         for comment in queryset.select_related("author_user", "author_subscriber"):
             who = comment.author_user_id or (
                 comment.author_subscriber and comment.author_subscriber.email
             )
-            if who and who not in banned:
-                queue.ban_author(comment, request.user, reason="Banned from the moderation queue")
+            if who and who not in banned | refused:
+                try:
+                    queue.ban_author(
+                        comment, request.user, reason="Banned from the moderation queue"
+                    )
+                except queue.CannotBan as refusal:
+                    refused.add(who)
+                    self.message_user(request, f"{comment.author_name}: {refusal}", messages.ERROR)
+                    continue
                 banned.add(who)
         self.message_user(request, f"Banned {len(banned)} author(s).", messages.WARNING)
 
@@ -225,20 +250,37 @@ class CommentAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and form.changed_data:
-            queue.log(
-                request.user,
-                "edit",
-                comment=obj,
-                before=obj.status,
-                after=obj.status,
-                note="changed: " + ", ".join(form.changed_data),
-            )
+        """The text and picture description go through queue.moderator_edit: what readers see
+        is rebuilt, cached pages follow, and the audit log keeps the words before the edit."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        stored = Comment.objects.select_related("article").get(pk=obj.pk)
+        queue.moderator_edit(
+            stored,
+            request.user,
+            body=form.cleaned_data["body"],
+            image_alt=form.cleaned_data.get("image_alt"),
+        )
+        obj.refresh_from_db()
+
+
+class BanForm(forms.ModelForm):
+    class Meta:
+        model = Ban
+        fields = ["user", "email", "until", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        try:
+            queue.check_bannable(user=data.get("user"), email=data.get("email") or "")
+        except queue.CannotBan as refusal:
+            raise forms.ValidationError(str(refusal)) from None
+        return data
 
 
 @admin.register(Ban)
 class BanAdmin(admin.ModelAdmin):
+    form = BanForm
     list_display = ["__str__", "reason", "until", "created_by", "created_at"]
     list_filter = ["until"]
     search_fields = ["email", "user__email", "user__display_name", "reason"]
@@ -269,9 +311,14 @@ class ModerationActionAdmin(admin.ModelAdmin):
         "status_before",
         "status_after",
         "note",
+        "text_before_excerpt",
     ]
     list_filter = ["action"]
-    search_fields = ["subject", "note", "actor__display_name"]
+    search_fields = ["subject", "note", "text_before", "actor__display_name"]
+
+    @admin.display(description="text before the edit")
+    def text_before_excerpt(self, entry):
+        return Truncator(entry.text_before).chars(120)
 
     def has_add_permission(self, request):
         return False

@@ -1,10 +1,14 @@
 """Input boundary for the thread: posting, editing, reporting."""
 
+import hashlib
+import secrets
 import time
 
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
+from django.utils.translation import gettext
 
 from comments.models import Report
 from comments.text import clean_comment_text
@@ -13,9 +17,55 @@ STARTED_SALT = "comments.forms.started"
 EMPTY_POST = "Every post needs text or a picture."
 
 
-def form_started_token():
-    """When the form was shown, signed, so a bot cannot claim it took its time."""
-    return signing.dumps(int(time.time()), salt=STARTED_SALT)
+def _holder(author):
+    """Who a form was shown to: the member, or the guest in this browser (hashed, so the page
+    shows no ids). Forms are only shown to someone who has a session: the page of an anonymous
+    reader, the one that is cached, has no comment form and so no token."""
+    if author is None:
+        return ""
+    who = f"{author.identity}:{author.guest_key}"
+    return hashlib.sha256(who.encode()).hexdigest()[:20]
+
+
+def form_started_token(author):
+    """When the form was shown and to whom, signed, with a one-time name: a bot can neither
+    claim it took its time, nor send one form many times, nor use somebody else's form."""
+    payload = {"t": int(time.time()), "n": secrets.token_urlsafe(12), "w": _holder(author)}
+    return signing.dumps(payload, salt=STARTED_SALT)
+
+
+def _is_first_use(nonce):
+    """Remember a sent form's name for as long as the form is valid. When the store cannot
+    answer, the form is let through: this guards our capacity only (the rate limits remain)."""
+    key = f"comments:form-sent:{nonce}"
+    if cache.add(key, 1, settings.COMMENTS_FORM_MAX_SECONDS + 60):
+        return True
+    is_available = getattr(cache, "is_available", None)
+    return is_available is not None and not is_available()
+
+
+def _started_problem(token, author):
+    """None when the form may be used now (and marks it used), else (code, message)."""
+    try:
+        started = signing.loads(token or "", salt=STARTED_SALT)
+    except signing.BadSignature:
+        started = None
+    is_token = isinstance(started, dict) and isinstance(started.get("t"), int)
+    if not is_token or started.get("w") != _holder(author):
+        return "too_fast", gettext("That was very quick. Please check your post and send it again.")
+    age = time.time() - started["t"]
+    if age > settings.COMMENTS_FORM_MAX_SECONDS:
+        return "stale", gettext(
+            "This form was open for a long time. Please send it again: your text is kept below."
+        )
+    if age < settings.COMMENTS_MIN_FILL_SECONDS:
+        return "too_fast", gettext("That was very quick. Please check your post and send it again.")
+    if not _is_first_use(str(started.get("n", ""))):
+        return "used", gettext(
+            "This form was already sent once. If you meant to post this as well, "
+            "please check it and send it again."
+        )
+    return None
 
 
 class CommentForm(forms.Form):
@@ -41,6 +91,10 @@ class CommentForm(forms.Form):
     started = forms.CharField(required=False, widget=forms.HiddenInput)
     confirm_details = forms.BooleanField(required=False)
 
+    def __init__(self, *args, author=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.author = author  # whom the form was shown to: its "started" token names them
+
     def clean_body(self):
         return clean_comment_text(self.cleaned_data["body"])
 
@@ -63,24 +117,17 @@ class CommentForm(forms.Form):
             raise forms.ValidationError(EMPTY_POST, code="empty")
         if data.get("image") and not data.get("image_alt", "").strip():
             self.add_error("image_alt", "Please describe the picture in a few words.")
-        try:
-            started = signing.loads(data.get("started") or "", salt=STARTED_SALT)
-        except signing.BadSignature:
-            started = None
-        if (
-            not isinstance(started, int)
-            or time.time() - started < settings.COMMENTS_MIN_FILL_SECONDS
-        ):
-            data["started"] = form_started_token()
-            raise forms.ValidationError(
-                "That was very quick. Please check your post and send it again.", code="too_fast"
-            )
+        problem = _started_problem(data.get("started"), self.author)
+        if problem is not None:
+            code, message = problem
+            raise forms.ValidationError(message, code=code)
         return data
 
 
 class EditForm(forms.Form):
     body = CommentForm.base_fields["body"]
     image_alt = CommentForm.base_fields["image_alt"]
+    confirm_details = forms.BooleanField(required=False)
 
     def __init__(self, *args, has_picture=False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -163,6 +163,11 @@ class Report(models.Model):
     )
     reason = models.CharField(max_length=20, choices=Reason.choices)
     note = models.CharField(max_length=500, blank=True)
+    # Whether it counts toward hiding the post: a member's, or a confirmed guest's proven in
+    # the browser that sent it. Any other report is kept for the moderators only.
+    counts = models.BooleanField(default=False)
+    # Automatic hiding needs reporters on distinct addresses; purged with comments' addresses.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -340,6 +345,9 @@ class ModerationAction(models.Model):
     status_before = models.CharField(max_length=10, blank=True)
     status_after = models.CharField(max_length=10, blank=True)
     note = models.TextField(blank=True)
+    text_before = models.TextField(
+        blank=True, help_text="For an edit: the post's words before it (what readers had seen)."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

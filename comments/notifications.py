@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -145,10 +145,16 @@ def tell_moderators(now=None):
         if digest.last_sent_at and now - digest.last_sent_at < DIGEST_INTERVAL:
             return False
         waiting = Comment.objects.filter(status=Comment.Status.PENDING)
+        # Reported posts still public (too few reporters to hide them) are news for them too.
+        reported = Comment.objects.filter(status=Comment.Status.PUBLISHED, report_count__gt=0)
         if digest.last_sent_at:
             waiting = waiting.filter(held_at__gt=digest.last_sent_at)
+            reported = reported.filter(reports__created_at__gt=digest.last_sent_at)
+        news = Comment.objects.filter(
+            Q(pk__in=waiting.values("pk")) | Q(pk__in=reported.values("pk"))
+        )
         new_items = list(
-            waiting.select_related("article", "author_user", "author_subscriber").order_by(
+            news.select_related("article", "author_user", "author_subscriber").order_by(
                 "-is_urgent", "held_at"
             )[:50]
         )

@@ -75,13 +75,18 @@ def active_ban(*, user=None, email=""):
     return bans.order_by("-created_at").first()
 
 
-def author_facts(author, ip=""):
+def author_facts(author, ip="", *, editing=None):
+    """The author's facts for the policy. For an edit (`editing`), the post itself is not part
+    of the author's record: its approval was given to other words, so an edit is judged as the
+    same author's post of the new words would be."""
     if author.is_member:
         posts = Comment.objects.filter(author_user=author.user)
         email = author.user.email
     else:
         posts = Comment.objects.filter(author_subscriber=author.subscriber, author_user=None)
         email = author.subscriber.email
+    if editing is not None:
+        posts = posts.exclude(pk=editing.pk)
     ban = active_ban(user=author.user) if author.is_member else active_ban(email=email)
     return moderation.AuthorFacts(
         is_member=author.is_member,
@@ -92,21 +97,37 @@ def author_facts(author, ip=""):
     )
 
 
-def decide_for(author, text, article, ip=""):
+def decide_for(author, text, article, ip="", *, editing=None):
     return moderation.decide(
-        author=author_facts(author, ip), text=text, article=article, rules=load_rules()
+        author=author_facts(author, ip, editing=editing),
+        text=text,
+        article=article,
+        rules=load_rules(),
     )
 
 
-def create_comment(*, article, author, body, picture=None, image_alt="", parent=None, ip=None):
-    """Store a post with the status the policy gives it. Returns (comment, decision); the
-    comment is None when the policy refused the post (nothing is stored, the author is told)."""
-    decision = decide_for(author, body, article, ip)
+def judge(author, body, article, ip="", *, editing=None):
+    """The one decision step for a new post and for an edit of one (`editing`): the policy,
+    then the guest's address. Returns (status, decision); status is None when refused."""
+    decision = decide_for(author, body, article, ip, editing=editing)
     if decision.status == moderation.REJECTED:
         return None, decision
     status = decision.status
     if not (author.is_member or (author.is_proven and author.subscriber.is_confirmed)):
         status = Comment.Status.AWAITING_EMAIL
+    if editing is not None and editing.status != Comment.Status.PUBLISHED:
+        # An edit never lets a post out of the queue: it waits as it did (held, reported, or
+        # until the address is confirmed, when the policy sees the new words).
+        status = editing.status
+    return status, decision
+
+
+def create_comment(*, article, author, body, picture=None, image_alt="", parent=None, ip=None):
+    """Store a post with the status the policy gives it. Returns (comment, decision); the
+    comment is None when the policy refused the post (nothing is stored, the author is told)."""
+    status, decision = judge(author, body, article, ip)
+    if status is None:
+        return None, decision
     comment = Comment(
         article=article,
         author_user=author.user,
@@ -165,18 +186,54 @@ def release_awaiting(subscriber, guest_key):
             notifications.tell_moderators()
 
 
+EDITABLE = (Comment.Status.PUBLISHED, Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL)
+
+
 def can_edit(comment, now=None):
+    """Within the window, and only a post that is live or waiting: a rejected post or spam
+    stays as the moderator left it."""
     window = datetime.timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
-    return not comment.is_removed and (now or timezone.now()) - comment.created_at <= window
+    return comment.status in EDITABLE and (now or timezone.now()) - comment.created_at <= window
 
 
-def edit_comment(comment, body, image_alt=None):
-    comment.body = body
-    comment.body_html = render_comment_text(body)
+def edit_comment(comment, author, body, image_alt=None, ip=None):
+    """The author changes their post. Decided as a new post is (`judge`): refused (nothing
+    changes; returns the decision with status None), held (the post leaves the thread and
+    waits for review), masked, or kept. Returns (status, decision)."""
+    status, decision = judge(author, body, comment.article, ip, editing=comment)
+    if status is None:
+        return None, decision
+    was_published = comment.is_published
+    comment.body = decision.text
+    comment.body_html = render_comment_text(decision.text)
     if image_alt is not None and comment.image:
         comment.image_alt = image_alt
     comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "body_html", "image_alt", "edited_at"])
+    # A moderator's approval in advance was for the words they read, not these.
+    comment.is_approved = False
+    if was_published and status == Comment.Status.PENDING:
+        comment.held_at = None  # joins the queue now
+    if status == Comment.Status.PENDING:
+        reasons = [*decision.reasons, "edited after it was sent"]
+        comment.moderation_reasons = list(dict.fromkeys([*comment.moderation_reasons, *reasons]))
+    comment.status = status
+    with transaction.atomic():
+        comment.save(
+            update_fields=[
+                "body",
+                "body_html",
+                "image_alt",
+                "edited_at",
+                "is_approved",
+                "status",
+                "held_at",
+                "moderation_reasons",
+            ]
+        )
+    pictures.sync_visibility(comment)  # held again: its picture leaves the public folder
+    if was_published and status == Comment.Status.PENDING:
+        notifications.tell_moderators()
+    return status, decision
 
 
 def remove_comment(comment):

@@ -2,17 +2,21 @@
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import mail
 from comments import notifications, pictures
 from comments.models import Ban, Comment, ModerationAction, RejectionReason
+from comments.text import clean_comment_text, render_comment_text
 
 WAITING = (Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL)
 
 
-def log(actor, action, *, comment=None, subject="", before="", after="", note=""):
+def log(actor, action, *, comment=None, subject="", before="", after="", note="", text_before=""):
     return ModerationAction.objects.create(
+        text_before=text_before,
         actor=actor,
         action=action,
         comment=comment,
@@ -75,8 +79,34 @@ def mark_spam(comment, actor, note=""):
     pictures.sync_visibility(comment)  # its picture is deleted
 
 
+class CannotBan(ValueError):
+    """A ban the moderation tools may not make, with the reason for the person who tried."""
+
+
+def check_bannable(*, user=None, email=""):
+    """Staff and superusers are not banned from the moderation queue (a moderator could lock
+    out the people who review them); their access is changed on their account instead."""
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.filter(Q(is_staff=True) | Q(is_superuser=True))
+    if (user is not None and (user.is_staff or user.is_superuser)) or (
+        email and staff.filter(email__iexact=email).exists()
+    ):
+        raise CannotBan(
+            gettext(
+                "Staff members and superusers cannot be banned. To stop one, a superuser "
+                "removes their staff status on their account."
+            )
+        )
+
+
 def ban_author(comment, actor, reason, until=None):
-    """Ban (or suspend until a date) the author of `comment`; their waiting posts are rejected."""
+    """Ban (or suspend until a date) the author of `comment`; their waiting posts are rejected.
+    Raises CannotBan for a staff member or a superuser."""
+    check_bannable(
+        user=comment.author_user if comment.author_user_id else None,
+        email=comment.author_subscriber.email if comment.author_subscriber_id else "",
+    )
     with transaction.atomic():
         if comment.author_user_id:
             ban = Ban.objects.create(
@@ -92,6 +122,44 @@ def ban_author(comment, actor, reason, until=None):
         log(actor, action, comment=comment, subject=str(ban), note=reason)
         reject_waiting_posts_of(ban, actor)
     return ban
+
+
+def moderator_edit(comment, actor, *, body, image_alt=None):
+    """A moderator changes a post's text (a redaction, say): what readers see is rebuilt as
+    posting builds it, cached pages follow (Comment.save moves the thread's page version), and
+    the audit log keeps the words as they were. Not put through the policy: the moderator is
+    the one who decides. Returns the audit log entry, or None when nothing changed."""
+    body = clean_comment_text(body)
+    if not body and not comment.image:
+        raise ValueError(gettext("Every post needs text or a picture: reject it to take it down."))
+    image_alt = comment.image_alt if image_alt is None or not comment.image else image_alt.strip()
+    changed = [
+        name
+        for name, old, new in (
+            ("text", comment.body, body),
+            ("picture description", comment.image_alt, image_alt),
+        )
+        if old != new
+    ]
+    if not changed:
+        return None
+    before = f"Text: {comment.body}"
+    if comment.image:
+        before += f"\nPicture description: {comment.image_alt}"
+    with transaction.atomic():
+        comment.body = body
+        comment.body_html = render_comment_text(body)
+        comment.image_alt = image_alt
+        comment.save(update_fields=["body", "body_html", "image_alt"])
+        return log(
+            actor,
+            "edit",
+            comment=comment,
+            before=comment.status,
+            after=comment.status,
+            note="changed: " + ", ".join(changed),
+            text_before=before,
+        )
 
 
 def reject_waiting_posts_of(ban, actor):

@@ -1,5 +1,7 @@
 """Readers' tools: reporting a post, and the hug reaction."""
 
+import ipaddress
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -15,8 +17,31 @@ def has_reported(comment, author):
     return reports.filter(reporter_subscriber=author.subscriber).exists()
 
 
-def report_comment(comment, author, reason, note=""):
-    """One report per reader per post. Returns False if this reader had already reported it."""
+# What became of a report, as the reporter is told.
+REPEATED = "repeated"  # they had reported it already
+NOTED = "noted"  # kept for the moderators; counts nothing toward hiding
+QUEUED = "queued"  # counts; the post stays up and the moderators are told
+HIDDEN = "hidden"  # enough distinct readers: hidden until a moderator looks
+
+
+def is_own_post(comment, author):
+    if comment.is_by(author.user, author.guest_key):
+        return True
+    if author.is_member:
+        return comment.author_user_id == author.user.pk
+    return comment.author_user_id is None and comment.author_subscriber_id == author.subscriber.pk
+
+
+def counts_toward_hiding(author):
+    """A member, or a guest whose address is confirmed and proven in this browser: an
+    identity made up on the spot (any name, any address) cannot silence anyone."""
+    return author.is_member or (author.is_proven and author.subscriber.is_confirmed)
+
+
+def report_comment(comment, author, reason, note="", ip=None):
+    """One report per reader per post. Returns what became of it (REPEATED, NOTED, QUEUED or
+    HIDDEN). The caller refuses reports of one's own post (`is_own_post`)."""
+    counts = counts_toward_hiding(author)
     try:
         with transaction.atomic():
             Report.objects.create(
@@ -25,31 +50,74 @@ def report_comment(comment, author, reason, note=""):
                 reporter_subscriber=None if author.is_member else author.subscriber,
                 reason=reason,
                 note=note,
+                counts=counts,
+                ip_address=ip,
             )
             updates = {"report_count": F("report_count") + 1}
             if reason == Report.Reason.SELF_HARM:
                 updates["is_urgent"] = True  # straight to the top of the moderators' queue
             Comment.objects.filter(pk=comment.pk).update(**updates)
     except IntegrityError:
+        return REPEATED
+    is_hidden = counts and _hide_if_reported_enough(comment)
+    if not is_hidden:
+        notifications.tell_moderators()  # in the "reported" queue, still public
+    return HIDDEN if is_hidden else QUEUED if counts else NOTED
+
+
+def _network(ip):
+    """An IPv6 visitor holds a whole /64: its addresses are one place."""
+    address = ipaddress.ip_address(ip)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(address)
+
+
+def distinct_reporters(comment):
+    """How many counted reports come from distinct people (by email address) on distinct
+    addresses: the largest set of reports that share neither (a bipartite matching)."""
+    places = {}
+    rows = Report.objects.filter(comment=comment, counts=True).exclude(ip_address=None)
+    for report in rows.select_related("reporter_user", "reporter_subscriber"):
+        if report.reporter_user_id:
+            person = report.reporter_user.email
+        elif report.reporter_subscriber_id:
+            person = report.reporter_subscriber.email
+        else:
+            continue  # the reporter deleted their account
+        places.setdefault(person.casefold(), set()).add(_network(report.ip_address))
+    taken_by = {}
+
+    def place(person, tried):
+        for where in places[person]:
+            if where in tried:
+                continue
+            tried.add(where)
+            if where not in taken_by or place(taken_by[where], tried):
+                taken_by[where] = person
+                return True
         return False
-    _hide_if_reported_enough(comment)
-    return True
+
+    return sum(place(person, set()) for person in places)
 
 
 def _hide_if_reported_enough(comment):
-    """K distinct readers reported it: hidden until a moderator looks."""
+    """K distinct readers on K distinct addresses reported it: hidden until a moderator looks.
+    Returns True when it is hidden now."""
     comment.refresh_from_db(fields=["report_count", "status", "moderation_reasons", "held_at"])
     threshold = ModerationRules.current().report_threshold
-    if comment.is_published and comment.report_count >= threshold:
-        comment.status = Comment.Status.PENDING
-        comment.held_at = None
-        comment.moderation_reasons = [
-            *comment.moderation_reasons,
-            f"reported by {comment.report_count} readers",
-        ]
-        comment.save(update_fields=["status", "moderation_reasons"])
-        pictures.sync_visibility(comment)  # hidden: its picture is no longer public
-        notifications.tell_moderators()
+    if not comment.is_published:
+        return False
+    readers = distinct_reporters(comment)
+    if readers < threshold:
+        return False
+    comment.status = Comment.Status.PENDING
+    comment.held_at = None
+    comment.moderation_reasons = [*comment.moderation_reasons, f"reported by {readers} readers"]
+    comment.save(update_fields=["status", "moderation_reasons"])
+    pictures.sync_visibility(comment)  # hidden: its picture is no longer public
+    notifications.tell_moderators()
+    return True
 
 
 def toggle_hug(comment, user):

@@ -132,7 +132,7 @@ def _comment_parts(request, article, author):
     parts = {
         "article": article,
         "author": author,
-        "started": form_started_token(),
+        "started": form_started_token(author),
         "max_length": settings.COMMENTS_MAX_LENGTH,
         "minute": timezone.now().strftime("%Y%m%d%H%M"),  # "5 minutes ago" is right to the minute
         "urls": _comment_urls(),

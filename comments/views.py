@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.ratelimits import client_ip, hit
@@ -22,12 +23,16 @@ def _wants_json(request):
     return request.headers.get("Accept", "").startswith("application/json")
 
 
-def _is_within_rate_limits(request, author):
-    for limit, window in settings.COMMENTS_RATE_LIMITS:
+def _is_within_rate_limits(request, author, limits=None, action="comment"):
+    """Posts and edits share one count (`action` "comment"); reports have their own."""
+    for limit, window in limits or settings.COMMENTS_RATE_LIMITS:
         for scope, identity in (("ip", client_ip(request)), ("who", author.identity)):
-            if not hit(f"comment-{scope}-{window}", identity, limit, window):
+            if not hit(f"{action}-{scope}-{window}", identity, limit, window):
                 return False
     return True
+
+
+TOO_FAST = "You are posting very fast. Please wait a minute and try again."
 
 
 def _compose(request, article, form, author, status=400, details=(), parent=None):
@@ -38,12 +43,15 @@ def _compose(request, article, form, author, status=400, details=(), parent=None
         "author": author,
         "parent": parent,
         "details": details,
-        "started": form_started_token(),
+        "started": form_started_token(author),
         "max_length": settings.COMMENTS_MAX_LENGTH,
     }
     if _wants_json(request):
         html = render_to_string("comments/_compose_errors.html", context, request=request)
-        return JsonResponse({"ok": False, "html": html}, status=status)
+        # The form on the page is sent again with a fresh token (each is good for one send).
+        return JsonResponse(
+            {"ok": False, "html": html, "started": context["started"]}, status=status
+        )
     return render(request, "comments/compose.html", context, status=status)
 
 
@@ -53,7 +61,7 @@ def post_comment(request, slug):
     author = posting.author_for(request)
     if author is None:
         return redirect(article.get_absolute_url() + "#comments")
-    form = CommentForm(request.POST, request.FILES)
+    form = CommentForm(request.POST, request.FILES, author=author)
     parent = None
     if not form.is_valid():
         return _compose(request, article, form, author)
@@ -64,12 +72,13 @@ def post_comment(request, slug):
         if parent is None:
             form.add_error(None, "The post you replied to is no longer there.")
             return _compose(request, article, form, author)
+    # Counted before the personal-details scan, the costly part, so a flood cannot run it.
+    if not _is_within_rate_limits(request, author):
+        form.add_error(None, gettext(TOO_FAST))
+        return _compose(request, article, form, author, status=429, parent=parent)
     details = find_personal_details(form.cleaned_data["body"])
     if details and not form.cleaned_data["confirm_details"]:
         return _compose(request, article, form, author, status=200, details=details, parent=parent)
-    if not _is_within_rate_limits(request, author):
-        form.add_error(None, "You are posting very fast. Please wait a minute and try again.")
-        return _compose(request, article, form, author, status=429, parent=parent)
     try:
         comment, decision = posting.create_comment(
             article=article,
@@ -88,7 +97,8 @@ def post_comment(request, slug):
         return _compose(request, article, form, author, status=403, parent=parent)
     if _wants_json(request):
         html = render_one(request, comment, author)
-        return JsonResponse({"ok": True, "id": comment.pk, "html": html})
+        started = form_started_token(author)
+        return JsonResponse({"ok": True, "id": comment.pk, "html": html, "started": started})
     return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
 
 
@@ -97,12 +107,13 @@ def _own_comment(request, pk):
     author = posting.author_for(request)
     if author is None or not comment.is_by(author.user, author.guest_key):
         raise Http404("Not your post.")
-    return comment
+    return comment, author
 
 
 @require_http_methods(["GET", "POST"])
 def edit_comment(request, pk):
-    comment = _own_comment(request, pk)
+    """An edit goes through the same steps as a new post: rate limit, privacy nudge, policy."""
+    comment, author = _own_comment(request, pk)
     if not posting.can_edit(comment):
         return render(request, "comments/edit_closed.html", {"comment": comment}, status=403)
     form = EditForm(
@@ -110,15 +121,31 @@ def edit_comment(request, pk):
         has_picture=bool(comment.image),
         initial={"body": comment.body, "image_alt": comment.image_alt},
     )
-    if request.method == "POST" and form.is_valid():
-        posting.edit_comment(comment, form.cleaned_data["body"], form.cleaned_data.get("image_alt"))
-        return redirect(comment.get_absolute_url())
-    return render(request, "comments/edit.html", {"comment": comment, "form": form})
+    context = {"comment": comment, "form": form}
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "comments/edit.html", context, status=400 if form.errors else 200)
+    if not _is_within_rate_limits(request, author):
+        form.add_error(None, gettext(TOO_FAST))
+        return render(request, "comments/edit.html", context, status=429)
+    details = find_personal_details(form.cleaned_data["body"])
+    if details and not form.cleaned_data["confirm_details"]:
+        return render(request, "comments/edit.html", {**context, "details": details})
+    status, decision = posting.edit_comment(
+        comment,
+        author,
+        form.cleaned_data["body"],
+        form.cleaned_data.get("image_alt"),
+        ip=client_ip(request),
+    )
+    if status is None:
+        form.add_error(None, gettext(decision.message))
+        return render(request, "comments/edit.html", context, status=403)
+    return redirect(comment.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])
 def delete_comment(request, pk):
-    comment = _own_comment(request, pk)
+    comment, _ = _own_comment(request, pk)
     if request.method == "POST":
         posting.remove_comment(comment)
         return redirect(f"{comment.article.get_absolute_url()}#comments")
@@ -135,22 +162,42 @@ def report_comment(request, pk):
     author = posting.author_for(request)
     if author is None:
         return render(request, "comments/report_who.html", {"comment": comment}, status=403)
+    if reports.is_own_post(comment, author):
+        return render(request, "comments/report_own.html", {"comment": comment}, status=403)
     form = ReportForm(request.POST or None)
+    context = {"comment": comment, "form": form}
     if request.method == "POST" and form.is_valid():
+        limits = settings.COMMENTS_REPORT_RATE_LIMITS
+        if not _is_within_rate_limits(request, author, limits, action="report"):
+            form.add_error(
+                None,
+                gettext(
+                    "You have sent many reports in a short time. Please wait a while and "
+                    "try again; if someone is in danger, call your local emergency number."
+                ),
+            )
+            return render(request, "comments/report.html", context, status=429)
         reason = form.cleaned_data["reason"]
-        is_new = reports.report_comment(comment, author, reason, form.cleaned_data["note"])
+        outcome = reports.report_comment(
+            comment, author, reason, form.cleaned_data["note"], ip=client_ip(request)
+        )
         return render(
             request,
             "comments/report_done.html",
             {
                 "comment": comment,
-                "is_new": is_new,
+                "outcome": outcome,
+                "is_new": outcome != reports.REPEATED,
                 "is_crisis": reason == Report.Reason.SELF_HARM,
             },
         )
     if request.method == "GET" and reports.has_reported(comment, author):
-        return render(request, "comments/report_done.html", {"comment": comment, "is_new": False})
-    return render(request, "comments/report.html", {"comment": comment, "form": form})
+        return render(
+            request,
+            "comments/report_done.html",
+            {"comment": comment, "is_new": False, "outcome": reports.REPEATED},
+        )
+    return render(request, "comments/report.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -158,7 +205,20 @@ def report_comment(request, pk):
 def hug_comment(request, pk):
     comment = get_object_or_404(Comment, pk=pk, status=Comment.Status.PUBLISHED)
     if comment.author_user_id == request.user.pk:
-        return HttpResponseForbidden("You cannot hug your own post.")
+        return HttpResponseForbidden(gettext("You cannot hug your own post."))
+    limit, window = settings.COMMENTS_HUG_RATE_LIMIT
+    # Each hug changes the page for everyone (a cache flush): a loop of them is refused.
+    if not hit(f"hug-{window}", request.user.pk, limit, window):
+        message = gettext("You are hugging very fast. Please wait a minute and try again.")
+        if _wants_json(request):
+            comment.refresh_from_db(fields=["hug_count"])
+            hugged = comment.hugs.filter(user=request.user).exists()
+            return JsonResponse(
+                {"hugged": hugged, "count": comment.hug_count, "error": message}, status=429
+            )
+        return render(
+            request, "comments/slow_down.html", {"comment": comment, "message": message}, status=429
+        )
     has_hugged = reports.toggle_hug(comment, request.user)
     if _wants_json(request):
         comment.refresh_from_db(fields=["hug_count"])
@@ -181,6 +241,7 @@ def replies_off(request, token):
         ok = notifications.turn_off_replies(token)
         return render(request, "comments/replies_off.html", {"done": ok}, status=200 if ok else 400)
     return render(request, "comments/replies_off.html", {"ask": True})
+
 
 @require_safe
 def picture(request, pk, size):

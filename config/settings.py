@@ -313,7 +313,12 @@ COMMENTS_DISPLAY_DEPTH = 3  # nesting levels shown; deeper replies show at the l
 COMMENTS_EDIT_MINUTES = 15
 COMMENTS_MAX_LENGTH = 5000
 COMMENTS_MIN_FILL_SECONDS = 3  # a form sent faster than this was not filled by a person
-COMMENTS_RATE_LIMITS = [(5, 60), (30, 3600)]  # posts per minute and per hour, per IP and person
+COMMENTS_RATE_LIMITS = [(5, 60), (30, 3600)]  # posts and edits a minute / an hour, per IP and person
+# A comment form may be sent once, by the person it was shown to, within this time.
+COMMENTS_FORM_MAX_SECONDS = 2 * 3600
+# Reports per window, per person and per IP address (our capacity: fails open).
+COMMENTS_REPORT_RATE_LIMITS = [(5, 600), (20, 86400)]
+COMMENTS_HUG_RATE_LIMIT = (30, 60)  # hugs and un-hugs a minute per member (each flushes the page)
 COMMENTS_REPLY_MAIL_SECONDS = 3600  # at most one reply mail per thread per person in this time
 PICTURE_MAX_BYTES = 10 * 1024 * 1024
 PICTURE_MAX_PIXELS = 40_000_000

@@ -227,14 +227,27 @@ def make_comment(db):
     return make
 
 
+def started_token_for(client):
+    """A fresh 'started' token for whoever the test client's session is (as the page shows)."""
+    from django.contrib.auth import get_user
+    from django.test import RequestFactory
+
+    from comments.forms import form_started_token
+    from comments.posting import author_for
+
+    request = RequestFactory().get("/")
+    request.session = client.session
+    request.user = get_user(request)
+    return form_started_token(author_for(request))
+
+
 @pytest.fixture
 def post_comment():
     """POST to the thread's form the way a browser would, with a valid 'started' token."""
-    from comments.forms import form_started_token
 
     def post(client, article, **data):
         data.setdefault("body", "")
-        data.setdefault("started", form_started_token())
+        data.setdefault("started", started_token_for(client))
         return client.post(f"/articles/{article.slug}/comments/", data)
 
     return post

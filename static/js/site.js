@@ -72,6 +72,14 @@
     list.appendChild(item);
   }
 
+  // Each comment form may be sent once: after a send, every form on the page takes the new one.
+  function useFreshStarted(token) {
+    if (!token) { return; }
+    document.querySelectorAll("form[data-comment-form] input[name=started]").forEach(function (input) {
+      input.value = token;
+    });
+  }
+
   // Posting and replying happen in place; the same forms post normally without JavaScript.
   function onCommentSubmit(event) {
     var form = event.target;
@@ -83,6 +91,7 @@
     postJson(form).then(function (result) {
       button.disabled = false;
       if (!result.data.ok) {
+        useFreshStarted(result.data.started);
         errors.innerHTML = result.data.html;
         var alert = errors.querySelector("[role=alert]");
         if (alert) { alert.setAttribute("tabindex", "-1"); alert.focus(); }
@@ -92,6 +101,7 @@
       placeComment(form, item);
       errors.innerHTML = "";
       form.reset();
+      useFreshStarted(result.data.started);
       var details = form.closest("details");
       if (details) { details.open = false; }
       item.setAttribute("tabindex", "-1");

@@ -91,10 +91,14 @@ def test_post_reported_by_enough_readers_is_hidden_until_reviewed(
 ):
     ModerationRules.objects.update_or_create(pk=1, defaults={"report_threshold": 2})
     post = make_comment(article, make_subscriber(), body="Stop your medicine, it is poison")
-    for _ in range(2):
+    for n in range(2):  # confirmed guests, in browsers of their own on addresses of their own
         reader = type(client)()
         guest_login(reader, make_subscriber())
-        reader.post(f"/comments/{post.pk}/report/", {"reason": "misinformation"})
+        reader.post(
+            f"/comments/{post.pk}/report/",
+            {"reason": "misinformation"},
+            REMOTE_ADDR=f"203.0.113.{n}",
+        )
     post.refresh_from_db()
     assert post.status == Comment.Status.PENDING
     assert post.moderation_reasons == ["reported by 2 readers"]

@@ -155,12 +155,12 @@ def test_top_level_is_paginated(client, member, article, make_comment, settings)
 
 
 def test_javascript_posting_gets_the_new_comment_back_as_html(client, member, article):
-    from comments.forms import form_started_token
+    from tests.conftest import started_token_for
 
     client.force_login(member)
     response = client.post(
         f"/articles/{article.slug}/comments/",
-        {"body": "In place", "started": form_started_token()},
+        {"body": "In place", "started": started_token_for(client)},
         HTTP_ACCEPT="application/json",
     )
     data = response.json()
@@ -172,7 +172,7 @@ def test_javascript_posting_gets_the_new_comment_back_as_html(client, member, ar
     assert f'name="parent" value="{data["id"]}"' in data["html"]
     refused = client.post(
         f"/articles/{article.slug}/comments/",
-        {"body": "", "started": form_started_token()},
+        {"body": "", "started": data["started"]},  # the page's forms took the fresh token
         HTTP_ACCEPT="application/json",
     )
     assert refused.status_code == 400
