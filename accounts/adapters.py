@@ -33,6 +33,12 @@ def _current_site():
     return SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
 
 
+def _carries_a_secret(context):
+    """A reset or confirmation link, or a code, in the mail: it is then never kept readable
+    (accounts/mail.py). allauth hands these to its templates under these names."""
+    return any(context.get(name) for name in ("key", "code", "activate_url"))
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix, email, context):
         ctx = {
@@ -57,6 +63,7 @@ class AccountAdapter(DefaultAccountAdapter):
             subject=message.subject,
             text=message.body,
             html=html,
+            sensitive=_carries_a_secret(context),
         )
 
     def get_reset_password_from_key_url(self, key):

@@ -1,4 +1,5 @@
-"""The Host header decides nothing: not the failed-login lockout, not the links in mails."""
+"""The Host header decides nothing: not the failed-login lockout, not the links in mails (which
+are marked sensitive, so accounts/mail.py never keeps them readable)."""
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -86,3 +87,16 @@ def test_address_change_confirmation_link_is_on_the_site(
     message = next(m for m in mail.outbox if m.to == ["moved@example.org"])
     assert settings.SITE_URL + "/accounts/confirm-email/" in message.body
     assert _only_site_links(message, settings)
+
+
+def test_mails_with_a_reset_or_confirmation_link_are_marked_sensitive(client, member, settings):
+    from accounts.models import Delivery
+
+    client.post("/accounts/password/reset/", {"email": member.email})
+    client.post("/accounts/signup/", SIGNUP)
+    client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
+    assert {d.key.split(":")[1]: d.is_sensitive for d in Delivery.objects.all()} == {
+        "password_reset_key": True,
+        "email_confirmation_signup": True,
+        "unknown_account": False,
+    }
