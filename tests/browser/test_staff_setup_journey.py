@@ -1,0 +1,47 @@
+"""A new staff member's first visit to the admin in Chromium: sent to set up an authenticator
+app, shown the recovery codes, then let in; every page in the site's look and accessible."""
+
+import pytest
+from allauth.account.models import EmailAddress
+
+from tests.browser.test_article_page import _violations
+from tests.conftest import totp_code
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_new_staff_member_sets_up_a_second_factor_before_the_admin(
+    page, live_server, django_user_model, screenshot_dir
+):
+    editor = django_user_model.objects.create_user(
+        email="editor@example.org",
+        password="a-long-test-password",
+        display_name="Sample Editor",
+        is_staff=True,
+    )
+    EmailAddress.objects.create(user=editor, email=editor.email, verified=True, primary=True)
+
+    page.goto(live_server.url + "/admin/")
+    page.get_by_label("Email").fill(editor.email)
+    page.locator("#id_password").fill("a-long-test-password")
+    page.get_by_role("button", name="Sign In").click()
+
+    # allauth asks for the password again before an authenticator is added.
+    assert page.get_by_text("Staff accounts need a second factor").count() == 1
+    assert _violations(page) == [], page.url
+    page.locator("#id_password").fill("a-long-test-password")
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("heading", name="Activate Authenticator App").wait_for()
+    assert page.locator(".site-header").count() == 1
+    assert _violations(page) == [], page.url
+    page.screenshot(path=screenshot_dir / "mfa-activate.png", full_page=True)
+
+    secret = page.locator("#authenticator_secret").input_value()
+    page.get_by_label("Authenticator code").fill(totp_code(secret, valid_for=10))
+    page.get_by_role("button", name="Activate").click()
+    page.get_by_role("heading", name="Recovery Codes").wait_for()
+    assert _violations(page) == [], page.url
+    page.screenshot(path=screenshot_dir / "mfa-recovery-codes.png", full_page=True)
+
+    page.get_by_role("link", name="Continue to the admin").click()
+    page.get_by_role("heading", name="Site administration").wait_for()
