@@ -34,6 +34,7 @@ from config import page_cache
 
 ORDER_COOKIE = "comment_order"
 ORDERS = {"newest": ("-created_at", "-pk"), "oldest": ("created_at", "pk")}
+DEFAULT_ORDER = "newest"
 
 
 @dataclass
@@ -70,7 +71,27 @@ class Node:
 
 def reading_order(request):
     order = request.GET.get("order") or request.COOKIES.get(ORDER_COOKIE)
-    return order if order in ORDERS else "newest"
+    return order if order in ORDERS else DEFAULT_ORDER
+
+
+def requested_page(request):
+    """The comment page asked for: `cpage` when it is a plain number, else 1. Past the last
+    page the paginator shows the last one."""
+    cpage = request.GET.get("cpage", "")
+    return int(cpage) if cpage.isascii() and cpage.isdigit() and len(cpage) <= 9 else 1
+
+
+def _is_canonical(request, context):
+    """Whether the address's `order` and `cpage` are the page's own: `order` only when the thread
+    is shown and it is a known order other than the default, `cpage` only when the thread is
+    shown and it is the number of the page shown (2 to the last page, as the page's links write
+    it). Any other address shows a page that has a canonical address of its own, so it is not
+    stored by the page cache: made-up values cannot fill it."""
+    page = context.get("page")  # only when the thread is shown
+    order, cpage = request.GET.get("order"), request.GET.get("cpage")
+    if order is not None and (page is None or order not in ORDERS or order == DEFAULT_ORDER):
+        return False
+    return cpage is None or (page is not None and page.number > 1 and cpage == str(page.number))
 
 
 def can_read(request, author):
@@ -114,6 +135,8 @@ def thread_section(request, article):
             context["items_html"] = _render_items(context, request=request)
     if author is not None and article.comments_open:
         context["form"] = CommentForm(prefix=None, auto_id="new-comment-%s")
+    if not _is_canonical(request, context):
+        page_cache.not_canonical(request)
     return Section("comments/_thread.html", context)
 
 
@@ -171,7 +194,7 @@ def _thread(request, article, author, order):
     ).select_related("author_user", "author_subscriber")
     top_level = visible.filter(article=article, parent=None).order_by(*ORDERS[order])
     paginator = Paginator(top_level, settings.COMMENTS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("cpage"))
+    page = paginator.get_page(requested_page(request))
     roots = list(page.object_list)
     replies = list(visible.filter(root__in=roots).order_by("created_at", "pk")) if roots else []
     hugged = set()
@@ -276,31 +299,30 @@ class _Renderings:
 
 # About 8 MB of HTML, and as much again in the comments kept with it, per process.
 _shared = _Renderings(budget=8_000_000)
-# Longer `cpage` values (a paginator reads "0000000000002" as 2) are rendered for the member alone.
-LONGEST_CPAGE = 6
 
 
 def _members_thread(request, article, author, parts):
     """This member's thread from the shared rendering, or None when it cannot be used: the
     counters are off or unreadable (no stamp), or the member has posts waiting, which only
     they see."""
-    cpage = request.GET.get("cpage", "")
-    if len(cpage) > LONGEST_CPAGE:
-        return None
     stamp = page_cache.request_stamp(request)  # the request is for the article's own page
     if stamp is None:
         return None
     mine = Comment.objects.filter(article=article, author_user=author.user)
     if mine.filter(status__in=WAITING).exists():
         return None
-    key = (article.pk, parts["order"], cpage)
+    requested = requested_page(request)
+    key = (article.pk, parts["order"], requested)
     # The stamp is read before anything is rendered, so a rendering is never current for a
     # thread that changed after it was read.
     current_for = (stamp, parts["minute"], article.comments_open)
     shared = _shared.get(key, current_for)
     if shared is None:
         shared = _render_shared(request, article, parts)
-        _shared.put(key, current_for, shared)
+        # A number past the last page shows the last page: kept only under its own number, so
+        # made-up numbers add no renderings.
+        if shared["page"].number == requested:
+            _shared.put(key, current_for, shared)
     return {
         **{name: shared[name] for name in ("count", "page", "is_paginated", "is_empty")},
         "items_html": _personalised(request, article, author, parts, shared),

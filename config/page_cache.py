@@ -18,8 +18,10 @@ changes nothing on the page) get or fill it; a view opts in with `response.page_
 """
 
 import hashlib
+import re
 import secrets
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -109,9 +111,15 @@ def request_stamp(request):
     return request.page_stamp
 
 
-# The only query parameters an article page answers to; any other makes the request uncached,
-# so made-up addresses cannot fill the cache.
-QUERY_PARAMETERS = {"cpage", "order"}
+# The only query parameters an article page answers to, and the form their values take on the
+# page's own links (a comment page number from 2, an order's name); any other parameter or form
+# makes the request uncached. The view has the last word (not_canonical): `order=newest`, a page
+# past the last or a thread not shown are served but never stored, so made-up addresses cannot
+# fill the cache.
+QUERY_PARAMETERS = {
+    "cpage": re.compile(r"[1-9][0-9]{0,5}"),
+    "order": re.compile(r"[a-z]{1,20}"),
+}
 
 
 def _is_eligible(request):
@@ -120,14 +128,29 @@ def _is_eligible(request):
         and request.method == "GET"
         and request.path.startswith(settings.PAGE_CACHE_PREFIXES)
         and set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME}
-        and set(request.GET) <= QUERY_PARAMETERS
+        and _has_page_parameters_only(request.GET)
+    )
+
+
+def _has_page_parameters_only(query):
+    return all(
+        name in QUERY_PARAMETERS
+        and len(values) == 1
+        and QUERY_PARAMETERS[name].fullmatch(values[0])
+        for name, values in query.lists()
     )
 
 
 def _address(request):
     """The page's address as stored: the path and its known parameters, in a fixed order."""
-    query = "&".join(f"{name}={request.GET[name]}" for name in sorted(request.GET))
-    return f"{request.path}?{query}"
+    return f"{request.path}?{urlencode(sorted(request.GET.items()))}"
+
+
+def not_canonical(request):
+    """Said by a view whose page answers to another address (`?order=` with the default order,
+    a comment page past the last one, a parameter the page ignores): the page is served but not
+    stored, so made-up parameter values add no entries to the cache."""
+    request.page_is_canonical = False
 
 
 def _replay(stored, state):
@@ -204,6 +227,7 @@ class PageCacheMiddleware:
 
         return (
             getattr(response, "page_cacheable", False)
+            and getattr(request, "page_is_canonical", True)
             and not response.streaming
             and is_shareable(request, response)
         )

@@ -145,3 +145,92 @@ def test_the_first_write_after_an_outage_is_not_made_twice(dead_redis):
     ResilientRedisCache._retry_at = 0.0
     assert dead_redis.add("lock", 1, 10) is True
     assert calls == ["add", "set generation"]
+
+
+@pytest.fixture
+def allauth_limits_on(monkeypatch):
+    """allauth's own limits (log-in, sign-up, reset) counted in `store`; its lock waits briefly."""
+    from allauth.core.internal import ratelimit as allauth_ratelimit
+
+    monkeypatch.setattr(allauth_ratelimit, "CACHE_LOCK_WAIT_TIMEOUT", 0.05)
+
+    def use(store):
+        monkeypatch.setattr(allauth_ratelimit, "cache", store)
+
+    return use
+
+
+def _full_redis(monkeypatch):
+    """Redis at maxmemory with noeviction: reads answer, every write is refused."""
+    from redis.exceptions import OutOfMemoryError
+
+    full = ResilientRedisCache("redis://127.0.0.1:1/0", {})
+
+    def refuse(*args, **kwargs):
+        raise OutOfMemoryError("command not allowed when used memory > 'maxmemory'")
+
+    for name in ("add", "set", "incr", "delete", "touch"):
+        monkeypatch.setattr(f"django.core.cache.backends.redis.RedisCache.{name}", refuse)
+    monkeypatch.setattr(full, "get", lambda key, default=None, version=None: default)
+    return full
+
+
+@pytest.fixture(params=["down", "full"])
+def failing_store(request, monkeypatch):
+    ResilientRedisCache._down_since = None
+    ResilientRedisCache._retry_at = 0.0
+    if request.param == "down":
+        store = ResilientRedisCache(
+            f"redis://127.0.0.1:{_closed_port()}/0",
+            {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}},
+        )
+    else:
+        store = _full_redis(monkeypatch)
+    yield store
+    ResilientRedisCache._down_since = None
+    ResilientRedisCache._retry_at = 0.0
+
+
+@pytest.mark.django_db
+def test_allauth_log_in_is_refused_while_its_limits_cannot_be_counted(
+    client, member, allauth_limits_on, failing_store
+):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    allauth_limits_on(failing_store)
+    response = client.post(
+        "/accounts/login/", {"login": member.email, "password": "a-long-test-password"}
+    )
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_allauth_sign_up_is_refused_while_its_limits_cannot_be_counted(
+    client, django_user_model, allauth_limits_on, failing_store
+):
+    allauth_limits_on(failing_store)
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "new@example.org",
+            "display_name": "Sample Newcomer",
+            "password1": "a-long-test-password",
+            "password2": "a-long-test-password",
+        },
+    )
+    assert response.status_code == 429
+    assert not django_user_model.objects.filter(email="new@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_allauth_password_reset_is_refused_while_its_limits_cannot_be_counted(
+    client, member, allauth_limits_on, failing_store
+):
+    from django.core import mail
+
+    allauth_limits_on(failing_store)
+    response = client.post("/accounts/password/reset/", {"email": member.email})
+    assert response.status_code == 429
+    assert mail.outbox == []

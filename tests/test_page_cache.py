@@ -147,7 +147,114 @@ def test_made_up_query_strings_are_not_stored(client, article):
     for n in range(3):
         response = client.get(article.get_absolute_url(), {"x": n})
         assert response.status_code == 200 and "X-Page-Cache" not in response
-    assert client.get(article.get_absolute_url(), {"cpage": 1})["X-Page-Cache"] == "miss"
+    assert client.get(article.get_absolute_url(), {"order": "oldest"})["X-Page-Cache"] == "miss"
+
+
+def _stored_pages():
+    """How many whole pages the shared cache holds (Redis in CI, local memory otherwise)."""
+    from django.core.cache import cache
+
+    if hasattr(cache, "get_many_raw"):  # ResilientRedisCache
+        keys = cache._cache.get_client(write=False).keys(cache.make_key("pages:page:*"))
+        keys = [key.decode() for key in keys]
+    else:
+        keys = list(cache._cache)
+    return len([key for key in keys if ":pages:page:" in key and not key.endswith(":lock")])
+
+
+@pytest.fixture
+def three_comment_pages(settings, article, make_comment, make_subscriber):
+    settings.COMMENTS_PER_PAGE = 2
+    guest = make_subscriber(name="Sample Poster")
+    for n in range(6):
+        make_comment(article, guest, body=f"Comment number {n}")
+    return article
+
+
+def _made_up_queries(count):
+    import random
+
+    rng = random.Random(12)
+    fixed = [
+        {"cpage": "1"},
+        {"cpage": "0"},
+        {"cpage": "02"},
+        {"cpage": " 2"},
+        {"cpage": "+2"},
+        {"cpage": "2.0"},
+        {"cpage": "٢"},
+        {"cpage": "-1"},
+        {"cpage": "abc"},
+        {"cpage": ""},
+        {"cpage": "4"},
+        {"cpage": "999999"},
+        {"cpage": "2&order=oldest"},
+        {"order": "newest"},
+        {"order": "OLDEST"},
+        {"order": ""},
+        {"order": "oldest&cpage=2"},
+        {"order": "oldest", "cpage": "1"},
+    ]
+    made_up = []
+    while len(fixed) + len(made_up) < count:
+        n = len(made_up)
+        if n % 3 == 0:
+            made_up.append({"cpage": str(rng.randint(4, 10**9))})
+        elif n % 3 == 1:
+            made_up.append({"order": "".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=8))})
+        else:
+            made_up.append({"cpage": str(rng.randint(4, 99999)), "order": "oldest"})
+    return fixed + made_up
+
+
+def test_made_up_page_numbers_and_orders_leave_only_the_real_pages_in_the_cache(
+    client, three_comment_pages
+):
+    url = three_comment_pages.get_absolute_url()
+    queries = _made_up_queries(200)
+    for query in queries:
+        response = client.get(url, query)
+        assert response.status_code == 200
+        assert response.get("X-Page-Cache") != "hit", query
+    assert _stored_pages() == 0
+    # The page's own addresses are stored, one entry each: 3 pages in 2 orders.
+    real = [{}, {"cpage": "2"}, {"cpage": "3"}, {"order": "oldest"}]
+    real += [{"order": "oldest", "cpage": "2"}, {"order": "oldest", "cpage": "3"}]
+    for query in real:
+        assert client.get(url, query)["X-Page-Cache"] == "miss"
+        assert client.get(url, query)["X-Page-Cache"] == "hit"
+    for query in queries:
+        client.get(url, query)
+    assert _stored_pages() == len(real)
+
+
+def test_a_made_up_value_cannot_stand_in_for_another_page(client, three_comment_pages):
+    url = three_comment_pages.get_absolute_url()
+    client.get(url + "?cpage=2%26order%3Doldest")  # shows page 1, newest first
+    second_oldest_first = client.get(url, {"cpage": "2", "order": "oldest"}).content.decode()
+    assert "Comment number 2" in second_oldest_first
+    assert "Comment number 5" not in second_oldest_first
+
+
+def test_page_numbers_are_not_stored_while_anonymous_readers_see_no_thread(
+    client, settings, three_comment_pages
+):
+    settings.COMMENTS_READ_GATE = True  # the count and the name + email box only
+    url = three_comment_pages.get_absolute_url()
+    for query in [{"cpage": "2"}, {"order": "oldest"}, {"cpage": "3"}]:
+        assert "X-Page-Cache" not in client.get(url, query)
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert _stored_pages() == 1
+
+
+def test_made_up_page_numbers_add_no_shared_member_renderings(client, member, three_comment_pages):
+    from comments import thread
+
+    client.force_login(member)
+    url = three_comment_pages.get_absolute_url()
+    for query in _made_up_queries(200):
+        assert client.get(url, query).status_code == 200
+    assert len(thread._shared) <= 6  # at most the 3 pages in 2 orders
 
 
 def test_unknown_hosts_get_nothing_from_the_cache(client, article):
