@@ -2,12 +2,19 @@
 
 accounts knows nothing of the apps above it, so each app that stores personal data registers an
 exporter and an eraser here from its AppConfig.ready(), as WordPress's personal-data tools do.
+A guest (a Subscriber without an account) has the same two tools, reached through the key in
+any mail we sent them: each app registers guest exporters and erasers keyed by the Subscriber.
 """
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils.crypto import salted_hmac
 
 _exporters = {}
 _erasers = {}
+_guest_exporters = {}
+_guest_erasers = {}
 
 
 def register_exporter(section, exporter):
@@ -20,6 +27,16 @@ def register_eraser(section, eraser):
     _erasers[section] = eraser
 
 
+def register_guest_exporter(section, exporter):
+    """exporter(subscriber) -> JSON-serializable data held on a guest's address."""
+    _guest_exporters[section] = exporter
+
+
+def register_guest_eraser(section, eraser):
+    """eraser(subscriber) removes what `section` holds on a guest's address."""
+    _guest_erasers[section] = eraser
+
+
 def export_member(user):
     return {section: exporter(user) for section, exporter in sorted(_exporters.items())}
 
@@ -30,6 +47,65 @@ def delete_member(user, keep_contributions):
         for _, eraser in sorted(_erasers.items()):
             eraser(user, keep_contributions)
         user.delete()
+
+
+def export_guest(subscriber):
+    return {section: exporter(subscriber) for section, exporter in sorted(_guest_exporters.items())}
+
+
+def delete_guest(subscriber):
+    """Run every guest eraser, then forget the address: its mails, and the subscription whose
+    key reached this (the key stops working)."""
+    with transaction.atomic():
+        for _, eraser in sorted(_guest_erasers.items()):
+            eraser(subscriber)
+        _mail_to([subscriber.email]).delete()
+        subscriber.delete()
+
+
+def verified_addresses(user):
+    """The addresses a member proved are theirs (allauth), and their account address."""
+    from allauth.account.models import EmailAddress
+
+    addresses = {user.email.casefold()} if user.email else set()
+    addresses |= {
+        email.casefold()
+        for email in EmailAddress.objects.filter(user=user, verified=True).values_list(
+            "email", flat=True
+        )
+    }
+    return sorted(addresses)
+
+
+_ADDRESS_SALT = "accounts.privacy.address_hash"
+
+
+def address_hash(email):
+    """What may be kept of an address after its owner erased it (a ban, say): HMAC-SHA256 of the
+    casefolded address, keyed from SECRET_KEY, so it can be matched but not read back."""
+    return _hash(email, settings.SECRET_KEY)
+
+
+def address_hashes(email):
+    """The address's hash under the current key and the older ones still accepted
+    (SECRET_KEY_FALLBACKS), to match against. None for an empty address."""
+    if not email or not email.strip():
+        return []
+    return [_hash(email, key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+
+
+def _hash(email, key):
+    value = email.strip().casefold()
+    return salted_hmac(_ADDRESS_SALT, value, secret=key, algorithm="sha256").hexdigest()
+
+
+def _mail_to(addresses):
+    from accounts.models import Delivery
+
+    matches = Q(pk__in=[])
+    for address in addresses:
+        matches |= Q(to__iexact=address)
+    return Delivery.objects.filter(matches)
 
 
 def _iso(value):
@@ -90,8 +166,30 @@ def export_mail(user):
 
 
 def erase_subscription_and_mail(user, keep_contributions):
-    from accounts.models import Delivery, Subscriber
+    """The member's subscription, and those of every address they proved (their guest past)."""
+    from accounts.models import Subscriber
 
+    addresses = verified_addresses(user)
     Subscriber.objects.filter(user=user).delete()
-    Subscriber.objects.filter(email__iexact=user.email).delete()
-    Delivery.objects.filter(to__iexact=user.email).delete()
+    for address in addresses:
+        Subscriber.objects.filter(email__iexact=address).delete()
+    _mail_to(addresses).delete()
+
+
+def export_guest_subscription(subscriber):
+    return {
+        "email": subscriber.email,
+        "name": subscriber.name,
+        "source": subscriber.source,
+        "subscribed_at": _iso(subscriber.created_at),
+        "confirmed_at": _iso(subscriber.confirmed_at),
+        "unsubscribed_at": _iso(subscriber.unsubscribed_at),
+        "reply_mails": subscriber.notify_replies,
+    }
+
+
+def export_guest_mail(subscriber):
+    return [
+        {"subject": d.subject, "status": d.status, "created_at": _iso(d.created_at)}
+        for d in _mail_to([subscriber.email]).order_by("created_at")
+    ]

@@ -1,48 +1,151 @@
-"""What the comments app holds on a member, for "export my data" and "delete my account"."""
+"""What the comments app holds on a person: "export my data", "delete my account", a guest's
+"delete my data" (reached from the key in their mails), and the purge of old IP addresses."""
 
-from comments.models import Comment, Hug, Report
+import datetime
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import privacy
+from accounts.models import Subscriber
+from comments import pictures
+from comments.models import Ban, Comment, Hug, Report
 from comments.posting import remove_comment
+
+
+def _comment_data(c):
+    return {
+        "article": c.article.title,
+        "url": c.get_absolute_url(),
+        "text": c.body,
+        "picture": c.picture_url or None,
+        "picture_description": c.image_alt,
+        "status": c.status,
+        "posted_at": c.created_at.isoformat(),
+        "edited_at": c.edited_at.isoformat() if c.edited_at else None,
+        "ip_address": c.ip_address,
+    }
+
+
+def _report_data(r):
+    return {"comment": r.comment_id, "reason": r.reason, "note": r.note}
 
 
 def export_comments(user):
     comments = Comment.objects.filter(author_user=user).select_related("article").order_by("pk")
     return {
-        "comments": [
-            {
-                "article": c.article.title,
-                "url": c.get_absolute_url(),
-                "text": c.body,
-                "picture": c.picture_url or None,
-                "picture_description": c.image_alt,
-                "status": c.status,
-                "posted_at": c.created_at.isoformat(),
-                "edited_at": c.edited_at.isoformat() if c.edited_at else None,
-                "ip_address": c.ip_address,
-            }
-            for c in comments
-        ],
-        "reports": [
-            {"comment": r.comment_id, "reason": r.reason, "note": r.note}
-            for r in Report.objects.filter(reporter_user=user)
-        ],
+        "comments": [_comment_data(c) for c in comments],
+        "reports": [_report_data(r) for r in Report.objects.filter(reporter_user=user)],
         "hugs": list(Hug.objects.filter(user=user).values_list("comment_id", flat=True)),
+    }
+
+
+def export_guest_comments(subscriber):
+    comments = (
+        Comment.objects.filter(author_subscriber=subscriber, author_user=None)
+        .select_related("article")
+        .order_by("pk")
+    )
+    return {
+        "comments": [_comment_data(c) for c in comments],
+        "reports": [_report_data(r) for r in Report.objects.filter(reporter_subscriber=subscriber)],
     }
 
 
 def erase_comments(user, keep_contributions):
     """Keep: the posts stay, by "a former member". Remove: the posts go (placeholders keep
-    other people's replies in place)."""
-    comments = Comment.objects.filter(author_user=user)
+    other people's replies in place). Either way the same is done to the posts they wrote as a
+    guest with an address they proved, their reports lose their notes, and their bans stay as
+    hashed addresses, so a banned member cannot come back clean by deleting the account."""
+    addresses = privacy.verified_addresses(user)
+    guests = Subscriber.objects.filter(_any_address(addresses))
+    posts = Comment.objects.filter(
+        Q(author_user=user) | Q(author_subscriber__in=guests, author_user=None)
+    )
+    _erase_posts(posts, keep_contributions)
+    _erase_reports(Report.objects.filter(Q(reporter_user=user) | Q(reporter_subscriber__in=guests)))
+    _keep_bans_as_hashes(Ban.objects.filter(Q(user=user) | _any_address(addresses)), addresses)
+
+
+def erase_guest_comments(subscriber):
+    """A guest deletes their data: their posts go (placeholders keep replies), their reports
+    lose their notes, a ban on their address stays as its hash."""
+    _erase_posts(Comment.objects.filter(author_subscriber=subscriber, author_user=None), False)
+    _erase_reports(Report.objects.filter(reporter_subscriber=subscriber))
+    _keep_bans_as_hashes(Ban.objects.filter(email__iexact=subscriber.email), [subscriber.email])
+
+
+def _any_address(addresses):
+    matches = Q(pk__in=[])
+    for address in addresses:
+        matches |= Q(email__iexact=address)
+    return matches
+
+
+_ANONYMOUS = {"author_user": None, "author_subscriber": None, "guest_key": "", "ip_address": None}
+
+
+def _erase_posts(comments, keep_contributions):
     if keep_contributions:
-        comments.update(author_user=None, author_subscriber=None, ip_address=None)
+        comments.update(**_ANONYMOUS)
         return
-    for comment in comments:
+    for comment in comments.order_by("pk"):
         if Comment.objects.filter(parent=comment).exists():
             remove_comment(comment)
-            Comment.objects.filter(pk=comment.pk).update(author_user=None, ip_address=None)
+            Comment.objects.filter(pk=comment.pk).update(**_ANONYMOUS)
         else:
-            for field in (comment.image, comment.image_thumb):
-                if field:
-                    field.delete(save=False)
+            pictures.delete_files(comment)
             comment.delete()
-    Report.objects.filter(reporter_user=user).update(reporter_user=None)
+
+
+def _erase_reports(reports):
+    """The report still counts (a moderator may act on it), but says nothing of its author."""
+    erased = {"reporter_user": None, "reporter_subscriber": None, "note": ""}
+    if _has_field(Report, "ip_address"):
+        erased["ip_address"] = None
+    reports.update(**erased)
+
+
+def _keep_bans_as_hashes(bans, addresses):
+    """Each ban still in force becomes one hashed ban per address; expired ones are dropped."""
+    now = timezone.now()
+    for ban in list(bans):
+        if ban.until is None or ban.until > now:
+            for address in addresses:
+                Ban.objects.create(
+                    email_hash=privacy.address_hash(address),
+                    until=ban.until,
+                    reason=ban.reason,
+                    created_by=ban.created_by,
+                )
+        ban.delete()
+
+
+# --- IP addresses -------------------------------------------------------------------------------
+
+
+def _has_field(model, name):
+    return any(f.name == name for f in model._meta.get_fields())
+
+
+def models_with_ip_addresses():
+    """Every comments model that keeps an IP address with the time it was written."""
+    return [
+        model
+        for model in apps.get_app_config("comments").get_models()
+        if _has_field(model, "ip_address") and _has_field(model, "created_at")
+    ]
+
+
+def purge_ip_addresses(now=None):
+    """Empty the IP addresses older than IP_RETENTION_DAYS. Returns {model name: rows emptied};
+    a second run empties nothing more."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.IP_RETENTION_DAYS)
+    return {
+        model._meta.verbose_name_plural: model.objects.filter(
+            created_at__lt=cutoff, ip_address__isnull=False
+        ).update(ip_address=None)
+        for model in models_with_ip_addresses()
+    }

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import subscriptions
+from accounts import privacy, subscriptions
 from accounts.models import Subscriber
 from comments import moderation, notifications, pictures
 from comments.models import Ban, BlockedAddress, Comment, ModerationRules, WatchedWord
@@ -71,7 +71,11 @@ def load_rules():
 
 def active_ban(*, user=None, email=""):
     bans = Ban.objects.filter(Q(until=None) | Q(until__gt=timezone.now()))
-    bans = bans.filter(user=user) if user is not None else bans.filter(email__iexact=email)
+    if user is not None:  # a ban kept as a hash also holds when its address signs up again
+        who = Q(user=user) | Q(email_hash__in=privacy.address_hashes(user.email))
+    else:
+        who = Q(email__iexact=email) | Q(email_hash__in=privacy.address_hashes(email))
+    bans = bans.filter(who)
     return bans.order_by("-created_at").first()
 
 

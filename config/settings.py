@@ -324,6 +324,9 @@ PICTURE_MAX_BYTES = 10 * 1024 * 1024
 PICTURE_MAX_PIXELS = 40_000_000
 PICTURE_DISPLAY_SIZE = 1280
 PICTURE_THUMB_SIZE = 320
+# Posters' and reporters' IP addresses are kept this many days (for abuse checks), then
+# emptied by `manage.py purge_ip_addresses` (a daily timer).
+IP_RETENTION_DAYS = env_int("IP_RETENTION_DAYS", 90, minimum=1)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
