@@ -174,3 +174,14 @@ def test_a_promoted_member_must_set_up_a_second_factor(client, member):
     assert client.get("/admin/")["Location"] == "/accounts/2fa/totp/activate/"
     add_totp(member)
     assert client.get("/admin/").status_code == 200
+
+
+def test_guessing_authenticator_codes_locks_the_second_step(client, moderator):
+    _log_in(client, moderator.email)
+    for guess in range(5):
+        client.post("/accounts/2fa/authenticate/", {"code": f"{guess:06d}"})
+    response = client.post(
+        "/accounts/2fa/authenticate/", {"code": totp_code(moderator.totp_secret)}
+    )
+    assert "Too many failed login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
