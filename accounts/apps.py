@@ -16,3 +16,5 @@ class AccountsConfig(AppConfig):
         privacy.register_exporter("subscription", privacy.export_subscription)
         privacy.register_exporter("mail", privacy.export_mail)
         privacy.register_eraser("subscription", privacy.erase_subscription_and_mail)
+        privacy.register_guest_exporter("subscription", privacy.export_guest_subscription)
+        privacy.register_guest_exporter("mail", privacy.export_guest_mail)

@@ -8,6 +8,9 @@ urlpatterns = [
     path("subscribe/sent/", views.subscribe_sent, name="subscribe-sent"),
     path("subscribe/confirm/<str:token>/", views.confirm, name="confirm"),
     path("unsubscribe/<str:key>/", views.unsubscribe, name="unsubscribe"),
+    # Under the unsubscribe link on purpose: every mail that carries one reaches these too.
+    path("unsubscribe/<str:key>/your-data/", views.guest_data, name="guest-data"),
+    path("unsubscribe/<str:key>/delete-my-data/", views.guest_delete, name="guest-delete"),
     path("account/", views.account_settings, name="settings"),
     path("account/export/", views.export_data, name="export"),
     path("account/delete/", views.delete_account, name="delete"),

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -89,7 +90,9 @@ def unsubscribe(request, key):
         subscriptions.unsubscribe(subscriber)
         if request.POST.get("List-Unsubscribe") == "One-Click":
             return HttpResponse("Unsubscribed.\n", content_type="text/plain")
-        return render(request, "accounts/unsubscribe.html", {"is_done": True})
+        return render(
+            request, "accounts/unsubscribe.html", {"subscriber": subscriber, "is_done": True}
+        )
     return render(
         request,
         "accounts/unsubscribe.html",
@@ -140,3 +143,61 @@ def delete_account(request):
         messages.success(request, "Your account and personal data have been deleted.")
         return redirect("articles:list")
     return render(request, "accounts/delete.html", {"form": form})
+
+
+# --- A guest's own data, reached through the key in any mail we sent them ----------------------
+# The key is unguessable (token_urlsafe(32)) and these pages are private, never cached and never
+# indexed. Mail scanners follow links, so GET only shows buttons; the POST acts.
+
+
+def _guest_data_page(request, template, context, status=200):
+    response = render(request, template, context, status=status)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _guest_by_key(request, key, template):
+    """The guest the key names, or the page to answer with instead (unknown key, a member)."""
+    subscriber = subscriptions.by_unsubscribe_key(key)
+    if subscriber is None:
+        return None, _guest_data_page(request, template, {"is_unknown": True}, status=404)
+    if subscriber.user_id:
+        # A member's data goes with their account: export and deletion are on its settings page.
+        return None, _guest_data_page(request, template, {"is_member": True})
+    return subscriber, None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def guest_data(request, key):
+    subscriber, answer = _guest_by_key(request, key, "accounts/guest_data.html")
+    if answer is not None:
+        return answer
+    if request.method == "GET":
+        return _guest_data_page(request, "accounts/guest_data.html", {"subscriber": subscriber})
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        "site": settings.SITE_URL,
+        **privacy.export_guest(subscriber),
+    }
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="kindred-my-data.json"'
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def guest_delete(request, key):
+    subscriber, answer = _guest_by_key(request, key, "accounts/guest_delete.html")
+    if answer is not None:
+        return answer
+    if request.method == "GET":
+        return _guest_data_page(request, "accounts/guest_delete.html", {"subscriber": subscriber})
+    if subscriptions.guest_subscriber_id(request) == subscriber.pk:  # this browser forgets them
+        for name in (subscriptions.GUEST_SESSION_KEY, subscriptions.PROVEN_SESSION_KEY):
+            request.session.pop(name, None)
+    privacy.delete_guest(subscriber)
+    return _guest_data_page(request, "accounts/guest_delete.html", {"is_done": True})

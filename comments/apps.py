@@ -17,3 +17,5 @@ class CommentsConfig(AppConfig):
         subscriptions.register_confirmation_hook(posting.release_awaiting)
         privacy.register_exporter("comments", personal_data.export_comments)
         privacy.register_eraser("comments", personal_data.erase_comments)
+        privacy.register_guest_exporter("comments", personal_data.export_guest_comments)
+        privacy.register_guest_eraser("comments", personal_data.erase_guest_comments)

@@ -81,6 +81,8 @@ def send_due(*, user=None, subscriber=None, thread_id):
             "article": article,
             "thread_url": settings.SITE_URL + replies[-1].get_absolute_url(),
             "replies_off_url": settings.SITE_URL + replies_off_path(user, subscriber),
+            # A guest's mail links to their data pages (under the unsubscribe link).
+            "unsubscribe_url": subscriptions.unsubscribe_url(subscriber) if subscriber else "",
         },
         key=f"reply:{'u' if user else 's'}{(user or subscriber).pk}:{thread_id}:{waiting[-1].pk}",
         headers=headers,

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts import mail
+from accounts import mail, subscriptions
 from comments import notifications, pictures
 from comments.models import Ban, Comment, ModerationAction, RejectionReason
 from comments.text import clean_comment_text, render_comment_text
@@ -199,6 +199,10 @@ def _tell_author(comment, outcome):
             else "",
             "post_url": settings.SITE_URL + comment.get_absolute_url(),
             "appeal_address": settings.DEFAULT_FROM_EMAIL,
+            # A guest's mail links to their data pages (under the unsubscribe link).
+            "unsubscribe_url": ""
+            if comment.author_user_id
+            else subscriptions.unsubscribe_url(comment.author_subscriber),
         },
         key=f"moderation:{outcome}:{comment.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
     )
