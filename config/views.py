@@ -132,7 +132,7 @@ def media(request, path):
     """
     from comments.pictures import is_private
 
-    if is_private(posixpath.normpath(path).lstrip("/")):
+    if is_private(posixpath.normpath(path).lstrip("/").casefold()):  # PRIVATE/ on macOS, too
         raise Http404
     response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
     protect_upload(response, path)

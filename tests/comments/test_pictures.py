@@ -388,3 +388,34 @@ def test_pictures_move_through_any_django_storage(
     queue.reject(comment, moderator)
     assert not default_storage.exists(public)
     assert _files(settings) == []
+
+
+def test_pictures_stored_before_the_upgrade_are_put_in_place(
+    poster, client, article, post_comment, moderator, settings
+):
+    """Pictures uploaded under the old scheme (public, guessable names) whatever the status."""
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    waiting = _post_picture(poster, article, post_comment, body="Waiting")
+    rejected = _post_picture(poster, article, post_comment, body="Rejected")
+    for comment, status in ((waiting, Comment.Status.PENDING), (rejected, Comment.Status.REJECTED)):
+        for field in (comment.image, comment.image_thumb):
+            field.storage.delete(field.name)
+            field.name = field.storage.save("comments/2025/01/picture.webp", ContentFile(b"x"))
+        comment.status = status
+        Comment.objects.filter(pk=comment.pk).update(
+            status=status, image=comment.image.name, image_thumb=comment.image_thumb.name
+        )
+    old_url = Comment.objects.get(pk=waiting.pk).image.url
+    assert _get(client, old_url).status_code == 200
+
+    call_command("sync_pictures", stdout=io.StringIO())
+    call_command("sync_pictures", stdout=io.StringIO())  # a second run changes nothing
+
+    assert _get(client, old_url).status_code == 404
+    waiting.refresh_from_db()
+    assert _get(poster, waiting.picture_url).status_code == 200
+    assert _get(_stranger(client), waiting.picture_url).status_code == 404
+    assert not Comment.objects.get(pk=rejected.pk).image
+    assert len(_files(settings)) == 2
