@@ -1,8 +1,10 @@
 import datetime
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -11,6 +13,7 @@ from django.utils.html import format_html
 
 from articles import newsletter
 from articles.models import Article, NewsletterRecipient, NewsletterSend, Reviewer
+from config import images
 
 Status = NewsletterRecipient.Status
 
@@ -36,8 +39,36 @@ class ReviewStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Longest side of a stored hero image (shown up to the page's width, and in mails) and of a
+# reviewer's photo (shown at 120 px, twice that on sharp screens).
+HERO_IMAGE_SIDE = 2000
+REVIEWER_PHOTO_SIDE = 480
+
+
+def _reencoded(value, longest_side):
+    """A new upload made fresh from its pixels (no EXIF or GPS, a random name); the picture
+    already stored, or "clear", as it is."""
+    if not isinstance(value, UploadedFile):
+        return value
+    try:
+        return images.reencoded(value, longest_side)
+    except images.PictureError as error:
+        raise forms.ValidationError(str(error)) from None
+
+
+class ArticleAdminForm(forms.ModelForm):
+    def clean_hero_image(self):
+        return _reencoded(self.cleaned_data.get("hero_image"), HERO_IMAGE_SIDE)
+
+
+class ReviewerAdminForm(forms.ModelForm):
+    def clean_photo(self):
+        return _reencoded(self.cleaned_data.get("photo"), REVIEWER_PHOTO_SIDE)
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
     list_display = [
         "title",
         "status",
@@ -268,6 +299,7 @@ class NewsletterRecipientAdmin(_SendRecordAdmin):
 
 @admin.register(Reviewer)
 class ReviewerAdmin(admin.ModelAdmin):
+    form = ReviewerAdminForm
     list_display = ["name", "credentials", "headline", "is_sample"]
     list_filter = ["is_sample"]
     search_fields = ["name", "credentials", "headline"]

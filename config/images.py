@@ -1,0 +1,97 @@
+"""Uploaded pictures, whoever sends them: checked, decoded and re-encoded from their pixels alone.
+
+A stored picture is never the uploaded file: EXIF (with the GPS position a phone writes),
+comments, colour-profile payloads and any trailing data are gone, and the name is random. The
+comment pictures (comments/pictures.py) and the staff's hero images and reviewer photos
+(articles/admin.py) share this core; it lives here because both apps may import config.
+"""
+
+import io
+import secrets
+import warnings
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
+class PictureError(ValueError):
+    """A picture we will not store, with a message for the person who sent it."""
+
+
+def decode(upload):
+    """The upload's first frame as RGB or RGBA pixels, turned as the camera meant, with nothing
+    else of the file kept; PictureError when it is too large, not a picture or damaged."""
+    if upload.size > settings.PICTURE_MAX_BYTES:
+        limit = settings.PICTURE_MAX_BYTES // (1024 * 1024)
+        raise PictureError(f"That picture is too large. Please choose one under {limit} MB.")
+    try:
+        upload.seek(0)
+        with warnings.catch_warnings():
+            # Pillow only warns about very large images; treat that as the bomb it may be.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(upload)
+        if image.format not in ALLOWED_FORMATS:
+            raise PictureError(_unsupported())
+        width, height = image.size
+        if width * height > settings.PICTURE_MAX_PIXELS:
+            raise PictureError(
+                "That picture has too many pixels. Please choose a smaller one "
+                f"(at most {settings.PICTURE_MAX_PIXELS // 1_000_000} megapixels)."
+            )
+        image.seek(0)  # an animated GIF keeps only its first frame
+        image.load()
+    except PictureError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PictureError(_unsupported()) from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise PictureError(
+            "That picture seems damaged or incomplete. Please try another."
+        ) from None
+
+    image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant, then drop EXIF
+    pixels = image.convert("RGBA" if has_transparency(image) else "RGB")
+    # What the file said besides its pixels (EXIF, comments, profiles): some encoders would
+    # write it again from here (JPEG its comment, PNG its profile).
+    pixels.info = {}
+    return pixels
+
+
+def _unsupported():
+    return "Please choose a JPEG, PNG, WebP or GIF picture."
+
+
+def has_transparency(image):
+    return image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+
+
+def resized(image, longest_side):
+    copy = image.copy()
+    copy.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
+    return copy
+
+
+def webp(image):
+    buffer = io.BytesIO()
+    image.save(buffer, "WEBP", quality=82, method=4)
+    return ContentFile(buffer.getvalue())
+
+
+def reencoded(upload, longest_side):
+    """A staff upload made fresh: at most `longest_side` pixels across, JPEG (PNG when it has
+    transparency; mail programs show both, unlike WebP), under a random name. PictureError as
+    for decode()."""
+    image = resized(decode(upload), longest_side)
+    buffer = io.BytesIO()
+    if image.mode == "RGBA":
+        image.save(buffer, "PNG", optimize=True)
+        suffix = ".png"
+    else:
+        image.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
+        suffix = ".jpg"
+    return ContentFile(buffer.getvalue(), name=secrets.token_urlsafe(16) + suffix)
