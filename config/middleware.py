@@ -9,10 +9,15 @@ import time
 import uuid
 
 from django.conf import settings
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 request_log = logging.getLogger("kindred.request")
 proxy_log = logging.getLogger("kindred.proxy")
+
+# Parts of addresses that are secrets of their own (a reset key, a confirmation token, an
+# unsubscribe key): the request log shows their name instead, so the log holds no usable link.
+SECRET_URL_PARTS = {"key", "token", "uidb36"}
 
 # What a load balancer's request id looks like; anything else (newlines, quotes, very long
 # values) is a client's attempt to write into our logs, and gets an id of our own instead.
@@ -100,7 +105,7 @@ class RequestLogMiddleware:
             extra={
                 "request_id": request_id,
                 "method": request.method,
-                "path": request.path,
+                "path": _loggable_path(request),
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "bytes": len(response.content) if not response.streaming else None,
@@ -109,6 +114,27 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+def _loggable_path(request):
+    """The path with its secret parts (SECRET_URL_PARTS) replaced by their names. A request
+    that reached no view (redirected to add a slash, say) is matched here, slash added."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        for candidate in (request.path_info, request.path_info + "/"):
+            try:
+                match = resolve(candidate)
+                break
+            except Resolver404:
+                continue
+    if match is not None:
+        secrets = [(str(v), name) for name, v in match.kwargs.items() if name in SECRET_URL_PARTS]
+        # Longest first: a short part ("2", a reset link's account) may occur in a longer one.
+        for value, name in sorted(secrets, key=lambda pair: -len(pair[0])):
+            if value:
+                path = path.replace(value, f"<{name}>")
+    return path
 
 
 class PermissionsPolicyMiddleware:

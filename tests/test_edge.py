@@ -97,3 +97,35 @@ def test_health_checks_straight_from_the_balancer_raise_no_warning(client, setti
     with caplog.at_level(logging.WARNING, logger="kindred.proxy"):
         assert client.get("/healthz").status_code == 200
     assert _proxy_warnings(caplog) == []
+
+
+def _logged_path(client, caplog, path):
+    with caplog.at_level(logging.INFO, logger="kindred.request"):
+        client.get(path)
+    (record,) = [r for r in caplog.records if r.name == "kindred.request"]
+    caplog.clear()
+    return record.path
+
+
+def test_secret_parts_of_addresses_stay_out_of_the_request_log(client, settings, caplog):
+    from accounts.subscriptions import subscribe
+
+    settings.REQUEST_LOG = True
+    subscriber = subscribe("Sample Reader", "reader@example.org")
+    unsubscribe_key = subscriber.unsubscribe_key
+    token = "eyJzIjoxLCJuIjoiYWJjIn0:1tQ3:signature-part"
+    reset_key = "2-cbx9q2-f0e2d2c2b2a2"  # the account ("2") also occurs in the key
+    paths = {
+        f"/subscribe/confirm/{token}/": "/subscribe/confirm/<token>/",
+        f"/subscribe/confirm/{token}": None,  # no slash: redirected before any view
+        f"/unsubscribe/{unsubscribe_key}/": "/unsubscribe/<key>/",
+        f"/accounts/password/reset/key/{reset_key}/": None,
+        "/accounts/confirm-email/MTIz:1tQ3:signature/": "/accounts/confirm-email/<key>/",
+    }
+    for path, expected in paths.items():
+        logged = _logged_path(client, caplog, path)
+        for secret in (token, unsubscribe_key, "cbx9q2-f0e2d2c2b2a2", "MTIz:1tQ3:signature"):
+            assert secret not in logged, (path, logged)
+        if expected:
+            assert logged == expected
+    assert _logged_path(client, caplog, "/robots.txt") == "/robots.txt"
