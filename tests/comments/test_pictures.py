@@ -156,11 +156,11 @@ def _stranger(client):
 
 
 def _get(client, url):
-    """GET, reading and closing a streamed file as a browser would."""
+    """GET, reading a streamed file to its end as a browser would (the test client then closes
+    it; closing it here would also close the database connection, as a request's end does)."""
     response = client.get(url)
     if response.streaming:
         b"".join(response.streaming_content)
-    response.close()
     return response
 
 
