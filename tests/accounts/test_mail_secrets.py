@@ -243,3 +243,21 @@ def test_export_names_the_mails_without_their_links(verified_member, client):
     _assert_nowhere(_secret_parts(RESET_LINK.search(message.body).group(0)), text)
     assert "k3y" not in text
     assert message.subject in text and "A reply" in text
+
+
+def test_staff_retry_a_sealed_mail_from_the_admin_and_cannot_edit_it(client, staff, monkeypatch):
+    _refuse_to_send(monkeypatch)
+    delivery = _queue_sensitive()
+    monkeypatch.undo()
+    client.force_login(staff)
+    page = _admin_change_page(client, staff, delivery)
+    assert "s3cr3t-t0ken-value" not in page and 'name="to"' not in page  # shown, not editable
+    response = client.post(
+        "/admin/accounts/delivery/",
+        {"action": "retry_now", "_selected_action": [delivery.pk]},
+        follow=True,
+    )
+    assert "Queued 1 deliveries" in response.content.decode()
+    assert "s3cr3t-t0ken-value" in mail.outbox[0].body
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT and delivery.sealed_body == ""
