@@ -35,6 +35,9 @@ if not SECRET_KEY:
         SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # noqa: S105 (dev/test only)
     else:
         fail("SECRET_KEY", "is required when DEBUG is off (set it to a long random string)")
+# Earlier keys, comma-separated, still accepted while a new SECRET_KEY takes over: sessions and
+# signed links stay valid, mails sealed under the old key can still be sent (accounts/mail.py).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1"])
 SITE_URL = env_site_url("SITE_URL", "http://127.0.0.1:8000")
 SITE_NAME = "Kindred"

@@ -53,6 +53,8 @@ def _start(code="import config.settings", **env):
         ({"DEBUG": "1", "MEDIA_STORAGE": "s3"}, "AWS_STORAGE_BUCKET_NAME"),
         ({"DEBUG": "1", "MEDIA_STORAGE": "floppy"}, "MEDIA_STORAGE"),
         ({"DEBUG": "1", "PAGE_CACHE_SECONDS": "-1"}, "PAGE_CACHE_SECONDS"),
+        ({"DEBUG": "1", "MAIL_BODY_RETENTION_DAYS": "a month"}, "MAIL_BODY_RETENTION_DAYS"),
+        ({"DEBUG": "1", "TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT"),
     ],
 )
 def test_bad_value_stops_start_up_with_one_line(env, variable):
@@ -137,3 +139,14 @@ def test_the_page_cache_is_on_by_default_only_where_its_counters_are_shared(env,
     started = _start("import config.settings as s; print(s.PAGE_CACHE_SECONDS)", **env)
     assert started.returncode == 0, started.stderr
     assert started.stdout.split() == [str(seconds)]
+
+
+def test_earlier_secret_keys_are_read_from_the_environment():
+    started = _start(
+        "import config.settings as s; print(s.SECRET_KEY_FALLBACKS, s.MAIL_BODY_RETENTION_DAYS)",
+        SECRET_KEY="new-" + "x" * 50,
+        SECRET_KEY_FALLBACKS=" old-key-one , old-key-two",
+        MAIL_BODY_RETENTION_DAYS="7",
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "['old-key-one', 'old-key-two'] 7"
