@@ -316,7 +316,8 @@ COMMENTS_DISPLAY_DEPTH = 3  # nesting levels shown; deeper replies show at the l
 COMMENTS_EDIT_MINUTES = 15
 COMMENTS_MAX_LENGTH = 5000
 COMMENTS_MIN_FILL_SECONDS = 3  # a form sent faster than this was not filled by a person
-COMMENTS_RATE_LIMITS = [(5, 60), (30, 3600)]  # posts and edits a minute / an hour, per IP and person
+# Posts and edits a minute and an hour, per IP address and per person.
+COMMENTS_RATE_LIMITS = [(5, 60), (30, 3600)]
 # A comment form may be sent once, by the person it was shown to, within this time.
 COMMENTS_FORM_MAX_SECONDS = 2 * 3600
 # Reports per window, per person and per IP address (our capacity: fails open).
