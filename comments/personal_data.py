@@ -2,16 +2,18 @@
 "delete my data" (reached from the key in their mails), and the purge of old IP addresses."""
 
 import datetime
+import re
 
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import privacy
 from accounts.models import Subscriber
 from comments import pictures
-from comments.models import Ban, Comment, Hug, Report
+from comments.models import Ban, Comment, Hug, ModerationAction, Report
 from comments.posting import remove_comment
 
 
@@ -64,6 +66,9 @@ def erase_comments(user, keep_contributions):
     posts = Comment.objects.filter(
         Q(author_user=user) | Q(author_subscriber__in=guests, author_user=None)
     )
+    _forget_in_audit_log(
+        posts, [user.display_name, *guests.values_list("name", flat=True)], addresses
+    )
     _erase_posts(posts, keep_contributions)
     _erase_reports(Report.objects.filter(Q(reporter_user=user) | Q(reporter_subscriber__in=guests)))
     _keep_bans_as_hashes(Ban.objects.filter(Q(user=user) | _any_address(addresses)), addresses)
@@ -72,9 +77,28 @@ def erase_comments(user, keep_contributions):
 def erase_guest_comments(subscriber):
     """A guest deletes their data: their posts go (placeholders keep replies), their reports
     lose their notes, a ban on their address stays as its hash."""
-    _erase_posts(Comment.objects.filter(author_subscriber=subscriber, author_user=None), False)
+    posts = Comment.objects.filter(author_subscriber=subscriber, author_user=None)
+    _forget_in_audit_log(posts, [subscriber.name], [subscriber.email])
+    _erase_posts(posts, False)
     _erase_reports(Report.objects.filter(reporter_subscriber=subscriber))
     _keep_bans_as_hashes(Ban.objects.filter(email__iexact=subscriber.email), [subscriber.email])
+
+
+def _forget_in_audit_log(posts, names, addresses):
+    """What moderators did stays on record, but not the person's words or who they were: the
+    text kept from before a moderator's edit goes, and their names and addresses are replaced."""
+    entries = ModerationAction.objects.filter(comment__in=posts)
+    for address in addresses:
+        entries |= ModerationAction.objects.filter(subject__icontains=address)
+    # Longest first, so a name inside an address (or a longer name) is replaced whole.
+    words = sorted({w for w in [*names, *addresses] if w}, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE) if words else None
+    for entry in entries.distinct():
+        entry.text_before = ""
+        if pattern is not None:
+            entry.subject = pattern.sub(gettext("a former member"), entry.subject)
+            entry.note = pattern.sub(gettext("a former member"), entry.note)
+        entry.save(update_fields=["text_before", "subject", "note"])
 
 
 def _any_address(addresses):
@@ -102,10 +126,7 @@ def _erase_posts(comments, keep_contributions):
 
 def _erase_reports(reports):
     """The report still counts (a moderator may act on it), but says nothing of its author."""
-    erased = {"reporter_user": None, "reporter_subscriber": None, "note": ""}
-    if _has_field(Report, "ip_address"):
-        erased["ip_address"] = None
-    reports.update(**erased)
+    reports.update(reporter_user=None, reporter_subscriber=None, note="", ip_address=None)
 
 
 def _keep_bans_as_hashes(bans, addresses):

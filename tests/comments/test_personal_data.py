@@ -198,3 +198,25 @@ def test_a_guest_ban_on_a_members_old_address_is_kept_hashed(
 
     assert not Ban.objects.filter(email__iexact="spam-days@example.org").exists()
     assert active_ban(email="spam-days@example.org").reason == "Spam run"
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_the_audit_log_forgets_the_words_and_names_of_a_deleted_account(
+    logged_in, member, article, make_comment, moderator, keep
+):
+    from comments import queue
+    from comments.models import ModerationAction
+
+    post = make_comment(article, member, body="Call me on 07700 900123, I am Jo Bloggs")
+    queue.moderator_edit(post, moderator, body="Call me (number removed by a moderator)")
+    queue.ban_author(post, moderator, reason="Shared a phone number", until=timezone.now())
+
+    _delete_account(logged_in, keep=keep)
+
+    entries = " ".join(
+        f"{e.subject} {e.note} {e.text_before}" for e in ModerationAction.objects.all()
+    )
+    assert ModerationAction.objects.count() == 2  # what moderators did is still on record
+    assert "07700 900123" not in entries
+    assert member.display_name not in entries
+    assert member.email not in entries
