@@ -31,7 +31,9 @@ class Comment(models.Model):
         SPAM = "spam", "Spam"
         REMOVED = "removed", "Removed by its author"
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
+    # PROTECT: a cascade would leave the comments' picture files behind, still reachable; the
+    # admin's comment delete removes them, so the comments go first.
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="comments")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )

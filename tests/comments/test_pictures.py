@@ -419,3 +419,28 @@ def test_pictures_stored_before_the_upgrade_are_put_in_place(
     assert _get(_stranger(client), waiting.picture_url).status_code == 404
     assert not Comment.objects.get(pk=rejected.pk).image
     assert len(_files(settings)) == 2
+
+
+def test_an_article_with_comments_is_not_deleted_behind_its_pictures_back(
+    poster, client, article, post_comment, staff, settings
+):
+    """Deleting an article would take its comments with it but leave their picture files
+    reachable: the admin refuses until the comments (and so their files) are deleted."""
+    comment = _post_picture(poster, article, post_comment)
+    url = comment.picture_url
+    admin = _stranger(client)
+    admin.force_login(staff)
+
+    refused = admin.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
+    assert "would require deleting the following protected related objects" in (
+        refused.content.decode()
+    )
+    assert type(article).objects.filter(pk=article.pk).exists()
+
+    admin.post(
+        "/admin/comments/comment/",
+        {"action": "delete_selected", "_selected_action": [comment.pk], "post": "yes"},
+    )
+    assert _get(client, url).status_code == 404 and _files(settings) == []
+    admin.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
+    assert not type(article).objects.filter(pk=article.pk).exists()
