@@ -6,12 +6,13 @@ import re
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts import privacy
 from accounts.models import Subscriber
+from articles.models import Article
 from comments import pictures
 from comments.models import Ban, Comment, Hug, ModerationAction, Report
 from comments.posting import remove_comment
@@ -71,6 +72,7 @@ def erase_comments(user, keep_contributions):
     )
     _erase_posts(posts, keep_contributions)
     _erase_reports(Report.objects.filter(Q(reporter_user=user) | Q(reporter_subscriber__in=guests)))
+    _take_back_hugs(user)
     _keep_bans_as_hashes(Ban.objects.filter(Q(user=user) | _any_address(addresses)), addresses)
 
 
@@ -122,6 +124,14 @@ def _erase_posts(comments, keep_contributions):
         else:
             pictures.delete_files(comment)
             comment.delete()
+
+
+def _take_back_hugs(user):
+    """The member's hugs go with the account, and so do they from the counts on the posts."""
+    for hug in Hug.objects.filter(user=user).select_related("comment"):
+        Comment.objects.filter(pk=hug.comment_id).update(hug_count=F("hug_count") - 1)
+        hug.delete()
+        Article.thread_changed(hug.comment.article_id)  # the count shows on the page
 
 
 def _erase_reports(reports):

@@ -79,18 +79,13 @@ def active_ban(*, user=None, email=""):
     return bans.order_by("-created_at").first()
 
 
-def author_facts(author, ip="", *, editing=None):
-    """The author's facts for the policy. For an edit (`editing`), the post itself is not part
-    of the author's record: its approval was given to other words, so an edit is judged as the
-    same author's post of the new words would be."""
+def author_facts(author, ip=""):
     if author.is_member:
         posts = Comment.objects.filter(author_user=author.user)
         email = author.user.email
     else:
         posts = Comment.objects.filter(author_subscriber=author.subscriber, author_user=None)
         email = author.subscriber.email
-    if editing is not None:
-        posts = posts.exclude(pk=editing.pk)
     ban = active_ban(user=author.user) if author.is_member else active_ban(email=email)
     return moderation.AuthorFacts(
         is_member=author.is_member,
@@ -101,29 +96,55 @@ def author_facts(author, ip="", *, editing=None):
     )
 
 
-def decide_for(author, text, article, ip="", *, editing=None):
+def decide_for(author, text, article, ip=""):
     return moderation.decide(
-        author=author_facts(author, ip, editing=editing),
-        text=text,
-        article=article,
-        rules=load_rules(),
+        author=author_facts(author, ip), text=text, article=article, rules=load_rules()
     )
 
 
 def judge(author, body, article, ip="", *, editing=None):
     """The one decision step for a new post and for an edit of one (`editing`): the policy,
-    then the guest's address. Returns (status, decision); status is None when refused."""
-    decision = decide_for(author, body, article, ip, editing=editing)
+    then the guest's address. An edit is decided as a new post of the new words by the same
+    author would be now. Returns (status, decision); status is None when refused."""
+    decision = decide_for(author, body, article, ip)
     if decision.status == moderation.REJECTED:
         return None, decision
     status = decision.status
-    if not (author.is_member or (author.is_proven and author.subscriber.is_confirmed)):
+    if not (author.is_member or _address_is_proven(author, editing)):
         status = Comment.Status.AWAITING_EMAIL
     if editing is not None and editing.status != Comment.Status.PUBLISHED:
         # An edit never lets a post out of the queue: it waits as it did (held, reported, or
         # until the address is confirmed, when the policy sees the new words).
         status = editing.status
     return status, decision
+
+
+def _address_is_proven(author, editing):
+    """A guest's address is proven for this browser once it opened a confirmation link here,
+    or, for an edit of a live post, once that post went live: only a confirmation link asked
+    for by this browser (its guest key) releases a guest's post."""
+    if not author.subscriber.is_confirmed:
+        return False
+    return author.is_proven or (editing is not None and editing.is_published)
+
+
+def find_duplicate(*, article, author, body, parent=None):
+    """The same words by the same author under the same post in the last few minutes (a form
+    sent again after Back, say): shown instead of a second copy."""
+    if not body:
+        return None
+    since = timezone.now() - datetime.timedelta(minutes=DUPLICATE_MINUTES)
+    posts = Comment.objects.filter(
+        article=article, parent=parent, body=body, created_at__gte=since
+    ).exclude(status__in=[Comment.Status.REMOVED, Comment.Status.REJECTED, Comment.Status.SPAM])
+    if author.is_member:
+        posts = posts.filter(author_user=author.user)
+    else:
+        posts = posts.filter(author_subscriber=author.subscriber, author_user=None)
+    return posts.order_by("-created_at").first()
+
+
+DUPLICATE_MINUTES = 10
 
 
 def create_comment(*, article, author, body, picture=None, image_alt="", parent=None, ip=None):
@@ -237,6 +258,8 @@ def edit_comment(comment, author, body, image_alt=None, ip=None):
     pictures.sync_visibility(comment)  # held again: its picture leaves the public folder
     if was_published and status == Comment.Status.PENDING:
         notifications.tell_moderators()
+    if status == Comment.Status.AWAITING_EMAIL:
+        subscriptions.ask_to_confirm(author.subscriber, author.guest_key)
     return status, decision
 
 

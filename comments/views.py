@@ -1,11 +1,12 @@
 """Posting, editing, removing, reporting and hugging comments. Thin: forms in, domain calls out."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.ratelimits import client_ip, hit
@@ -32,7 +33,28 @@ def _is_within_rate_limits(request, author, limits=None, action="comment"):
     return True
 
 
-TOO_FAST = "You are posting very fast. Please wait a minute and try again."
+TOO_FAST = gettext_noop("You are posting very fast. Please wait a minute and try again.")
+
+
+def _tell_what_happens(request, comment):
+    """A post that others cannot see yet says why, and what comes next."""
+    if comment.status == Comment.Status.PENDING:
+        messages.info(
+            request,
+            gettext(
+                "Your post waits for a moderator before others can see it. Moderators read "
+                "a new member's first posts, posts with many links and posts with certain "
+                "words first. We will email you when they have looked at it."
+            ),
+        )
+    elif comment.status == Comment.Status.AWAITING_EMAIL:
+        messages.info(
+            request,
+            gettext(
+                "Your post will appear once you open the link we emailed you. Look in your "
+                "spam folder if it has not arrived in a few minutes."
+            ),
+        )
 
 
 def _compose(request, article, form, author, status=400, details=(), parent=None):
@@ -72,6 +94,16 @@ def post_comment(request, slug):
         if parent is None:
             form.add_error(None, "The post you replied to is no longer there.")
             return _compose(request, article, form, author)
+    duplicate = posting.find_duplicate(
+        article=article, author=author, body=form.cleaned_data["body"], parent=parent
+    )
+    if duplicate is not None:  # sent again (Back, then Post): the post is there once
+        if _wants_json(request):
+            html = render_one(request, duplicate, author)
+            started = form_started_token(author)
+            return JsonResponse({"ok": True, "id": duplicate.pk, "html": html, "started": started})
+        messages.info(request, gettext("You had already posted this. Here it is."))
+        return redirect(f"{article.get_absolute_url()}#comment-{duplicate.pk}")
     # Counted before the personal-details scan, the costly part, so a flood cannot run it.
     if not _is_within_rate_limits(request, author):
         form.add_error(None, gettext(TOO_FAST))
@@ -99,6 +131,7 @@ def post_comment(request, slug):
         html = render_one(request, comment, author)
         started = form_started_token(author)
         return JsonResponse({"ok": True, "id": comment.pk, "html": html, "started": started})
+    _tell_what_happens(request, comment)
     return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
 
 
@@ -140,6 +173,7 @@ def edit_comment(request, pk):
     if status is None:
         form.add_error(None, gettext(decision.message))
         return render(request, "comments/edit.html", context, status=403)
+    _tell_what_happens(request, comment)
     return redirect(comment.get_absolute_url())
 
 

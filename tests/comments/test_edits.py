@@ -95,32 +95,55 @@ def test_trusted_author_keeps_posting_links_in_an_edit(author, member, article, 
     assert post.status == Comment.Status.PUBLISHED
 
 
-def test_the_edited_post_does_not_vouch_for_its_own_new_words(
-    author, member, article, make_comment
+def test_a_new_authors_typo_fix_keeps_their_approved_post_up(
+    author, member, article, post_comment, moderator, client
 ):
-    # Two other approved posts plus this one make three, but this post's approval was given to
-    # other words: the edit is judged on the two others, like a new post of the new words.
-    for n in range(2):
-        make_comment(article, member, body=f"Earlier post {n}")
-    post = make_comment(article, member, body="Some links later.")
-    _edit(author, post, body="Links https://a.example https://b.example https://c.example")
-    post.refresh_from_db()
-    assert post.status == Comment.Status.PENDING
-    assert "3 links (more than 2)" in post.moderation_reasons
+    """A new post from this author would be published now (one approved post), so the edit is."""
+    post_comment(author, article, body="Hello, I am new here, and glad to find you all.")
+    first = Comment.objects.get()
+    assert first.status == Comment.Status.PENDING  # new author: first posts are reviewed
+    assert (
+        "Your post waits for a moderator" in author.get(article.get_absolute_url()).content.decode()
+    )
+    queue.approve(first, moderator)
+    response = _edit(author, first, body="Hello: I am new here, and glad to find you all.")
+    first.refresh_from_db()
+    assert first.status == Comment.Status.PUBLISHED
+    assert "Hello: I am new here" in _others_page(type(client), article)
+    assert "waits for a moderator" not in author.get(response.url).content.decode()
 
 
-def test_a_new_authors_approved_first_post_is_reviewed_again_when_edited(
+def test_a_new_authors_approved_post_edited_into_links_is_held(
     author, member, article, post_comment, moderator, client
 ):
     post_comment(author, article, body="Hello, I am new here.")
     first = Comment.objects.get()
-    assert first.status == Comment.Status.PENDING  # new author: first posts are reviewed
     queue.approve(first, moderator)
-    _edit(author, first, body="Hello, buy my supplements")
+    response = _edit(
+        author, first, body="Buy now https://a.example https://b.example https://c.example"
+    )
     first.refresh_from_db()
     assert first.status == Comment.Status.PENDING
-    assert "new author: first posts are reviewed" in first.moderation_reasons
-    assert "supplements" not in _others_page(type(client), article)
+    assert "3 links (more than 2)" in first.moderation_reasons
+    assert "Buy now" not in _others_page(type(client), article)
+    # The author is told what happened and why, not left to find a badge.
+    page = author.get(response.url).content.decode()
+    assert "Your post waits for a moderator" in page and "many links" in page
+
+
+def test_a_guests_edit_of_a_published_post_stays_up_in_the_browser_that_wrote_it(
+    client, article, make_subscriber, guest_login, make_comment
+):
+    """Gia confirmed her address from her phone: her laptop's session was never marked as
+    proven, but the post it wrote went live through that link, so its edits count as hers."""
+    gia = make_subscriber(name="Sample Gia")
+    for n in range(3):
+        make_comment(article, gia, body=f"Earlier post {n}")
+    post = make_comment(article, gia, body="Thank you al")
+    laptop = guest_login(client, gia, proven=False)
+    _edit(laptop, post, body="Thank you all")
+    post.refresh_from_db()
+    assert (post.body, post.status) == ("Thank you all", "published")
 
 
 def test_an_author_with_other_approved_posts_is_not_held_as_new(

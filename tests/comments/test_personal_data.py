@@ -220,3 +220,18 @@ def test_the_audit_log_forgets_the_words_and_names_of_a_deleted_account(
     assert "07700 900123" not in entries
     assert member.display_name not in entries
     assert member.email not in entries
+
+
+def test_a_deleted_members_hugs_no_longer_count(
+    logged_in, client, member, article, make_comment, make_subscriber, settings
+):
+    settings.COMMENTS_READ_GATE = False
+    post = make_comment(article, make_subscriber(), body="Hard day today")
+    logged_in.post(f"/comments/{post.pk}/hug/")
+    assert "1 hug" in type(client)().get(article.get_absolute_url()).content.decode()
+
+    _delete_account(logged_in, keep=True)
+
+    post.refresh_from_db()
+    assert post.hug_count == 0
+    assert "1 hug" not in type(client)().get(article.get_absolute_url()).content.decode()

@@ -211,3 +211,16 @@ def test_confirming_releases_only_the_posts_of_the_browser_that_asked(
     assert (
         Comment.objects.get(body="From the other browser").status == Comment.Status.AWAITING_EMAIL
     )
+
+
+def test_a_post_sent_again_after_back_is_there_once(client, member, article, post_comment):
+    """Back, then Post again: the browser put the text back in a freshly loaded form."""
+    client.force_login(member)
+    post_comment(client, article, body="Our first week at home went well.")
+    response = post_comment(client, article, body="Our first week at home went well.")
+    only = Comment.objects.get()
+    assert response["Location"].endswith(f"#comment-{only.pk}")
+    page = client.get(response["Location"]).content.decode()
+    assert "You had already posted this. Here it is." in page
+    post_comment(client, article, body="And the second week too.")
+    assert Comment.objects.count() == 2  # other words are a new post
