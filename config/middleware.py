@@ -9,7 +9,6 @@ import time
 import uuid
 
 from django.conf import settings
-from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 request_log = logging.getLogger("kindred.request")
@@ -17,7 +16,13 @@ proxy_log = logging.getLogger("kindred.proxy")
 
 # Parts of addresses that are secrets of their own (a reset key, a confirmation token, an
 # unsubscribe key): the request log shows their name instead, so the log holds no usable link.
-SECRET_URL_PARTS = {"key", "token", "uidb36"}
+SECRET_PATHS = [
+    ("/subscribe/confirm/", "token"),
+    ("/unsubscribe/", "key"),
+    ("/comments/replies-off/", "token"),
+    ("/accounts/confirm-email/", "key"),
+    ("/accounts/password/reset/key/", "key"),
+]
 
 # What a load balancer's request id looks like; anything else (newlines, quotes, very long
 # values) is a client's attempt to write into our logs, and gets an id of our own instead.
@@ -117,23 +122,15 @@ class RequestLogMiddleware:
 
 
 def _loggable_path(request):
-    """The path with its secret parts (SECRET_URL_PARTS) replaced by their names. A request
-    that reached no view (redirected to add a slash, say) is matched here, slash added."""
+    """The path with its secret part (the segment after a SECRET_PATHS prefix) replaced by its
+    name. Matched by prefix, not by resolving the URL: a mangled link (a trailing space or ">"
+    kept by a mail program) reaches no view, and its key is still somebody's."""
     path = request.path
-    match = getattr(request, "resolver_match", None)
-    if match is None:
-        for candidate in (request.path_info, request.path_info + "/"):
-            try:
-                match = resolve(candidate)
-                break
-            except Resolver404:
-                continue
-    if match is not None:
-        secrets = [(str(v), name) for name, v in match.kwargs.items() if name in SECRET_URL_PARTS]
-        # Longest first: a short part ("2", a reset link's account) may occur in a longer one.
-        for value, name in sorted(secrets, key=lambda pair: -len(pair[0])):
-            if value:
-                path = path.replace(value, f"<{name}>")
+    for prefix, name in SECRET_PATHS:
+        if path.startswith(prefix):
+            part = path[len(prefix) :].split("/", 1)[0]
+            if part and part != "done":  # /accounts/password/reset/key/done/
+                return f"{prefix}<{name}>{path[len(prefix) + len(part) :]}"
     return path
 
 
