@@ -13,17 +13,14 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
+from accounts.addresses import inbox_of
 from accounts.ratelimits import hit
 
 
 def inbox_key(email):
-    """One key per inbox: `Ann+1@Example.org` and `ann@example.org` reach the same person, and
-    Gmail ignores dots. Hashed, so the limit's store holds no address."""
-    local, _at, domain = email.strip().lower().rpartition("@")
-    local = local.split("+", 1)[0]
-    if domain in {"gmail.com", "googlemail.com"}:
-        local, domain = local.replace(".", ""), "gmail.com"
-    return hashlib.sha256(f"{local}@{domain}".encode()).hexdigest()
+    """One key per inbox (accounts.addresses.inbox_of: case, +tags, Gmail dots and quotes do
+    not make a new one). Hashed, so the limit's store holds no address."""
+    return hashlib.sha256(inbox_of(email).encode()).hexdigest()
 
 
 class SignupForm(BaseSignupForm):
