@@ -3,8 +3,17 @@
 The admin's own log-in form checks a password and nothing else (no rate limit, no second step),
 so it only sends people on to allauth's. A staff member without an authenticator is sent to set
 one up before any admin page; one with an authenticator passed allauth's second step to log in.
+
+allauth (65.x) counts only its own re-authentication pages as a recently given password, so a new
+staff member was asked for the password again a second after signing in with it, on the way to
+the set-up page. A password sign-in that needed no second factor proves the same, and counts for
+as long (ACCOUNT_REAUTHENTICATION_TIMEOUT); a later, stale session is asked again.
 """
 
+from allauth.account.authentication import (
+    AUTHENTICATION_METHODS_SESSION_KEY,
+    get_authentication_records,
+)
 from allauth.account.decorators import secure_admin_login
 from allauth.account.utils import get_next_redirect_url
 from allauth.mfa.models import Authenticator
@@ -26,6 +35,19 @@ def admin_login(request, extra_context=None):
 
 def has_second_factor(user):
     return is_mfa_enabled(user, SECOND_FACTORS)
+
+
+def count_sign_in_as_recent_password(request, user):
+    """Called once `user` is signed in: a sign-in by password alone is recorded as a confirmed
+    password (allauth's "reauthenticated"), so setting up the first factor does not ask again.
+    One that also took a second factor is left as it is: removing or replacing a factor still
+    asks for the password or a code, as allauth does."""
+    if has_second_factor(user):
+        return
+    records = get_authentication_records(request, user)
+    if records and records[-1]["method"] == "password":
+        records[-1] = {**records[-1], "reauthenticated": True}
+        request.session[AUTHENTICATION_METHODS_SESSION_KEY] = records
 
 
 class StaffSecondFactorMiddleware:

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.core import mail
@@ -24,8 +25,8 @@ def new_staff(django_user_model):
     return user
 
 
-def _log_in(client, email, password=PASSWORD, **extra):
-    return client.post("/accounts/login/", {"login": email, "password": password}, **extra)
+def _log_in(client, email, password=PASSWORD, path="/accounts/login/", **extra):
+    return client.post(path, {"login": email, "password": password}, **extra)
 
 
 def test_admin_login_page_sends_visitors_to_the_site_log_in(client):
@@ -124,12 +125,10 @@ def test_new_staff_member_sets_up_an_authenticator_then_reaches_the_admin(
     assert client.session["_auth_user_id"] == str(new_staff.pk)  # no factor yet to ask for
 
     response = client.get("/admin/", follow=True)
-    assert response.redirect_chain[0][0] == "/accounts/2fa/totp/activate/"
-    assert "Staff accounts need a second factor" in response.content.decode()
-    # allauth asks for the password again before adding an authenticator.
-    response = client.post(response.redirect_chain[-1][0], {"password": PASSWORD}, follow=True)
     page = response.content.decode()
-    assert response.redirect_chain[-1][0] == "/accounts/2fa/totp/activate/"
+    # The password typed a moment ago is not asked for again.
+    assert [url for url, _ in response.redirect_chain] == ["/accounts/2fa/totp/activate/"]
+    assert "Staff accounts need a second factor" in page
     assert 'class="site-header"' in page
     secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page).group(1)
 
@@ -151,6 +150,54 @@ def test_new_staff_member_sets_up_an_authenticator_then_reaches_the_admin(
     assert [m.subject for m in mail.outbox if m.to == [new_staff.email]] == [
         "[Kindred] Authenticator App Activated"
     ]
+
+
+def test_staff_go_from_the_sign_in_straight_to_the_authenticator_set_up(client, new_staff):
+    """The first sign-in asked for the password twice in a row: allauth counts only its own
+    re-authentication page as recent, not the log-in that happened a second before."""
+    response = _log_in(client, new_staff.email, path="/accounts/login/?next=/admin/")
+    response = client.get(response["Location"], follow=True)
+    assert [url for url, _ in response.redirect_chain] == ["/accounts/2fa/totp/activate/"]
+    assert 'id="authenticator_secret"' in response.content.decode()
+
+
+def _age_the_sign_in(client, seconds):
+    """The session as it is `seconds` after its authentications (a browser left open)."""
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {**record, "at": record["at"] - seconds}
+        for record in session[AUTHENTICATION_METHODS_SESSION_KEY]
+    ]
+    session.save()
+
+
+def test_a_stale_sign_in_confirms_the_password_before_an_authenticator_is_added(
+    client, new_staff, settings
+):
+    _log_in(client, new_staff.email)
+    _age_the_sign_in(client, settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 1)
+    response = client.get("/accounts/2fa/totp/activate/")
+    assert (
+        response["Location"]
+        == "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
+    )
+
+    client.post(response["Location"], {"password": PASSWORD})
+    assert client.get("/accounts/2fa/totp/activate/").status_code == 200
+
+
+def test_staff_with_an_authenticator_confirm_before_removing_it_even_just_signed_in(
+    client, moderator
+):
+    """Only a sign-in that asked for no second factor stands for a confirmed password: taking
+    a factor away still asks for it (or a code) again, as allauth does."""
+    _log_in(client, moderator.email)
+    client.post("/accounts/2fa/authenticate/", {"code": totp_code(moderator.totp_secret)})
+    assert client.session["_auth_user_id"] == str(moderator.pk)
+    response = client.get("/accounts/2fa/totp/deactivate/")
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    response = client.get("/accounts/2fa/recovery-codes/generate/")
+    assert response["Location"].startswith("/accounts/reauthenticate/")
 
 
 def test_members_are_not_asked_for_a_second_factor(client, member):
