@@ -10,7 +10,9 @@ link. So its text, HTML and headers are stored only sealed: encrypted and authen
 with a key derived from SECRET_KEY, which the database does not hold; the recipient and key are
 sealed with them, so a sealed body moved to another row is refused. Once sent, even the sealed
 copy is dropped: the row keeps only what identifies the mail (template, recipient, subject,
-when). Other mails keep their body for MAIL_BODY_RETENTION_DAYS after sending (clear_old_bodies).
+when). Other mails keep their words for MAIL_BODY_RETENTION_DAYS after sending (clear_old_bodies),
+but not the keys in their links (an unsubscribe key also opens a guest's data): those are named
+instead once the mail is sent (config/secret_links.py).
 """
 
 import base64
@@ -31,6 +33,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 
 from accounts.models import Delivery
+from config.secret_links import hide_in_text
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +187,11 @@ def deliver(delivery_id):
             fields = ["status", "attempts", "sent_at", "last_error", "next_attempt_at"]
             if delivery.is_sensitive:  # sent: its link has no business being kept, even sealed
                 _clear_body(delivery, delivery.sent_at)
-                fields += _BODY_FIELDS
+            else:  # the words stay a while, the keys in its links (unsubscribe, data) do not
+                delivery.text_body = hide_in_text(text)
+                delivery.html_body = hide_in_text(html)
+                delivery.headers = {name: hide_in_text(v) for name, v in headers.items()}
+            fields += _BODY_FIELDS
             delivery.save(update_fields=fields)
             failed = False
     if failed:

@@ -11,18 +11,11 @@ import uuid
 from django.conf import settings
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from config.secret_links import hide_in_path
+
 request_log = logging.getLogger("kindred.request")
 proxy_log = logging.getLogger("kindred.proxy")
 
-# Parts of addresses that are secrets of their own (a reset key, a confirmation token, an
-# unsubscribe key): the request log shows their name instead, so the log holds no usable link.
-SECRET_PATHS = [
-    ("/subscribe/confirm/", "token"),
-    ("/unsubscribe/", "key"),
-    ("/comments/replies-off/", "token"),
-    ("/accounts/confirm-email/", "key"),
-    ("/accounts/password/reset/key/", "key"),
-]
 
 # What a load balancer's request id looks like; anything else (newlines, quotes, very long
 # values) is a client's attempt to write into our logs, and gets an id of our own instead.
@@ -110,7 +103,7 @@ class RequestLogMiddleware:
             extra={
                 "request_id": request_id,
                 "method": request.method,
-                "path": _loggable_path(request),
+                "path": hide_in_path(request.path),
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "bytes": len(response.content) if not response.streaming else None,
@@ -119,19 +112,6 @@ class RequestLogMiddleware:
             },
         )
         return response
-
-
-def _loggable_path(request):
-    """The path with its secret part (the segment after a SECRET_PATHS prefix) replaced by its
-    name. Matched by prefix, not by resolving the URL: a mangled link (a trailing space or ">"
-    kept by a mail program) reaches no view, and its key is still somebody's."""
-    path = request.path
-    for prefix, name in SECRET_PATHS:
-        if path.startswith(prefix):
-            part = path[len(prefix) :].split("/", 1)[0]
-            if part and part != "done":  # /accounts/password/reset/key/done/
-                return f"{prefix}<{name}>{path[len(prefix) + len(part) :]}"
-    return path
 
 
 class PermissionsPolicyMiddleware:

@@ -261,3 +261,33 @@ def test_staff_retry_a_sealed_mail_from_the_admin_and_cannot_edit_it(client, sta
     assert "s3cr3t-t0ken-value" in mail.outbox[0].body
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT and delivery.sealed_body == ""
+
+
+def test_a_sent_mail_keeps_its_words_but_not_the_guests_data_key(client, staff, make_subscriber):
+    """Ordinary mails carry the unsubscribe key, which also opens and deletes the guest's data:
+    once sent, the stored copy names it instead (the mail itself had the working link)."""
+    guest = make_subscriber(name="Sample Guest")
+    key = guest.unsubscribe_key = "k" * 43
+    guest.save(update_fields=["unsubscribe_key"])
+    kindred_mail.send_template(
+        "reply_notification",
+        to=guest.email,
+        context={
+            "name": guest.name,
+            "items": [],
+            "article": None,
+            "unsubscribe_url": subscriptions.unsubscribe_url(guest),
+            "replies_off_url": "http://127.0.0.1:8000/comments/replies-off/tok.en-value/",
+        },
+        key="reply:test",
+        headers=subscriptions.list_unsubscribe_headers(guest),
+    )
+    sent = mail.outbox[-1]
+    assert key in sent.body and key in sent.extra_headers["List-Unsubscribe"]
+
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.SENT and delivery.text_body
+    _assert_nowhere(
+        [key, "tok.en-value"], _stored_text(), _admin_change_page(client, staff, delivery)
+    )
+    assert "/unsubscribe/[key]/" in delivery.text_body
