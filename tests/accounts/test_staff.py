@@ -85,6 +85,20 @@ def test_staff_with_an_authenticator_must_give_a_code(client, moderator):
     assert client.get("/admin/").status_code == 200
 
 
+def test_the_code_page_says_a_recovery_code_works_in_the_same_field(client, moderator):
+    """The page asked only for an authenticator code: a staff member who lost the phone did not
+    know the recovery codes go in the same field. Cancel looked like a second "Sign In"."""
+    _log_in(client, moderator.email)
+    page = client.get("/accounts/2fa/authenticate/").content.decode()
+    assert "Lost your phone? Type one of your recovery codes in the same field instead." in page
+    buttons = dict(
+        (label.strip(), classes)
+        for classes, label in re.findall(r'<button[^>]*class="([^"]*)"[^>]*>([^<]*)</button>', page)
+    )
+    assert buttons["Sign In"] == "btn btn-primary"
+    assert buttons["Cancel"] == "btn btn-outline-primary"  # the site's secondary button
+
+
 def test_a_recovery_code_works_once(client, moderator):
     from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 
