@@ -21,6 +21,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
@@ -31,6 +32,18 @@ def admin_login(request, extra_context=None):
     """Replaces the admin's log-in view: visitors go to allauth's log-in with `next`. Even a
     signed-in staff member's POST is never read, so no password is ever checked here."""
     return redirect(get_next_redirect_url(request) or reverse("admin:index"))
+
+
+def admin_password_change(request):
+    """The admin's "Change password" leads to allauth's form (rate-limited, mails the owner,
+    follows allauth's rules), and back to the admin after. The admin's own form is never shown
+    and a POST to its address is never read."""
+    query = urlencode({"next": reverse("admin:index")})
+    return redirect(f"{reverse('account_change_password')}?{query}")
+
+
+def admin_password_change_done(request):
+    return redirect("account_change_password")
 
 
 def has_second_factor(user):

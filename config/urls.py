@@ -6,7 +6,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 
-from accounts.staff import admin_login
+from accounts import staff
 from articles.feeds import LatestArticlesFeed
 from articles.sitemaps import sitemaps
 from config import views
@@ -14,7 +14,7 @@ from config import views
 admin.site.site_header = "Kindred administration"
 admin.site.site_title = "Kindred admin"
 # The admin's log-in has no rate limit and no second step: allauth's has both.
-admin.site.login = admin_login
+admin.site.login = staff.admin_login
 
 urlpatterns = [
     path("", include("articles.urls")),
@@ -30,6 +30,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("comments.urls")),
     path("accounts/", include("allauth.urls")),
+    # Before the admin's own: its password form has no rate limit, mail or re-authentication.
+    path(f"{settings.ADMIN_URL}password_change/", staff.admin_password_change),
+    path(f"{settings.ADMIN_URL}password_change/done/", staff.admin_password_change_done),
     path(settings.ADMIN_URL, admin.site.urls),
 ]
 if settings.SERVE_MEDIA:

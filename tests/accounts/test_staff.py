@@ -9,6 +9,7 @@ from allauth.mfa.models import Authenticator
 from django.core import mail
 
 from tests.conftest import add_totp, totp_code
+from tests.test_settings import _django_prints
 
 pytestmark = pytest.mark.django_db
 
@@ -212,6 +213,64 @@ def test_staff_with_an_authenticator_confirm_before_removing_it_even_just_signed
     assert response["Location"].startswith("/accounts/reauthenticate/")
     response = client.get("/accounts/2fa/recovery-codes/generate/")
     assert response["Location"].startswith("/accounts/reauthenticate/")
+
+
+def test_the_admins_change_password_link_leads_to_the_sites_own_form(client, staff):
+    """The admin's form changed a password with no rate limit, no "password changed" mail and
+    none of allauth's rules: its address now sends staff to allauth's, and back after."""
+    client.force_login(staff)
+    response = client.get("/admin/password_change/")
+    assert response["Location"] == "/accounts/password/change/?next=%2Fadmin%2F"
+    assert client.get("/admin/password_change/done/")["Location"] == "/accounts/password/change/"
+
+    # A POST in the admin form's shape changes nothing.
+    client.post(
+        "/admin/password_change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "n3w-pass-phrase",
+            "new_password2": "n3w-pass-phrase",
+        },
+    )
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)
+
+    page = client.get(response["Location"]).content.decode()
+    assert 'name="next" value="/admin/"' in page
+    response = client.post(
+        response["Location"],
+        {
+            "oldpassword": PASSWORD,
+            "password1": "n3w-pass-phrase",
+            "password2": "n3w-pass-phrase",
+            "next": "/admin/",
+        },
+    )
+    assert response["Location"] == "/admin/"
+    staff.refresh_from_db()
+    assert staff.check_password("n3w-pass-phrase")
+    assert [m.subject for m in mail.outbox if m.to == [staff.email]] == [
+        "[Kindred] Password Changed"
+    ]
+
+
+def test_the_admins_change_password_link_still_needs_a_second_factor_first(client, new_staff):
+    client.force_login(new_staff)
+    assert client.get("/admin/password_change/")["Location"] == "/accounts/2fa/totp/activate/"
+
+
+def test_the_change_password_address_moves_with_the_admin():
+    out, err = _django_prints(
+        "from django.urls import resolve, reverse; "
+        "print(reverse('admin:password_change'), "
+        "resolve(reverse('admin:password_change')).func.__name__, "
+        "resolve('/staff-room/password_change/done/').func.__name__)",
+        DEBUG="1",
+        ADMIN_URL="staff-room/",
+    )
+    assert out == (
+        "/staff-room/password_change/ admin_password_change admin_password_change_done"
+    ), err
 
 
 def test_members_are_not_asked_for_a_second_factor(client, member):
