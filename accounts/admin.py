@@ -1,5 +1,6 @@
 import csv
 
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpResponse
@@ -160,3 +161,24 @@ class DeliveryAdmin(admin.ModelAdmin):
         queryset.filter(status=Delivery.Status.FAILED).update(next_attempt_at=timezone.now())
         count = retry_due()
         messages.info(request, f"Queued {count} deliveries for another attempt.")
+
+
+# allauth's own admin for authenticators shows their secrets and lets a superuser plant one
+# they chose. Staff may see who has which kind, and remove a lost one (its owner then sets up a
+# new one at their next visit), nothing more.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ["user", "type", "created_at", "last_used_at"]
+    list_filter = ["type"]
+    search_fields = ["user__email", "user__display_name"]
+    fields = ["user", "type", "created_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -15,14 +15,10 @@ but not the keys in their links (an unsubscribe key also opens a guest's data): 
 instead once the mail is sent (config/secret_links.py).
 """
 
-import base64
 import datetime
 import json
 import logging
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -30,9 +26,9 @@ from django.db.models import Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
-from django.utils.encoding import force_bytes
 
 from accounts.models import Delivery
+from config.sealing import InvalidToken, open_sealed, seal
 from config.secret_links import hide_in_text
 
 logger = logging.getLogger(__name__)
@@ -108,21 +104,11 @@ class UnreadableBody(Exception):
     was altered or moved to another row."""
 
 
-def _fernet(secret):
-    key = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"kindred accounts.mail sealed body"
-    ).derive(force_bytes(secret))
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
-def _sealer():
-    """Seals with SECRET_KEY; opens with it or any of SECRET_KEY_FALLBACKS (key rotation)."""
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return MultiFernet([_fernet(secret) for secret in secrets])
+_PURPOSE = "kindred accounts.mail sealed body"
 
 
 def _seal(contents):
-    return _sealer().encrypt(json.dumps(contents).encode()).decode()
+    return seal(json.dumps(contents), _PURPOSE)
 
 
 def _contents(delivery):
@@ -130,7 +116,7 @@ def _contents(delivery):
     if not delivery.sealed_body:
         return delivery.text_body, delivery.html_body, delivery.headers
     try:
-        contents = json.loads(_sealer().decrypt(delivery.sealed_body.encode()))
+        contents = json.loads(open_sealed(delivery.sealed_body, _PURPOSE))
     except InvalidToken:
         raise UnreadableBody("the sealed body opens with no current SECRET_KEY") from None
     if (contents.get("key"), contents.get("to")) != (delivery.key, delivery.to):

@@ -177,6 +177,7 @@ ACCOUNT_FORMS = {
 PASSWORD_RESET_MAIL_LIMIT = (3, 3600)
 # Staff must use a second factor (accounts/staff.py): an authenticator app, with recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"  # secrets sealed at rest
 MFA_TOTP_ISSUER = SITE_NAME
 # Adding or removing a factor asks for the password (or a code) again unless it was given this
 # many seconds ago; a password sign-in that needed no second factor counts (accounts/staff.py).
