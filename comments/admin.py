@@ -77,6 +77,18 @@ class CommentEditForm(forms.ModelForm):
         return data
 
 
+def _delete_pictures_of_posts_and_replies(pks):
+    """The posts' replies, and theirs, go with them (a database cascade through parent and
+    root): every one of their picture files is deleted first, so none stays public."""
+    taken, frontier = set(pks), set(pks)
+    while frontier:
+        below = Comment.objects.filter(Q(parent__in=frontier) | Q(root__in=frontier))
+        frontier = set(below.values_list("pk", flat=True)) - taken
+        taken |= frontier
+    for comment in Comment.objects.filter(pk__in=taken).only("image", "image_thumb"):
+        pictures.delete_files(comment)
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     form = CommentEditForm
@@ -241,12 +253,11 @@ class CommentAdmin(admin.ModelAdmin):
         self.message_user(request, f"Banned {len(banned)} author(s).", messages.WARNING)
 
     def delete_model(self, request, obj):
-        pictures.delete_files(obj)
+        _delete_pictures_of_posts_and_replies([obj.pk])
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        for comment in queryset:
-            pictures.delete_files(comment)
+        _delete_pictures_of_posts_and_replies(list(queryset.values_list("pk", flat=True)))
         super().delete_queryset(request, queryset)
 
     def save_model(self, request, obj, form, change):

@@ -444,3 +444,47 @@ def test_an_article_with_comments_is_not_deleted_behind_its_pictures_back(
     assert _get(client, url).status_code == 404 and _files(settings) == []
     admin.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
     assert not type(article).objects.filter(pk=article.pk).exists()
+
+
+def _reply_with_picture(client, article, post_comment, parent, body):
+    post_comment(
+        client,
+        article,
+        body=body,
+        parent=parent.pk,
+        image=_upload(_image_bytes()),
+        image_alt="A ramp, again",
+    )
+    return Comment.objects.get(body=body)
+
+
+@pytest.mark.parametrize("how", ["single", "bulk"])
+def test_deleting_a_post_in_the_admin_deletes_its_replies_pictures_too(
+    how, poster, client, article, post_comment, staff, settings
+):
+    """The replies go with the post (a database cascade): their pictures must not stay public."""
+    post = _post_picture(poster, article, post_comment, body="The post")
+    reply = _reply_with_picture(poster, article, post_comment, post, "A reply")
+    deeper = _reply_with_picture(poster, article, post_comment, reply, "A reply to the reply")
+    urls = [c.picture_url for c in (post, reply, deeper)] + [
+        c.thumb_url for c in (post, reply, deeper)
+    ]
+    assert all(_get(_stranger(client), url).status_code == 200 for url in urls)
+    count = 'conversation__count">(3)<'
+    assert count in _get(_stranger(client), article.get_absolute_url()).content.decode()
+    admin = _stranger(client)
+    admin.force_login(staff)
+
+    if how == "single":
+        admin.post(f"/admin/comments/comment/{post.pk}/delete/", {"post": "yes"})
+    else:
+        admin.post(
+            "/admin/comments/comment/",
+            {"action": "delete_selected", "_selected_action": [post.pk], "post": "yes"},
+        )
+
+    assert not Comment.objects.exists()
+    assert [_get(_stranger(client), url).status_code for url in urls] == [404] * len(urls)
+    assert _files(settings) == []
+    page = _get(_stranger(client), article.get_absolute_url()).content.decode()
+    assert count not in page  # the cached page follows
