@@ -1,14 +1,18 @@
 """The moderation policy: what happens to a new post. A pure function of its inputs.
 
-`decide()` sees the author's facts, the text, the article and the site's rules, and returns a
-status, the reasons, and the text to store (watched words may be masked). Loading the rules and
-the author's history from the database is the caller's job (`load_rules`, `author_facts`).
+`decide()` sees the author's facts, the text and the picture description (shown to everyone as
+well), the article and the site's rules, and returns a status, the reasons, and the text and
+description to store (watched words may be masked). Loading the rules and the author's history
+from the database is the caller's job (`load_rules`, `author_facts`). What counts as a link is
+what the thread shows as one (`comments.text.link_targets`).
 """
 
 import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+from comments.text import link_targets
 
 PUBLISHED = "published"
 PENDING = "pending"
@@ -22,7 +26,6 @@ _LOOKALIKES = str.maketrans(
         "у": "y", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ɡ": "g",
     }
 )  # fmt: skip
-_LINK = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -52,48 +55,49 @@ class Decision:
     text: str = ""
     # What the author is told when the post is refused; neutral on purpose.
     message: str = ""
+    alt: str = ""  # the picture description to store
 
 
-def decide(*, author, text, article, rules):
-    """The policy. Refusals first, then what makes a post wait, then masking."""
+def decide(*, author, text, article, rules, alt=""):
+    """The policy. Refusals first, then what makes a post wait, then masking. The picture
+    description (`alt`) is judged with the text: readers see both."""
     if author.ban_reason:
         return Decision(
             REJECTED,
             [f"author is banned: {author.ban_reason}"],
             text,
             "You can no longer post comments on this site.",
+            alt,
         )
     if not getattr(article, "comments_open", True):
         return Decision(
-            REJECTED, ["comments are closed"], text, "Comments are closed on this article."
+            REJECTED, ["comments are closed"], text, "Comments are closed on this article.", alt
         )
     blocked = _blocked_reason(author, rules)
     if blocked:
-        return Decision(REJECTED, [blocked], text, "Your post could not be published.")
+        return Decision(REJECTED, [blocked], text, "Your post could not be published.", alt)
 
     reasons = []
     for phrase, action in rules.watched:
-        spans = find_phrase(text, phrase)
-        if not spans:
+        spans, alt_spans = find_phrase(text, phrase), find_phrase(alt, phrase)
+        if not (spans or alt_spans):
             continue
+        reason = f"contains the watched phrase “{phrase}”"
+        if not spans:
+            reason = f"the picture description {reason}"
         if action == "reject":
-            return Decision(
-                REJECTED,
-                [f"contains the watched phrase “{phrase}”"],
-                text,
-                "Your post could not be published.",
-            )
+            return Decision(REJECTED, [reason], text, "Your post could not be published.", alt)
         if action == "hold":
-            reasons.append(f"contains the watched phrase “{phrase}”")
+            reasons.append(reason)
         else:
-            text = _mask(text, spans)
+            text, alt = _mask(text, spans), _mask(alt, alt_spans)
     is_trusted = author.approved_posts >= rules.trusted_after_approved
-    links = len(_LINK.findall(text))
+    links = len(link_targets(text)) + len(link_targets(alt))
     if links > rules.max_links and not is_trusted:
         reasons.append(f"{links} links (more than {rules.max_links})")
     if author.approved_posts < rules.new_author_held_posts:
         reasons.append("new author: first posts are reviewed")
-    return Decision(PENDING if reasons else PUBLISHED, reasons, text)
+    return Decision(PENDING if reasons else PUBLISHED, reasons, text, alt=alt)
 
 
 def _blocked_reason(author, rules):

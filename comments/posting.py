@@ -96,17 +96,19 @@ def author_facts(author, ip=""):
     )
 
 
-def decide_for(author, text, article, ip=""):
+def decide_for(author, text, article, ip="", alt=""):
     return moderation.decide(
-        author=author_facts(author, ip), text=text, article=article, rules=load_rules()
+        author=author_facts(author, ip), text=text, alt=alt, article=article, rules=load_rules()
     )
 
 
-def judge(author, body, article, ip="", *, editing=None):
+def judge(author, body, article, ip="", *, image_alt="", editing=None):
     """The one decision step for a new post and for an edit of one (`editing`): the policy,
     then the guest's address. An edit is decided as a new post of the new words by the same
-    author would be now. Returns (status, decision); status is None when refused."""
-    decision = decide_for(author, body, article, ip)
+    author would be now. `image_alt` is the picture description the post will show (none
+    without a picture): everyone reads it, so it is judged with the text. Returns (status,
+    decision); status is None when refused."""
+    decision = decide_for(author, body, article, ip, image_alt)
     if decision.status == moderation.REJECTED:
         return None, decision
     status = decision.status
@@ -150,7 +152,8 @@ DUPLICATE_MINUTES = 10
 def create_comment(*, article, author, body, picture=None, image_alt="", parent=None, ip=None):
     """Store a post with the status the policy gives it. Returns (comment, decision); the
     comment is None when the policy refused the post (nothing is stored, the author is told)."""
-    status, decision = judge(author, body, article, ip)
+    image_alt = image_alt if picture else ""  # shown only with a picture
+    status, decision = judge(author, body, article, ip, image_alt=image_alt)
     if status is None:
         return None, decision
     comment = Comment(
@@ -160,7 +163,7 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
         guest_key="" if author.is_member else author.guest_key,
         body=decision.text,
         body_html=render_comment_text(decision.text),
-        image_alt=image_alt if picture else "",
+        image_alt=decision.alt,
         status=status,
         moderation_reasons=decision.reasons,
         ip_address=ip,
@@ -200,7 +203,8 @@ def release_awaiting(subscriber, guest_key):
         if comment.is_approved:  # a moderator already approved it
             comment.status = Comment.Status.PUBLISHED
         else:
-            decision = decide_for(author, comment.body, comment.article, comment.ip_address)
+            alt = comment.image_alt if comment.image else ""
+            decision = decide_for(author, comment.body, comment.article, comment.ip_address, alt)
             comment.status = decision.status
             comment.moderation_reasons = decision.reasons
         comment.save(update_fields=["status", "moderation_reasons"])
@@ -224,15 +228,22 @@ def can_edit(comment, now=None):
 def edit_comment(comment, author, body, image_alt=None, ip=None):
     """The author changes their post. Decided as a new post is (`judge`): refused (nothing
     changes; returns the decision with status None), held (the post leaves the thread and
-    waits for review), masked, or kept. Returns (status, decision)."""
-    status, decision = judge(author, body, comment.article, ip, editing=comment)
+    waits for review), masked, or kept. The picture description is judged as it will show
+    after the edit (the one sent, else the one kept). Returns (status, decision)."""
+    if image_alt is None:
+        image_alt = comment.image_alt
+    if not comment.image:
+        image_alt = ""  # not shown without a picture
+    status, decision = judge(
+        author, body, comment.article, ip, image_alt=image_alt, editing=comment
+    )
     if status is None:
         return None, decision
     was_published = comment.is_published
     comment.body = decision.text
     comment.body_html = render_comment_text(decision.text)
-    if image_alt is not None and comment.image:
-        comment.image_alt = image_alt
+    if comment.image:
+        comment.image_alt = decision.alt
     comment.edited_at = timezone.now()
     # A moderator's approval in advance was for the words they read, not these.
     comment.is_approved = False

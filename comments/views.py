@@ -33,6 +33,18 @@ def _is_within_rate_limits(request, author, limits=None, action="comment"):
     return True
 
 
+def _personal_details(body, image_alt=""):
+    """What the privacy nudge names: details in the text, and in the picture description,
+    which everyone reads too (said as such, so the author knows where to look)."""
+    details = find_personal_details(body)
+    if image_alt:
+        details += [
+            gettext("%(detail)s in the picture description") % {"detail": detail}
+            for detail in find_personal_details(image_alt)
+        ]
+    return details
+
+
 TOO_FAST = gettext_noop("You are posting very fast. Please wait a minute and try again.")
 
 
@@ -108,7 +120,8 @@ def post_comment(request, slug):
     if not _is_within_rate_limits(request, author):
         form.add_error(None, gettext(TOO_FAST))
         return _compose(request, article, form, author, status=429, parent=parent)
-    details = find_personal_details(form.cleaned_data["body"])
+    image_alt = form.cleaned_data.get("image_alt", "") if form.cleaned_data.get("image") else ""
+    details = _personal_details(form.cleaned_data["body"], image_alt)
     if details and not form.cleaned_data["confirm_details"]:
         return _compose(request, article, form, author, status=200, details=details, parent=parent)
     try:
@@ -160,7 +173,8 @@ def edit_comment(request, pk):
     if not _is_within_rate_limits(request, author):
         form.add_error(None, gettext(TOO_FAST))
         return render(request, "comments/edit.html", context, status=429)
-    details = find_personal_details(form.cleaned_data["body"])
+    image_alt = form.cleaned_data.get("image_alt") if comment.image else ""
+    details = _personal_details(form.cleaned_data["body"], image_alt)
     if details and not form.cleaned_data["confirm_details"]:
         return render(request, "comments/edit.html", {**context, "details": details})
     status, decision = posting.edit_comment(

@@ -218,3 +218,66 @@ def test_edits_count_toward_the_posting_rate_limit(
     assert post_comment(author, article, body="A new post").status_code == 429
     post.refresh_from_db()
     assert post.body == "Edit two"
+
+
+def test_an_edit_into_bare_web_addresses_is_held(author, member, article, make_comment, client):
+    make_comment(article, member, body="An approved post")
+    post = make_comment(article, member, body="Gentle walks helped me.")
+    spam = "a-pills.com b-pills.com c-pills.net pharma.org/buy meds.org"
+    _edit(author, post, body=spam)
+    post.refresh_from_db()
+    assert post.status == Comment.Status.PENDING
+    assert "5 links (more than 2)" in post.moderation_reasons
+    assert "pharma.org" not in _others_page(type(client), article)
+
+
+def _with_picture(comment, alt="My window"):
+    from django.core.files.base import ContentFile
+
+    from comments import pictures
+
+    pictures.attach(comment, ContentFile(b"display"), ContentFile(b"thumb"))
+    comment.image_alt = alt
+    comment.save()
+    return comment
+
+
+def test_an_edit_of_the_picture_description_is_nudged_refused_and_masked(
+    author, member, article, make_comment, client
+):
+    for n in range(3):
+        make_comment(article, member, body=f"Earlier post {n}")
+    post = _with_picture(make_comment(article, member, body="Nice view from my window"))
+    WatchedWord.objects.create(phrase="viagra", action="reject")
+    WatchedWord.objects.create(phrase="idiot", action="mask")
+    spam_alt = "call 555-019-9222 viagra http://spam.example/buy idiot"
+    body = "Nice view from my window"
+
+    nudged = _edit(author, post, body=body, image_alt=spam_alt)
+    assert nudged.status_code == 200
+    page = nudged.content.decode()
+    assert "a phone number in the picture description" in page and spam_alt in page
+    refused = _edit(author, post, body=body, image_alt=spam_alt, confirm_details="on")
+    assert refused.status_code == 403
+    post.refresh_from_db()
+    assert (post.image_alt, post.edited_at) == ("My window", None)
+
+    _edit(author, post, body=body, image_alt="my idiot neighbour's wall", confirm_details="on")
+    post.refresh_from_db()
+    assert (post.image_alt, post.status) == ("my ***** neighbour's wall", "published")
+    assert "idiot" not in _others_page(type(client), article)
+
+
+def test_an_edit_of_the_text_is_judged_with_the_picture_description_it_keeps(
+    author, member, article, make_comment
+):
+    """The description stays shown: an edit is decided on everything the post will show."""
+    make_comment(article, member, body="An approved post")
+    post = _with_picture(
+        make_comment(article, member, body="My garden"), alt="roses.com and www.seeds.example"
+    )
+    # The form sends the description back as it was.
+    _edit(author, post, body="My garden, see garden.example.com", image_alt=post.image_alt)
+    post.refresh_from_db()
+    assert post.status == Comment.Status.PENDING
+    assert "3 links (more than 2)" in post.moderation_reasons

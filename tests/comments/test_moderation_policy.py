@@ -112,3 +112,72 @@ def test_banned_author_is_told_plainly():
 
 def test_find_phrase_reports_original_positions():
     assert find_phrase("Say Ｓpam!", "spam") == [(4, 8)]
+
+
+# --- What counts as a link: what readers will see as one -------------------------------------
+APPROVED_ONCE = AuthorFacts(is_member=True, email="once@example.org", approved_posts=1)
+
+
+def test_web_addresses_without_http_or_www_count_as_links():
+    """The thread makes bare domains clickable, so the policy counts them too."""
+    decision = _decide(
+        "see cheap-pills.com and cheap-pills.net and pharma.org/buy",
+        author=APPROVED_ONCE,
+        max_links=2,
+    )
+    assert decision.status == PENDING
+    assert decision.reasons == ["3 links (more than 2)"]
+
+
+def test_what_the_thread_does_not_make_a_link_is_not_counted():
+    """An email address or an unknown ending stays plain text on the page: no link to count."""
+    text = "write to a@example.org or b@example.org, see c.example and notes.txt"
+    assert _decide(text, author=APPROVED_ONCE, max_links=1).status == PUBLISHED
+
+
+def test_the_policy_counts_exactly_the_links_the_thread_shows():
+    from comments.text import render_comment_text
+
+    text = "ab.com https://b.example/x (www.c.example) dd.org/buy. e@f.org g.xyz http://h.example"
+    shown = render_comment_text(text).count("<a href=")
+    assert shown == 5
+    assert _decide(text, author=APPROVED_ONCE, max_links=shown).status == PUBLISHED
+    held = _decide(text, author=APPROVED_ONCE, max_links=shown - 1)
+    assert held.reasons == [f"{shown} links (more than {shown - 1})"]
+
+
+# --- The picture description is judged with the text -----------------------------------------
+
+
+def _decide_alt(alt, text="Nice view from my window", author=TRUSTED, **rules):
+    return decide(author=author, text=text, alt=alt, article=OPEN, rules=Rules(**rules))
+
+
+def test_a_refused_word_in_the_picture_description_refuses_the_post():
+    decision = _decide_alt("a cheap viagra deal", watched=(("viagra", "reject"),))
+    assert decision.status == REJECTED
+    assert decision.message == "Your post could not be published."
+
+
+def test_a_held_word_in_the_picture_description_holds_the_post():
+    decision = _decide_alt("my sister's miracle cure", watched=(("miracle cure", "hold"),))
+    assert decision.status == PENDING
+    assert decision.reasons == [
+        "the picture description contains the watched phrase “miracle cure”"
+    ]
+
+
+def test_a_masked_word_in_the_picture_description_is_masked_there():
+    decision = _decide_alt("you idiot", text="Idiot view", watched=(("idiot", "mask"),))
+    assert decision.status == PUBLISHED
+    assert (decision.text, decision.alt) == ("***** view", "you *****")
+
+
+def test_links_are_counted_across_the_text_and_the_picture_description():
+    decision = _decide_alt(
+        "http://spam.example/buy and pills.com",
+        text="Nice view, see www.view.example",
+        author=APPROVED_ONCE,
+        max_links=2,
+    )
+    assert decision.status == PENDING and decision.reasons == ["3 links (more than 2)"]

@@ -224,3 +224,83 @@ def test_a_post_sent_again_after_back_is_there_once(client, member, article, pos
     assert "You had already posted this. Here it is." in page
     post_comment(client, article, body="And the second week too.")
     assert Comment.objects.count() == 2  # other words are a new post
+
+
+# --- What an attack review found -------------------------------------------------------------
+
+
+def _picture():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(buffer, "JPEG")
+    return SimpleUploadedFile("view.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_bare_web_addresses_count_toward_the_link_limit(
+    client, member, article, make_comment, post_comment
+):
+    make_comment(article, member, body="An approved post")
+    client.force_login(member)
+    post_comment(client, article, body="see cheap-pills.com and cheap-pills.net and pharma.org/buy")
+    post = Comment.objects.get(body__startswith="see")
+    assert post.status == Comment.Status.PENDING
+    assert post.moderation_reasons == ["3 links (more than 2)"]
+
+
+SPAM_ALT = "call 555-019-9222 viagra http://spam.example/buy idiot"
+
+
+def test_the_picture_description_is_nudged_refused_and_masked_like_the_text(
+    client, member, article, make_comment, post_comment
+):
+    from comments.models import WatchedWord
+
+    for n in range(3):
+        make_comment(article, member, body=f"Earlier post {n}")
+    WatchedWord.objects.create(phrase="viagra", action="reject")
+    WatchedWord.objects.create(phrase="idiot", action="mask")
+    client.force_login(member)
+    body = "Nice view from my window"
+
+    nudged = post_comment(client, article, body=body, image=_picture(), image_alt=SPAM_ALT)
+    page = nudged.content.decode()
+    assert nudged.status_code == 200
+    assert "Others will see this." in page and "a phone number in the picture description" in page
+    assert SPAM_ALT in page  # kept in the form
+    assert "Please choose your picture again" in page  # a browser cannot keep a chosen file
+    assert not Comment.objects.filter(body=body).exists()
+
+    refused = post_comment(
+        client, article, body=body, image=_picture(), image_alt=SPAM_ALT, confirm_details="on"
+    )
+    assert refused.status_code == 403
+    assert "Your post could not be published." in refused.content.decode()
+    assert not Comment.objects.filter(body=body).exists()
+
+    alt = SPAM_ALT.replace("viagra ", "")
+    post_comment(client, article, body=body, image=_picture(), image_alt=alt, confirm_details="on")
+    post = Comment.objects.get(body=body)
+    assert post.image_alt == "call 555-019-9222 http://spam.example/buy *****"
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "idiot" not in page
+
+
+def test_links_in_the_picture_description_count_toward_the_limit(
+    client, member, article, make_comment, post_comment
+):
+    make_comment(article, member, body="An approved post")
+    client.force_login(member)
+    post_comment(
+        client,
+        article,
+        body="My garden, see garden.example.com",
+        image=_picture(),
+        image_alt="A rose from roses.com, seeds at www.seeds.example",
+    )
+    post = Comment.objects.get(body__startswith="My garden")
+    assert post.status == Comment.Status.PENDING
+    assert post.moderation_reasons == ["3 links (more than 2)"]
