@@ -10,10 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.mail import retry_due
 from accounts.models import Delivery, Subscriber, User
+from config.admin_widgets import LabelledDateTimeAdmin
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(LabelledDateTimeAdmin, BaseUserAdmin):
     ordering = ["-date_joined"]
     list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_active"]

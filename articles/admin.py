@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from articles import newsletter
 from articles.models import Article, NewsletterRecipient, NewsletterSend, Reviewer
 from config import images
+from config.admin_widgets import LabelledDateTimeAdmin
 
 Status = NewsletterRecipient.Status
 
@@ -67,7 +68,7 @@ class ReviewerAdminForm(forms.ModelForm):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = [
         "title",

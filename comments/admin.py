@@ -17,6 +17,7 @@ from comments.models import (
     RejectionReason,
     WatchedWord,
 )
+from config.admin_widgets import LabelledDateTimeAdmin
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -290,7 +291,7 @@ class BanForm(forms.ModelForm):
 
 
 @admin.register(Ban)
-class BanAdmin(admin.ModelAdmin):
+class BanAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
     form = BanForm
     list_display = ["__str__", "reason", "until", "created_by", "created_at"]
     list_filter = ["until"]
