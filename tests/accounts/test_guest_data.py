@@ -95,6 +95,26 @@ def test_a_guest_deletes_everything_and_the_key_stops_working(client, guest, art
     assert client.post(_data_url(guest)).status_code == 404
 
 
+def test_both_delete_pages_say_that_reports_stay_without_their_author(client, guest):
+    """The confirm page said only the reports' notes go, the done page that the reports went;
+    in truth they stay (they still count for moderators) but lose who made them and the note."""
+    confirm = " ".join(client.get(_delete_url(guest)).content.decode().split())
+    assert (
+        "The posts you reported stay reported, so moderators can still act on them, but the "
+        "reports will no longer say who made them or what you wrote in them." in confirm
+    )
+    assert "the notes of your reports" not in confirm
+
+    done = " ".join(client.post(_delete_url(guest)).content.decode().split())
+    assert (
+        "The posts you reported stay reported, so moderators can still act on them, but the "
+        "reports no longer say who made them or what you wrote in them." in done
+    )
+    assert "your posts or your reports" not in done
+    report = Report.objects.get()
+    assert report.reporter_subscriber is None and report.note == ""
+
+
 def test_another_guests_key_gives_nothing_of_the_first(client, guest, make_subscriber):
     other = make_subscriber(email="other@example.org", name="Sample Other")
     data = json.loads(client.post(_data_url(other)).content)
