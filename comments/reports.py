@@ -5,6 +5,7 @@ import ipaddress
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from accounts.addresses import inbox_of
 from articles.models import Article
 from comments import notifications, pictures
 from comments.models import Comment, Hug, ModerationRules, Report
@@ -66,16 +67,18 @@ def report_comment(comment, author, reason, note="", ip=None):
 
 
 def _network(ip):
-    """An IPv6 visitor holds a whole /64: its addresses are one place."""
+    """One place: an IPv6 visitor holds a whole /64, an IPv4 one can hop within a /24 (a
+    home router's or a provider's neighbouring addresses)."""
     address = ipaddress.ip_address(ip)
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(address)
+    address = getattr(address, "ipv4_mapped", None) or address  # ::ffff:198.51.100.7 is IPv4
+    prefix = 64 if address.version == 6 else 24
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 def distinct_reporters(comment):
-    """How many counted reports come from distinct people (by email address) on distinct
-    addresses: the largest set of reports that share neither (a bipartite matching)."""
+    """How many counted reports come from distinct people (by inbox: mallory+1@ and
+    mallory+2@ are one person, accounts.addresses.inbox_of) on distinct networks: the largest
+    set of reports that share neither (a bipartite matching)."""
     places = {}
     rows = Report.objects.filter(comment=comment, counts=True).exclude(ip_address=None)
     for report in rows.select_related("reporter_user", "reporter_subscriber"):
@@ -85,7 +88,7 @@ def distinct_reporters(comment):
             person = report.reporter_subscriber.email
         else:
             continue  # the reporter deleted their account
-        places.setdefault(person.casefold(), set()).add(_network(report.ip_address))
+        places.setdefault(inbox_of(person), set()).add(_network(report.ip_address))
     taken_by = {}
 
     def place(person, tried):

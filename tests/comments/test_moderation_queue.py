@@ -97,7 +97,7 @@ def test_post_reported_by_enough_readers_is_hidden_until_reviewed(
         reader.post(
             f"/comments/{post.pk}/report/",
             {"reason": "misinformation"},
-            REMOTE_ADDR=f"203.0.113.{n}",
+            REMOTE_ADDR=f"203.0.{113 + n}.1",  # distinct networks (/24)
         )
     post.refresh_from_db()
     assert post.status == Comment.Status.PENDING

@@ -345,7 +345,7 @@ def test_post_hidden_by_reports_takes_its_picture_out_of_public_view(
         reader.post(
             f"/comments/{comment.pk}/report/",
             {"reason": "misinformation"},
-            REMOTE_ADDR=f"198.51.100.{n}",
+            REMOTE_ADDR=f"198.51.{100 + n}.1",  # distinct networks (/24)
         )
     comment.refresh_from_db()
     assert comment.status == Comment.Status.PENDING

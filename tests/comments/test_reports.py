@@ -57,14 +57,55 @@ def test_one_ipv6_network_is_one_address(reader, post):
 
 
 def test_distinct_confirmed_readers_on_distinct_addresses_hide_it(client, reader, post, moderator):
-    for n in range(2):
-        response = _report(reader(), post, ip=f"203.0.113.{n}")
+    for ip in ("203.0.113.1", "198.51.100.1"):
+        response = _report(reader(), post, ip=ip)
         assert "stays up until a moderator looks" in response.content.decode()
-    response = _report(reader(), post, ip="203.0.113.9")
+    response = _report(reader(), post, ip="192.0.2.1")
     assert "it is hidden until a moderator looks" in response.content.decode()
     post.refresh_from_db()
     assert post.status == Comment.Status.PENDING
     assert post.moderation_reasons == ["reported by 3 readers"]
+
+
+def _reader_with(client, make_subscriber, guest_login, email):
+    browser = type(client)()
+    guest_login(browser, make_subscriber(email=email))
+    return browser
+
+
+def test_one_inbox_under_many_spellings_is_one_person(client, make_subscriber, guest_login, post):
+    """mallory+0@, +1@, +2@ all reach Mallory's inbox: confirmed three times, one person."""
+    for n, ip in enumerate(["198.51.100.7", "203.0.113.7", "192.0.2.7"]):
+        _report(
+            _reader_with(client, make_subscriber, guest_login, f"mallory+{n}@example.org"),
+            post,
+            ip=ip,
+        )
+    for n, address in enumerate(["m.a.llory@gmail.com", "Mallory@googlemail.com"]):
+        _report(
+            _reader_with(client, make_subscriber, guest_login, address), post, ip=f"2001:db8:{n}::1"
+        )
+    post.refresh_from_db()
+    assert post.status == Comment.Status.PUBLISHED
+    assert post.report_count == 5
+
+
+def test_one_ipv4_network_is_one_address(reader, post):
+    """198.51.100.7, .8 and .9 are one /24: one place, as an IPv6 /64 is."""
+    for ip in ("198.51.100.7", "198.51.100.8", "::ffff:198.51.100.9"):
+        _report(reader(), post, ip=ip)
+    post.refresh_from_db()
+    assert post.status == Comment.Status.PUBLISHED
+
+
+def test_the_reviewed_attack_one_inbox_from_one_network_hides_nothing(
+    client, make_subscriber, guest_login, post
+):
+    for n in range(3):
+        browser = _reader_with(client, make_subscriber, guest_login, f"mallory+{n}@example.org")
+        _report(browser, post, ip=f"198.51.100.{7 + n}")
+    post.refresh_from_db()
+    assert post.status == Comment.Status.PUBLISHED
 
 
 def test_a_member_and_their_guest_identity_are_one_person(
