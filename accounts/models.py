@@ -192,3 +192,30 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.subject} → {self.to}"
+
+
+class AddressClaim(models.Model):
+    """A browser that typed an address, with the name it typed there.
+
+    Typing an address proves nothing, so what was typed is kept apart from the Subscriber row:
+    the browser is shown its own name (the session keeps it), the confirmation mail shows it to
+    the address's owner, and it becomes the row's name only if the owner confirms through a link
+    this browser asked for. The background task that mails the link gets this row's id, never
+    the name or the browser's key. Deleted with the subscriber, and by `purge_task_results`
+    once no link it was mailed with can still be used.
+    """
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="claims")
+    guest_key = models.CharField(max_length=40, editable=False)
+    name = models.CharField(max_length=100)
+    updated_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "guest_key"], name="one_claim_per_browser_and_address"
+            ),
+        ]
+
+    def __str__(self):
+        return f"claim {self.pk} on {self.subscriber_id}"

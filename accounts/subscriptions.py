@@ -4,7 +4,9 @@ The answer a visitor sees never depends on whether an address is already known, 
 box cannot be used to find out who reads what.
 """
 
+import datetime
 import enum
+import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -15,7 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import mail
-from accounts.models import Subscriber
+from accounts.addresses import inbox_of
+from accounts.models import AddressClaim, Subscriber
+from accounts.ratelimits import hit
 
 CONFIRM_SALT = "accounts.subscriptions.confirm"
 
@@ -41,9 +45,11 @@ def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key="
     A member subscribing their own (verified) address is confirmed at once; anyone else gets a
     confirmation mail, at most one every CONFIRMATION_RESEND_SECONDS per address. What happens
     next is decided in the task, so the answer costs the same (the same queries, no mail sent
-    while the visitor waits) whether the address is new, waiting or already subscribed.
+    while the visitor waits) whether the address is new, waiting or already subscribed. The
+    typed name is kept on this browser's claim (`AddressClaim`), not on the subscriber: the
+    task gets the claim's id only.
     """
-    from accounts.tasks import confirm_subscription  # tasks call back into this module
+    from accounts.tasks import send_subscription_confirmation  # tasks call this module
 
     email = normalize_email(email)
     is_own_address = (
@@ -55,8 +61,27 @@ def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key="
         if not subscriber.is_subscribed:
             _mark_confirmed(subscriber)
         return subscriber
-    confirm_subscription.enqueue(subscriber.pk, name, guest_key)
+    claim = claim_address(subscriber, guest_key, name)
+    send_subscription_confirmation.enqueue(claim.pk)
     return subscriber
+
+
+def claim_address(subscriber, guest_key, name):
+    """This browser typed `subscriber`'s address with `name`: one upsert, known address or not."""
+    (claim,) = AddressClaim.objects.bulk_create(
+        [
+            AddressClaim(
+                subscriber=subscriber, guest_key=guest_key, name=name, updated_at=timezone.now()
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["subscriber", "guest_key"],
+        update_fields=["name", "updated_at"],
+    )
+    if claim.pk is None:  # a database that does not say which row it wrote
+        claim = AddressClaim.objects.get(subscriber=subscriber, guest_key=guest_key)
+    claim.subscriber = subscriber
+    return claim
 
 
 def _find_or_create(email, name, source):
@@ -72,19 +97,15 @@ def _find_or_create(email, name, source):
     return find(email)
 
 
-def ask_for_confirmation(subscriber_id, name, guest_key=""):
+def ask_for_confirmation(claim_id):
     """The rest of `subscribe`, in a task: mail a confirmation link if one is due."""
-    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
-    if subscriber is None or subscriber.is_subscribed:
+    claim = AddressClaim.objects.select_related("subscriber").filter(pk=claim_id).first()
+    if claim is None or claim.subscriber.is_subscribed:
         return  # nothing to send; the visitor was told the same thing either way
-    if _is_closed_to_mail(subscriber):
+    if _is_closed_to_mail(claim.subscriber):
         return  # "never mail this address" was chosen; only its owner can undo it
-    if not subscriber.is_confirmed:
-        subscriber.name = name  # the address is not proven yet; the latest name wins
-    if _confirmation_is_due(subscriber):
-        send_confirmation(subscriber, guest_key)
-    else:
-        subscriber.save(update_fields=["name"])
+    if _confirmation_is_due(claim.subscriber):
+        send_confirmation(claim.subscriber, claim)
 
 
 def _is_closed_to_mail(subscriber):
@@ -99,27 +120,60 @@ def _confirmation_is_due(subscriber):
     )
 
 
-def send_confirmation(subscriber, guest_key=""):
-    """Mail a confirmation link. `guest_key` names the browser whose waiting posts it releases."""
+# The posts a confirmation mail shows, at most this many; the link publishes those it showed.
+MAX_POSTS_IN_MAIL = 10
+
+
+def send_confirmation(subscriber, claim=None):
+    """Mail a confirmation link for `claim` (the browser that asked, and the name it typed).
+
+    The mail shows the name and the text of every post that browser has waiting, because
+    the link publishes them as written from this address: an owner who did not write them
+    must see that before pressing anything. Returns False when the inbox had its share of
+    confirmation mails this hour (CONFIRMATION_MAIL_LIMIT, counted per inbox, so `+tags` and
+    Gmail's dots do not multiply it; fails closed)."""
+    limit, window = settings.CONFIRMATION_MAIL_LIMIT
+    if not hit("confirm-mail", _inbox_hash(subscriber.email), limit, window, fail_closed=True):
+        return False
+    posts = waiting_posts(subscriber, claim.guest_key) if claim else []
+    shown = posts[:MAX_POSTS_IN_MAIL]
     subscriber.confirmation_nonce = secrets.token_hex(16)
     subscriber.confirmation_sent_at = timezone.now()
-    subscriber.save(update_fields=["name", "confirmation_nonce", "confirmation_sent_at"])
-    token = signing.dumps(
-        {"s": subscriber.pk, "n": subscriber.confirmation_nonce, "g": guest_key}, salt=CONFIRM_SALT
-    )
+    subscriber.save(update_fields=["confirmation_nonce", "confirmation_sent_at"])
+    payload = {"s": subscriber.pk, "n": subscriber.confirmation_nonce}
+    if claim is not None:
+        AddressClaim.objects.filter(pk=claim.pk).update(updated_at=subscriber.confirmation_sent_at)
+        payload.update({"c": claim.pk, "p": [post.key for post in shown]})
+    token = signing.dumps(payload, salt=CONFIRM_SALT)
     mail.send_template(
         "subscribe_confirm",
         to=subscriber.email,
         context={
-            "name": subscriber.name,
+            "name": claim.name if claim else subscriber.name,
             "confirm_url": settings.SITE_URL + reverse("accounts:confirm", args=[token]),
             "was_confirmed": subscriber.is_confirmed,
+            "posts": shown,
+            "posts_not_shown": len(posts) - len(shown),
             **_unsubscribe_context(subscriber),
         },
         key=f"subscribe-confirm:{subscriber.pk}:{subscriber.confirmation_nonce}",
         headers=list_unsubscribe_headers(subscriber),
         sensitive=True,
     )
+    return True
+
+
+def purge_expired_claims():
+    """Delete the claims no usable link was mailed with (sent more than the links' lifetime
+    ago, with an hour to spare); a browser still posting makes a new one when it needs a mail.
+    Returns how many went."""
+    age = datetime.timedelta(seconds=settings.CONFIRMATION_MAX_AGE_SECONDS + 3600)
+    deleted, _ = AddressClaim.objects.filter(updated_at__lt=timezone.now() - age).delete()
+    return deleted
+
+
+def _inbox_hash(email):
+    return hashlib.sha256(inbox_of(email).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -127,6 +181,15 @@ class Link:
     outcome: Confirmation
     subscriber: Subscriber = None
     guest_key: str = ""
+    claim: AddressClaim = None
+    # The posts the mail showed (their keys); the link publishes these. None: a link mailed
+    # before mails showed posts, which publishes only when opened in the browser that asked.
+    shown: tuple = None
+
+    @property
+    def name(self):
+        """The name the subscriber will go by once confirmed through this link."""
+        return self.claim.name if self.claim else self.subscriber.name
 
 
 def check_confirmation(token):
@@ -149,23 +212,59 @@ def check_confirmation(token):
         if subscriber.is_subscribed:
             return Link(Confirmation.ALREADY_CONFIRMED, subscriber)
         return Link(Confirmation.INVALID)
-    return Link(Confirmation.CONFIRMED, subscriber, str(data.get("g") or ""))
+    if "c" not in data:  # mailed before claims existed
+        return Link(Confirmation.CONFIRMED, subscriber, str(data.get("g") or ""))
+    claim = AddressClaim.objects.filter(pk=data["c"], subscriber=subscriber).first()
+    if claim is None:  # its browser's data was deleted since
+        return Link(Confirmation.INVALID)
+    shown = data.get("p")
+    shown = tuple(str(key) for key in shown) if isinstance(shown, list) else ()
+    return Link(Confirmation.CONFIRMED, subscriber, claim.guest_key, claim, shown)
 
 
-def confirm(token):
-    """Use a confirmation link (POST). Returns the Link; changes nothing unless it is valid."""
+def shown_posts(link):
+    """The posts the link's mail showed that are still waiting as they were then: what
+    pressing the button publishes, wherever the link is opened."""
+    if not link.shown:
+        return []
+    shown = set(link.shown)
+    return [post for post in waiting_posts(link.subscriber, link.guest_key) if post.key in shown]
+
+
+def confirm(token, confirming_key=""):
+    """Use a confirmation link (POST) from the browser whose guest key is `confirming_key`.
+    Returns the Link; changes nothing unless it is valid.
+
+    The subscriber takes the name typed in the browser that asked for the link: the owner
+    chose it by pressing the button in a mail that showed it. That browser's waiting posts
+    are published if the mail showed them, or all of them when the link is opened in that
+    same browser (whoever holds both the inbox and the browser wrote them). Any others
+    written there since the mail went out get a fresh mail that shows them."""
     link = check_confirmation(token)
-    if link.outcome is Confirmation.CONFIRMED:
-        _mark_confirmed(link.subscriber)
-        _run_confirmation_hooks(link.subscriber, link.guest_key)
+    if link.outcome is not Confirmation.CONFIRMED:
+        return link
+    subscriber = link.subscriber
+    subscriber.name = link.name
+    _mark_confirmed(subscriber, also=["name"])
+    is_asking_browser = bool(link.guest_key) and confirming_key == link.guest_key
+    if is_asking_browser:
+        only = None
+    elif link.shown is None:
+        only = set()  # a link from before mails showed posts: elsewhere, it publishes none
+    else:
+        only = set(link.shown)
+    _run_confirmation_hooks(subscriber, link.guest_key, only)
+    still_waiting = not is_asking_browser and waiting_posts(subscriber, link.guest_key)
+    if link.claim is not None and still_waiting:
+        send_confirmation(subscriber, link.claim)
     return link
 
 
-def _mark_confirmed(subscriber):
+def _mark_confirmed(subscriber, also=()):
     subscriber.confirmed_at = timezone.now()
     subscriber.unsubscribed_at = None
     subscriber.confirmation_nonce = ""
-    subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "confirmation_nonce"])
+    subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "confirmation_nonce", *also])
 
 
 def _link_member(subscriber, user):
@@ -226,14 +325,16 @@ def member_wants_newsletter(user):
 
 
 # --- Guests: a visitor who shared name + email -------------------------------------------------
-# The session remembers the subscriber row, and whether this browser proved the address by
-# opening a confirmation link. Typing an address proves nothing: posts wait until it is proven.
+# The session remembers the subscriber row, the name typed in this browser, and whether this
+# browser proved the address by opening a confirmation link. Typing an address proves nothing:
+# until it is proven, posts wait, and everything the browser is shown comes from what it typed
+# (never the stored name), so the box cannot tell whether an address is known, or whose it is.
 GUEST_SESSION_KEY = "subscriber_id"
 PROVEN_SESSION_KEY = "subscriber_proven"
-_confirmation_hooks = []
-
-
+GUEST_NAME_SESSION_KEY = "guest_name"
 GUEST_KEY_SESSION_KEY = "guest_key"
+_confirmation_hooks = []
+_waiting_posts_sources = []
 
 
 def guest_key(request):
@@ -245,8 +346,9 @@ def guest_key(request):
     return key
 
 
-def remember_guest(request, subscriber, proven=False):
-    """The browser now speaks for `subscriber` (and, once `proven`, for the address). The session
+def remember_guest(request, subscriber, proven=False, name=None):
+    """The browser now speaks for `subscriber` (and, once `proven`, for the address) under
+    `name`, the name it typed (a proven browser goes by the subscriber's name). The session
     gets a new key, so a key planted or seen before this step does not carry the identity."""
     request.session.cycle_key()
     if request.session.get(GUEST_SESSION_KEY) != subscriber.pk:
@@ -255,6 +357,9 @@ def remember_guest(request, subscriber, proven=False):
     guest_key(request)
     if proven:
         request.session[PROVEN_SESSION_KEY] = True
+        name = subscriber.name
+    if name is not None:
+        request.session[GUEST_NAME_SESSION_KEY] = name
 
 
 def guest_subscriber_id(request):
@@ -265,19 +370,62 @@ def guest_is_proven(request):
     return bool(request.session.get(PROVEN_SESSION_KEY))
 
 
+def guest_name(request):
+    """The name this browser typed ("" for a session from before names were kept)."""
+    return str(request.session.get(GUEST_NAME_SESSION_KEY) or "")
+
+
+def forget_guest(request):
+    for name in (GUEST_SESSION_KEY, PROVEN_SESSION_KEY, GUEST_NAME_SESSION_KEY):
+        request.session.pop(name, None)
+
+
 def register_confirmation_hook(hook):
-    """hook(subscriber, guest_key) runs when a confirmation link is used: comments releases
-    the posts written in the browser that asked for that link, and only those."""
+    """hook(subscriber, guest_key, only) runs when a confirmation link is used: comments
+    releases the posts written in the browser that asked for that link, and only those; with
+    `only` a set of post keys (see `WaitingPost`), only the posts the mail showed."""
     if hook not in _confirmation_hooks:
         _confirmation_hooks.append(hook)
 
 
-def _run_confirmation_hooks(subscriber, key):
+def _run_confirmation_hooks(subscriber, key, only=None):
     for hook in _confirmation_hooks:
-        hook(subscriber, key)
+        hook(subscriber, key, only)
 
 
-def ask_to_confirm(subscriber, key):
-    """Mail a fresh confirmation link unless one went out in the last few minutes."""
-    if _confirmation_is_due(subscriber) and not _is_closed_to_mail(subscriber):
-        send_confirmation(subscriber, key)
+@dataclass(frozen=True)
+class WaitingPost:
+    """A post waiting for its address to be confirmed, as the confirmation mail shows it.
+    `key` names the post and its exact words: an edit made after the mail makes a new key,
+    so the link does not publish words its mail did not show."""
+
+    key: str
+    where: str  # the article's title
+    text: str
+    has_picture: bool = False
+    picture_description: str = ""
+
+
+def register_waiting_posts(source):
+    """source(subscriber, guest_key) -> [WaitingPost]: what that browser has waiting."""
+    if source not in _waiting_posts_sources:
+        _waiting_posts_sources.append(source)
+
+
+def waiting_posts(subscriber, key):
+    if not key:
+        return []
+    return [post for source in _waiting_posts_sources for post in source(subscriber, key)]
+
+
+def ask_to_confirm(subscriber, key, name=None):
+    """Mail a fresh confirmation link unless one went out in the last few minutes. `name`, the
+    name the browser typed, is what the mail shows (and what the owner agrees to)."""
+    if not _confirmation_is_due(subscriber) or _is_closed_to_mail(subscriber):
+        return
+    claim = AddressClaim.objects.filter(subscriber=subscriber, guest_key=key).first()
+    if claim is None or (name and name != claim.name):
+        # A session from before claims were kept goes by the stored name: mailed to the
+        # address's owner only, and renaming nothing.
+        claim = claim_address(subscriber, key, name or subscriber.name)
+    send_confirmation(subscriber, claim)

@@ -43,8 +43,9 @@ def subscribe(request):
         user=request.user,
         guest_key=subscriptions.guest_key(request),
     )
-    # The guest who shared name + email may now read the conversation (comments app).
-    subscriptions.remember_guest(request, subscriber)
+    # The guest who shared name + email may now read the conversation (comments app), under
+    # the name typed here: until this browser proves the address, it is shown nothing else.
+    subscriptions.remember_guest(request, subscriber, name=form.cleaned_data["name"])
     if subscriber.user_id and subscriber.user_id == request.user.pk and subscriber.is_subscribed:
         return render(request, "accounts/subscribe_thanks.html", {"subscriber": subscriber})
     return redirect("accounts:subscribe-sent")
@@ -72,8 +73,16 @@ def confirm(request, token):
             status=400,
         )
     if request.method == "GET":
-        return render(request, "accounts/subscribe_confirm.html", {"subscriber": link.subscriber})
-    link = subscriptions.confirm(token)
+        return render(
+            request,
+            "accounts/subscribe_confirm.html",
+            {
+                "subscriber": link.subscriber,
+                "name": link.name,
+                "posts": subscriptions.shown_posts(link),
+            },
+        )
+    link = subscriptions.confirm(token, confirming_key=subscriptions.guest_key(request))
     subscriptions.remember_guest(request, link.subscriber, proven=True)
     return render(request, "accounts/subscribe_thanks.html", {"subscriber": link.subscriber})
 
@@ -197,7 +206,6 @@ def guest_delete(request, key):
     if request.method == "GET":
         return _guest_data_page(request, "accounts/guest_delete.html", {"subscriber": subscriber})
     if subscriptions.guest_subscriber_id(request) == subscriber.pk:  # this browser forgets them
-        for name in (subscriptions.GUEST_SESSION_KEY, subscriptions.PROVEN_SESSION_KEY):
-            request.session.pop(name, None)
+        subscriptions.forget_guest(request)
     privacy.delete_guest(subscriber)
     return _guest_data_page(request, "accounts/guest_delete.html", {"is_done": True})

@@ -1,14 +1,17 @@
 """Create, edit and remove comments: the rules of the thread, called by the views."""
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts import privacy, subscriptions
+from accounts.addresses import inbox_of
 from accounts.models import Subscriber
 from comments import moderation, notifications, pictures
 from comments.models import Ban, BlockedAddress, Comment, ModerationRules, WatchedWord
@@ -18,20 +21,43 @@ from comments.text import render_comment_text
 
 @dataclass(frozen=True)
 class Author:
-    """Who is posting: a member, or a guest subscriber (proven if this browser confirmed)."""
+    """Who is posting: a member, or a guest subscriber (proven if this browser confirmed).
+
+    A guest who has not proven the address in this browser is only a browser that typed it:
+    they go by the name they typed (`typed_name`), and their per-person limits and reports are
+    this browser's (`identity`), so typing a known address borrows nothing of its owner's."""
 
     user: object = None
     subscriber: Subscriber = None
     is_proven: bool = False
     guest_key: str = ""
+    typed_name: str = ""
 
     @property
     def is_member(self):
         return self.user is not None
 
     @property
+    def is_unproven_guest(self):
+        return self.user is None and not self.is_proven
+
+    @property
+    def name(self):
+        """The name this viewer is shown as posting under."""
+        if self.user is not None:
+            return self.user.display_name
+        if self.is_proven:
+            return self.subscriber.name
+        return self.typed_name or gettext("a guest")
+
+    @property
     def identity(self):
-        return f"user:{self.user.pk}" if self.user else f"subscriber:{self.subscriber.pk}"
+        if self.user is not None:
+            return f"user:{self.user.pk}"
+        if self.is_proven:
+            return f"subscriber:{self.subscriber.pk}"
+        # The browser, hashed: the limits' store holds no key that could edit its posts.
+        return "guest:" + hashlib.sha256(self.guest_key.encode()).hexdigest()[:32]
 
 
 def author_for(request):
@@ -45,6 +71,7 @@ def author_for(request):
                 subscriber=subscriber,
                 is_proven=subscriptions.guest_is_proven(request),
                 guest_key=subscriptions.guest_key(request),
+                typed_name=subscriptions.guest_name(request),
             )
     return None
 
@@ -70,13 +97,36 @@ def load_rules():
 
 
 def active_ban(*, user=None, email=""):
+    """The ban in force on the person behind a member (`user`) or a guest's address (`email`).
+    A ban holds for an inbox (accounts.addresses.inbox_of: case, +tags, Gmail dots): a member
+    is matched by their account and every address they proved, a guest by their address, and
+    both by the addresses of banned members and by the bans kept as hashes. Every ban carries
+    its address's inbox hash (email_hash, indexed), so one lookup finds most."""
     bans = Ban.objects.filter(Q(until=None) | Q(until__gt=timezone.now()))
-    if user is not None:  # a ban kept as a hash also holds when its address signs up again
-        who = Q(user=user) | Q(email_hash__in=privacy.address_hashes(user.email))
-    else:
-        who = Q(email__iexact=email) | Q(email_hash__in=privacy.address_hashes(email))
-    bans = bans.filter(who)
-    return bans.order_by("-created_at").first()
+    addresses = privacy.verified_addresses(user) if user is not None else [email]
+    addresses = [address.strip() for address in addresses if address and address.strip()]
+    who = Q(email_hash__in=[h for address in addresses for h in privacy.address_hashes(address)])
+    for address in addresses:  # a ban written without its hash (from a shell, say)
+        who |= Q(email__iexact=address)
+    who |= Q(user__in=_banned_members_reaching(bans, {inbox_of(a) for a in addresses}))
+    if user is not None:
+        who |= Q(user=user)
+    return bans.filter(who).order_by("-created_at").first()
+
+
+def _banned_members_reaching(bans, inboxes):
+    """The banned members (of `bans`) who proved an address that reaches one of `inboxes`:
+    a member's other addresses are theirs too. Few rows: only banned members' addresses."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    if not inboxes:
+        return set()
+    banned = bans.exclude(user=None).values("user")
+    proved = EmailAddress.objects.filter(user__in=banned, verified=True)
+    accounts = get_user_model().objects.filter(pk__in=banned)
+    addresses = [*proved.values_list("user_id", "email"), *accounts.values_list("pk", "email")]
+    return {user_id for user_id, address in addresses if inbox_of(address) in inboxes}
 
 
 def author_facts(author, ip=""):
@@ -86,7 +136,12 @@ def author_facts(author, ip=""):
     else:
         posts = Comment.objects.filter(author_subscriber=author.subscriber, author_user=None)
         email = author.subscriber.email
-    ban = active_ban(user=author.user) if author.is_member else active_ban(email=email)
+    if author.is_member:
+        ban = active_ban(user=author.user)
+    elif author.is_proven:
+        ban = active_ban(email=email)
+    else:  # only typed here: refusing would tell a stranger the address is banned; the
+        ban = None  # post waits, and faces the ban when its release is decided
     return moderation.AuthorFacts(
         is_member=author.is_member,
         email=email,
@@ -141,6 +196,8 @@ def find_duplicate(*, article, author, body, parent=None):
     ).exclude(status__in=[Comment.Status.REMOVED, Comment.Status.REJECTED, Comment.Status.SPAM])
     if author.is_member:
         posts = posts.filter(author_user=author.user)
+    elif author.is_unproven_guest:  # this browser's own posts, never the address owner's
+        posts = posts.filter(guest_key=author.guest_key, author_user=None)
     else:
         posts = posts.filter(author_subscriber=author.subscriber, author_user=None)
     return posts.order_by("-created_at").first()
@@ -179,7 +236,7 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
     with transaction.atomic():
         comment.save()
     if comment.status == Comment.Status.AWAITING_EMAIL:
-        subscriptions.ask_to_confirm(author.subscriber, author.guest_key)
+        subscriptions.ask_to_confirm(author.subscriber, author.guest_key, author.typed_name)
     if comment.is_published:
         notifications.comment_published(comment)
     if comment.status == Comment.Status.PENDING:
@@ -187,19 +244,49 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
     return comment, decision
 
 
-def release_awaiting(subscriber, guest_key):
-    """The address was proven from a link asked for by the browser `guest_key`: the posts
-    written there follow the normal policy now. Posts from other browsers keep waiting."""
-    if not guest_key:
-        return
-    waiting = Comment.objects.filter(
+def _awaiting(subscriber, guest_key):
+    return Comment.objects.filter(
         author_subscriber=subscriber,
         author_user=None,
         guest_key=guest_key,
         status=Comment.Status.AWAITING_EMAIL,
-    ).select_related("article", "parent")
+    )
+
+
+def _waiting_key(comment):
+    """The post and its exact words and picture (see subscriptions.WaitingPost)."""
+    words = "\0".join([comment.body, comment.image.name or "", comment.image_alt])
+    return f"{comment.pk}-{hashlib.sha256(words.encode()).hexdigest()[:16]}"
+
+
+def waiting_posts(subscriber, guest_key):
+    """What the browser `guest_key` has waiting for `subscriber`'s address, oldest first, as
+    the confirmation mail shows it (registered with accounts.subscriptions)."""
+    waiting = _awaiting(subscriber, guest_key).select_related("article").order_by("created_at")
+    return [
+        subscriptions.WaitingPost(
+            key=_waiting_key(c),
+            where=c.article.title,
+            text=c.body,
+            has_picture=bool(c.image),
+            picture_description=c.image_alt if c.image else "",
+        )
+        for c in waiting
+    ]
+
+
+def release_awaiting(subscriber, guest_key, only=None):
+    """The address was proven from a link asked for by the browser `guest_key`: the posts
+    written there follow the normal policy now, or with `only` (keys from `waiting_posts`)
+    just the ones the confirmation mail showed, as they were then. Posts from other browsers
+    keep waiting."""
+    if not guest_key:
+        return
+    waiting = _awaiting(subscriber, guest_key).select_related("article", "parent")
     author = Author(subscriber=subscriber, is_proven=True, guest_key=guest_key)
     for comment in waiting:
+        if only is not None and _waiting_key(comment) not in only:
+            continue  # written or changed after the mail its owner confirmed
         if comment.is_approved:  # a moderator already approved it
             comment.status = Comment.Status.PUBLISHED
         else:
@@ -270,7 +357,7 @@ def edit_comment(comment, author, body, image_alt=None, ip=None):
     if was_published and status == Comment.Status.PENDING:
         notifications.tell_moderators()
     if status == Comment.Status.AWAITING_EMAIL:
-        subscriptions.ask_to_confirm(author.subscriber, author.guest_key)
+        subscriptions.ask_to_confirm(author.subscriber, author.guest_key, author.typed_name)
     return status, decision
 
 

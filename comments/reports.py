@@ -15,6 +15,8 @@ def has_reported(comment, author):
     reports = Report.objects.filter(comment=comment)
     if author.is_member:
         return reports.filter(reporter_user=author.user).exists()
+    if not author.is_proven:
+        return False  # the address's own reports are not this browser's to see
     return reports.filter(reporter_subscriber=author.subscriber).exists()
 
 
@@ -30,6 +32,8 @@ def is_own_post(comment, author):
         return True
     if author.is_member:
         return comment.author_user_id == author.user.pk
+    if not author.is_proven:
+        return False  # saying so would tell a stranger who wrote it
     return comment.author_user_id is None and comment.author_subscriber_id == author.subscriber.pk
 
 
@@ -48,7 +52,9 @@ def report_comment(comment, author, reason, note="", ip=None):
             Report.objects.create(
                 comment=comment,
                 reporter_user=author.user,
-                reporter_subscriber=None if author.is_member else author.subscriber,
+                # A browser that only typed the address reports as nobody in particular: kept
+                # for the moderators, never counted, and the address's own slot stays free.
+                reporter_subscriber=author.subscriber if author.is_proven else None,
                 reason=reason,
                 note=note,
                 counts=counts,

@@ -42,6 +42,7 @@ class Node:
     comment: Comment
     children: list = field(default_factory=list)
     replying_to: str = ""  # set when shown at a shallower level than its real parent
+    author_name: str = ""  # the name shown on it (_node)
     is_own: bool = False
     can_edit: bool = False
     has_hugged: bool = False
@@ -60,7 +61,7 @@ class Node:
             c.status,
             c.edited_at,
             c.body_html,
-            c.author_name,
+            self.author_name,
             c.author_user_id,
             c.author_subscriber_id,
             self.replying_to,
@@ -236,8 +237,13 @@ def _node(comment, author, hugged, article):
         is_member = author is not None and author.is_member
         is_own = author is not None and comment.is_by(author.user, author.guest_key)
     others_published = author is not None and comment.is_published and not is_own
+    author_name = comment.author_name
+    if is_own and author.is_unproven_guest:
+        # Its row's name may be the address owner's: this browser sees the name it typed.
+        author_name = author.name
     return Node(
         comment=comment,
+        author_name=author_name,
         is_own=is_own,
         can_edit=is_own and can_edit(comment),
         has_hugged=comment.pk in hugged,

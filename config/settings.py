@@ -310,6 +310,8 @@ CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 CSRF_RESEND_VIEWS = ["accounts:subscribe", "comments:post"]
 SUBSCRIBE_RATE_LIMIT = (5, 3600)  # at most 5 subscribe requests an hour from one IP address
 CONFIRMATION_RESEND_SECONDS = 600  # one new confirmation mail per address per 10 minutes
+# ...and at most 5 an hour to one inbox, however its address is spelled (accounts/addresses.py)
+CONFIRMATION_MAIL_LIMIT = (5, 3600)
 CONFIRMATION_MAX_AGE_SECONDS = 7 * 24 * 3600
 
 # --- Comments -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts import mail as kindred_mail
 from accounts import privacy, subscriptions
-from accounts.models import Delivery, Subscriber
+from accounts.models import AddressClaim, Delivery, Subscriber
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +137,7 @@ def test_confirmation_waiting_for_the_worker_is_sealed(settings, client):
     client.post("/subscribe/", {"name": "Sample Reader", "email": "reader@example.org"})
     # The request only queues the decision (accounts/subscriptions.py); taken here, it writes
     # the mail for the worker. The worker's own run of it then finds the mail already sent.
-    subscriptions.ask_for_confirmation(Subscriber.objects.get().pk, "Sample Reader")
+    subscriptions.ask_for_confirmation(AddressClaim.objects.get().pk)
     delivery = Delivery.objects.get()
     assert delivery.status == Delivery.Status.PENDING and delivery.sealed_body
     assert "/subscribe/confirm/" not in _stored_text()
