@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts import mail
+from accounts.addresses import validate_plain_address
 
 
 def site_link(path):
@@ -40,6 +41,14 @@ def _carries_a_secret(context):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def clean_email(self, email):
+        """Every allauth form that takes an address (sign-up, password reset, adding an
+        address) asks this first, before looking anything up: a quoted local part
+        ("ann"@…, "a\\nn"@…) reaches the plain name's inbox, so it is refused rather than
+        counted as an inbox of its own."""
+        validate_plain_address(email)
+        return super().clean_email(email)
+
     def send_mail(self, template_prefix, email, context):
         ctx = {
             "email": email,

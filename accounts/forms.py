@@ -4,6 +4,7 @@ import unicodedata
 
 from django import forms
 
+from accounts.addresses import validate_plain_address
 from accounts.models import User
 
 
@@ -44,6 +45,8 @@ class SubscribeForm(forms.Form):
     email = forms.EmailField(
         max_length=254,
         error_messages={"invalid": "Please enter a valid email address, like name@example.org."},
+        # "ann"@… reaches ann@…'s inbox: one inbox, one subscriber row.
+        validators=[validate_plain_address],
     )
     source = forms.CharField(required=False, max_length=20)
 
