@@ -355,6 +355,10 @@ TASKS = {
         else "django_tasks.backends.immediate.ImmediateBackend",
     }
 }
+# Finished task rows (their arguments, results and tracebacks) are deleted this many hours
+# after they finish, by `purge_task_results`. Tasks take row ids only; this keeps even those
+# (and any error text) from piling up.
+TASK_RESULT_RETENTION_HOURS = env_int("TASK_RESULT_RETENTION_HOURS", 24, minimum=0)
 
 # One JSON line per request on stdout (off under `make run`, where runserver logs requests);
 # warnings and errors go to stderr, as JSON too when the request log is on.
