@@ -4,9 +4,11 @@ The answer a visitor sees never depends on whether an address is already known, 
 box cannot be used to find out who reads what.
 """
 
+import dataclasses
 import datetime
 import enum
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -152,7 +154,7 @@ def send_confirmation(subscriber, claim=None):
             "name": claim.name if claim else subscriber.name,
             "confirm_url": settings.SITE_URL + reverse("accounts:confirm", args=[token]),
             "was_confirmed": subscriber.is_confirmed,
-            "posts": shown,
+            "posts": [_unclickable(post) for post in shown],
             "posts_not_shown": len(posts) - len(shown),
             **_unsubscribe_context(subscriber),
         },
@@ -161,6 +163,23 @@ def send_confirmation(subscriber, claim=None):
         sensitive=True,
     )
     return True
+
+
+# Whoever typed the words chose them, so links in them must not become our mail's links.
+_SCHEME = re.compile(r"\bhttp(s?)://", re.IGNORECASE)
+_DOMAIN_DOT = re.compile(r"(?<=[a-z0-9-])\.(?=(?:[a-z0-9-]+\.)*[a-z]{2,}\b)", re.IGNORECASE)
+
+
+def _unclickable(post):
+    """The post as the mail shows it: its words, with links and addresses written so that no
+    mail program makes them clickable (hxxps://example[.]com)."""
+
+    def defang(text):
+        return _DOMAIN_DOT.sub("[.]", _SCHEME.sub(r"hxxp\1://", text))
+
+    return dataclasses.replace(
+        post, text=defang(post.text), picture_description=defang(post.picture_description)
+    )
 
 
 def purge_expired_claims():

@@ -254,8 +254,10 @@ def _awaiting(subscriber, guest_key):
 
 
 def _waiting_key(comment):
-    """The post and its exact words and picture (see subscriptions.WaitingPost)."""
-    words = "\0".join([comment.body, comment.image.name or "", comment.image_alt])
+    """The post and its exact words (see subscriptions.WaitingPost). An edit cannot change
+    the picture; it is stored under a new name as it changes folders, so only its presence
+    counts."""
+    words = "\0".join([comment.body, "picture" if comment.image else "", comment.image_alt])
     return f"{comment.pk}-{hashlib.sha256(words.encode()).hexdigest()[:16]}"
 
 
