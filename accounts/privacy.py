@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
+from accounts.addresses import inbox_of
+
 _exporters = {}
 _erasers = {}
 _guest_exporters = {}
@@ -81,21 +83,27 @@ _ADDRESS_SALT = "accounts.privacy.address_hash"
 
 
 def address_hash(email):
-    """What may be kept of an address after its owner erased it (a ban, say): HMAC-SHA256 of the
-    casefolded address, keyed from SECRET_KEY, so it can be matched but not read back."""
-    return _hash(email, settings.SECRET_KEY)
+    """What may be kept of an address after its owner erased it (a ban, say), and what a ban is
+    matched on: HMAC-SHA256 of the inbox the address reaches (accounts.addresses.inbox_of, so
+    Bob+2@ is bob@), keyed from SECRET_KEY, so it can be matched but not read back. "" for no
+    address."""
+    if not email or not email.strip():
+        return ""
+    return _hash(inbox_of(email), settings.SECRET_KEY)
 
 
 def address_hashes(email):
-    """The address's hash under the current key and the older ones still accepted
-    (SECRET_KEY_FALLBACKS), to match against. None for an empty address."""
+    """The hashes to match an address against: its inbox's under the current key and the older
+    ones still accepted (SECRET_KEY_FALLBACKS), and the address as typed (casefolded), which is
+    how hashes were made before they were by inbox. None for an empty address."""
     if not email or not email.strip():
         return []
-    return [_hash(email, key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+    values = dict.fromkeys([inbox_of(email), email.strip().casefold()])
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return [_hash(value, key) for key in keys for value in values]
 
 
-def _hash(email, key):
-    value = email.strip().casefold()
+def _hash(value, key):
     return salted_hmac(_ADDRESS_SALT, value, secret=key, algorithm="sha256").hexdigest()
 
 

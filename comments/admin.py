@@ -283,6 +283,8 @@ class BanForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if not (data.get("user") or data.get("email") or self.instance.email_hash):
+            raise forms.ValidationError(gettext("Choose the member or type the address to ban."))
         try:
             queue.check_bannable(user=data.get("user"), email=data.get("email") or "")
         except queue.CannotBan as refusal:
@@ -301,6 +303,8 @@ class BanAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.created_by = obj.created_by or request.user
+        if obj.user_id or obj.email:  # a ban kept only as a hash keeps its hash
+            obj.email_hash = queue.ban_key(user=obj.user, email=obj.email)
         super().save_model(request, obj, form, change)
         queue.log(
             request.user,

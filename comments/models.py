@@ -309,9 +309,11 @@ class Ban(models.Model):
         related_name="bans",
     )
     email = models.EmailField(blank=True, help_text="A guest's address.")
-    # What is left of a ban when its member deleted their account, or a banned guest erased
-    # their data: a keyed hash of the address (accounts.privacy.address_hash), so the ban still
-    # holds when the address comes back, without the address being kept.
+    # A keyed hash of the inbox the ban's address reaches (accounts.privacy.address_hash, so
+    # bob+2@ is bob@): set when the ban is made (comments.queue.ban_key) and matched on, indexed.
+    # It is all that is left of a ban when its member deleted their account, or a banned guest
+    # erased their data, so the ban still holds when the inbox comes back, without the address
+    # being kept. Hashes made before bans were by inbox are of the address as typed.
     email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     until = models.DateTimeField(null=True, blank=True, help_text="Empty: for good.")
     reason = models.CharField(max_length=300)

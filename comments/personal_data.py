@@ -73,7 +73,7 @@ def erase_comments(user, keep_contributions):
     _erase_posts(posts, keep_contributions)
     _erase_reports(Report.objects.filter(Q(reporter_user=user) | Q(reporter_subscriber__in=guests)))
     _take_back_hugs(user)
-    _keep_bans_as_hashes(Ban.objects.filter(Q(user=user) | _any_address(addresses)), addresses)
+    _keep_bans_as_hashes(Ban.objects.filter(Q(user=user) | _guest_bans_on(addresses)), addresses)
 
 
 def erase_guest_comments(subscriber):
@@ -83,7 +83,7 @@ def erase_guest_comments(subscriber):
     _forget_in_audit_log(posts, [subscriber.name], [subscriber.email])
     _erase_posts(posts, False)
     _erase_reports(Report.objects.filter(reporter_subscriber=subscriber))
-    _keep_bans_as_hashes(Ban.objects.filter(email__iexact=subscriber.email), [subscriber.email])
+    _keep_bans_as_hashes(Ban.objects.filter(_guest_bans_on([subscriber.email])), [subscriber.email])
 
 
 def _forget_in_audit_log(posts, names, addresses):
@@ -108,6 +108,12 @@ def _any_address(addresses):
     for address in addresses:
         matches |= Q(email__iexact=address)
     return matches
+
+
+def _guest_bans_on(addresses):
+    """Bans of a guest's address that reaches the same inbox as one of `addresses`."""
+    hashes = [h for address in addresses for h in privacy.address_hashes(address)]
+    return Q(user=None) & ~Q(email="") & (_any_address(addresses) | Q(email_hash__in=hashes))
 
 
 _ANONYMOUS = {"author_user": None, "author_subscriber": None, "guest_key": "", "ip_address": None}
@@ -140,13 +146,15 @@ def _erase_reports(reports):
 
 
 def _keep_bans_as_hashes(bans, addresses):
-    """Each ban still in force becomes one hashed ban per address; expired ones are dropped."""
+    """Each ban still in force becomes one hashed ban per inbox (accounts.privacy.address_hash:
+    bob@ and Bob+2@ are one); expired ones are dropped."""
     now = timezone.now()
+    inboxes = {privacy.address_hash(address) for address in addresses}
     for ban in list(bans):
         if ban.until is None or ban.until > now:
-            for address in addresses:
+            for email_hash in sorted((inboxes | {ban.email_hash}) - {""}):
                 Ban.objects.create(
-                    email_hash=privacy.address_hash(address),
+                    email_hash=email_hash,
                     until=ban.until,
                     reason=ban.reason,
                     created_by=ban.created_by,

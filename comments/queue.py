@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts import mail, subscriptions
+from accounts import mail, privacy, subscriptions
+from accounts.addresses import inbox_of
 from comments import notifications, pictures
 from comments.models import Ban, Comment, ModerationAction, RejectionReason
 from comments.text import clean_comment_text, render_comment_text
@@ -85,12 +86,21 @@ class CannotBan(ValueError):
 
 def check_bannable(*, user=None, email=""):
     """Staff and superusers are not banned from the moderation queue (a moderator could lock
-    out the people who review them); their access is changed on their account instead."""
+    out the people who review them); their access is changed on their account instead. A ban
+    holds for an inbox, so no address that reaches a staff member's inbox is banned either
+    (staff+x@ is staff@)."""
+    from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
 
     staff = get_user_model().objects.filter(Q(is_staff=True) | Q(is_superuser=True))
+    addresses = [email, *(privacy.verified_addresses(user) if user is not None else [])]
+    inboxes = {inbox_of(address) for address in addresses if address and address.strip()}
+    staff_addresses = [
+        *staff.values_list("email", flat=True),
+        *EmailAddress.objects.filter(user__in=staff).values_list("email", flat=True),
+    ]
     if (user is not None and (user.is_staff or user.is_superuser)) or (
-        email and staff.filter(email__iexact=email).exists()
+        inboxes & {inbox_of(address) for address in staff_addresses if address}
     ):
         raise CannotBan(
             gettext(
@@ -109,19 +119,29 @@ def ban_author(comment, actor, reason, until=None):
     )
     with transaction.atomic():
         if comment.author_user_id:
-            ban = Ban.objects.create(
-                user=comment.author_user, until=until, reason=reason, created_by=actor
-            )
+            user, email = comment.author_user, ""
         elif comment.author_subscriber_id:
-            ban = Ban.objects.create(
-                email=comment.author_subscriber.email, until=until, reason=reason, created_by=actor
-            )
+            user, email = None, comment.author_subscriber.email
         else:
             return None
+        ban = Ban.objects.create(
+            user=user,
+            email=email,
+            email_hash=ban_key(user=user, email=email),
+            until=until,
+            reason=reason,
+            created_by=actor,
+        )
         action = "ban" if until is None else "suspend"
         log(actor, action, comment=comment, subject=str(ban), note=reason)
         reject_waiting_posts_of(ban, actor)
     return ban
+
+
+def ban_key(*, user=None, email=""):
+    """What a new ban is matched on (Ban.email_hash): the hashed inbox of its address, or of
+    the banned member's account address (accounts.privacy.address_hash)."""
+    return privacy.address_hash(email or (user.email if user is not None else ""))
 
 
 def moderator_edit(comment, actor, *, body, image_alt=None):
@@ -163,14 +183,18 @@ def moderator_edit(comment, actor, *, body, image_alt=None):
 
 
 def reject_waiting_posts_of(ban, actor):
-    """One step: every post of the banned author that waits is rejected (and logged)."""
-    if ban.user_id:
-        waiting = Comment.objects.filter(author_user=ban.user_id, status__in=WAITING)
-    else:
-        waiting = Comment.objects.filter(
-            author_subscriber__email__iexact=ban.email, author_user=None, status__in=WAITING
-        )
-    for post in waiting.select_related("author_user", "author_subscriber"):
+    """One step: every waiting post of the person banned is rejected (and logged): the banned
+    member's, and any written with an address that reaches the same inbox (bob+2@ is bob@)."""
+    addresses = [ban.email, *(privacy.verified_addresses(ban.user) if ban.user_id else [])]
+    inboxes = {inbox_of(address) for address in addresses if address}
+    waiting = Comment.objects.filter(status__in=WAITING).select_related(
+        "author_user", "author_subscriber"
+    )
+    for post in waiting:  # the queue: a few hundred posts at most
+        author = post.author_user or post.author_subscriber
+        is_theirs = bool(ban.user_id) and post.author_user_id == ban.user_id
+        if not (is_theirs or (author and inbox_of(author.email) in inboxes)):
+            continue
         before = post.status
         post.status = Comment.Status.REJECTED
         post.save(update_fields=["status"])
