@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from accounts.addresses import inbox_of
 from comments.text import link_targets
 
 PUBLISHED = "published"
@@ -43,7 +44,7 @@ class Rules:
     new_author_held_posts: int = 1
     trusted_after_approved: int = 3
     watched: tuple = ()  # (phrase, action) pairs; action is "reject", "hold" or "mask"
-    blocked_emails: frozenset = frozenset()
+    blocked_emails: frozenset = frozenset()  # inboxes (accounts.addresses.inbox_of)
     blocked_domains: frozenset = frozenset()
     blocked_networks: tuple = ()  # ipaddress networks
 
@@ -102,7 +103,7 @@ def decide(*, author, text, article, rules, alt=""):
 
 def _blocked_reason(author, rules):
     email = author.email.casefold()
-    if email and email in rules.blocked_emails:
+    if email and inbox_of(email) in rules.blocked_emails:  # spam+1@ is spam@
         return "blocked email address"
     domain = email.rpartition("@")[2]
     if domain and any(domain == d or domain.endswith("." + d) for d in rules.blocked_domains):

@@ -86,9 +86,7 @@ def load_rules():
         new_author_held_posts=rules.new_author_held_posts,
         trusted_after_approved=rules.trusted_after_approved,
         watched=tuple(WatchedWord.objects.values_list("phrase", "action")),
-        blocked_emails=frozenset(
-            v.strip().casefold() for k, v in blocked if k == BlockedAddress.Kind.EMAIL
-        ),
+        blocked_emails=frozenset(inbox_of(v) for k, v in blocked if k == BlockedAddress.Kind.EMAIL),
         blocked_domains=frozenset(
             v.strip().lstrip("@").casefold() for k, v in blocked if k == BlockedAddress.Kind.DOMAIN
         ),

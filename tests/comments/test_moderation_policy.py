@@ -181,3 +181,10 @@ def test_links_are_counted_across_the_text_and_the_picture_description():
         max_links=2,
     )
     assert decision.status == PENDING and decision.reasons == ["3 links (more than 2)"]
+
+
+def test_a_blocked_address_is_blocked_under_any_spelling_of_its_inbox():
+    rules = {"blocked_emails": frozenset({"spam@example.org", "bobsmith@gmail.com"})}
+    for email in ("spam+1@example.org", "SPAM@example.org", "b.o.b.smith+x@googlemail.com"):
+        author = AuthorFacts(is_member=False, email=email, approved_posts=5)
+        assert _decide(author=author, **rules).reasons == ["blocked email address"], email

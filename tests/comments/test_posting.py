@@ -304,3 +304,15 @@ def test_links_in_the_picture_description_count_toward_the_limit(
     post = Comment.objects.get(body__startswith="My garden")
     assert post.status == Comment.Status.PENDING
     assert post.moderation_reasons == ["3 links (more than 2)"]
+
+
+def test_a_blocked_address_is_refused_under_another_spelling(
+    client, article, make_subscriber, guest_login, post_comment
+):
+    from comments.models import BlockedAddress
+
+    BlockedAddress.objects.create(kind="email", value="Spam.Bot@gmail.com")
+    guest_login(client, make_subscriber(email="spambot+7@gmail.com"))
+    response = post_comment(client, article, body="Cheap deals")
+    assert response.status_code == 403
+    assert not Comment.objects.exists()
