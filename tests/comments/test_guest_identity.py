@@ -40,8 +40,16 @@ def _last_link(to):
     return CONFIRM_LINK.search(message.body).group(0)
 
 
-def test_a_known_address_shows_exactly_what_an_unknown_one_shows(pat, article):
-    known = _stranger("pat@example.org").get(article.get_absolute_url()).content.decode()
+@pytest.mark.parametrize("state", ["confirmed", "waiting", "banned", "a member's"])
+def test_a_known_address_shows_exactly_what_an_unknown_one_shows(pat, article, member, state):
+    if state == "waiting":
+        Subscriber.objects.filter(pk=pat.pk).update(confirmed_at=None)
+    elif state == "banned":
+        Ban.objects.create(email=pat.email, reason="spam")
+    elif state == "a member's":
+        Subscriber.objects.filter(pk=pat.pk).update(user=member, email=member.email)
+    address = member.email if state == "a member's" else pat.email
+    known = _stranger(address).get(article.get_absolute_url()).content.decode()
     unknown = _stranger("nobody@example.org").get(article.get_absolute_url()).content.decode()
     assert "Posting as <strong><bdi>Attacker</bdi></strong>" in known
     assert "Patricia" not in known
