@@ -301,11 +301,12 @@ class BlockedAddress(models.Model):
 class Ban(models.Model):
     """A member or a subscriber address that may not post, for good or until a date."""
 
+    # SET_NULL: however the account goes, the ban stays, by the hash of its inbox.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         related_name="bans",
     )
     email = models.EmailField(blank=True, help_text="A guest's address.")

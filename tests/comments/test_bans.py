@@ -250,3 +250,26 @@ def test_a_ban_naming_nobody_is_refused_with_a_message(client, moderator):
     assert response.status_code == 200
     assert "Choose the member or type the address to ban." in response.content.decode()
     assert not Ban.objects.exists()
+
+
+def test_a_ban_outlives_a_member_deleted_in_the_admin(
+    client,
+    bob,
+    staff,
+    article,
+    make_comment,
+    moderator,
+    make_subscriber,
+    guest_login,
+    post_comment,
+    django_user_model,
+):
+    """A superuser deletes the account itself (not through "delete my account"): the ban stays,
+    by the keyed hash of the inbox it was made for."""
+    _ban_member(bob, article, make_comment, moderator)
+    _as_member(client, staff).post(f"/admin/accounts/user/{bob.pk}/delete/", {"post": "yes"})
+    assert not django_user_model.objects.filter(pk=bob.pk).exists()
+    ban = Ban.objects.get()
+    assert ban.user is None and ban.email_hash
+    guest = _as_guest(client, make_subscriber, guest_login, "bob@example.org")
+    assert _is_refused(guest, article, post_comment, "Back as a guest")
