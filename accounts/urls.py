@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import staff, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,4 +14,11 @@ urlpatterns = [
     path("account/", views.account_settings, name="settings"),
     path("account/export/", views.export_data, name="export"),
     path("account/delete/", views.delete_account, name="delete"),
+    # Setting up a first authenticator: a link mailed to the account's address comes first.
+    path("account/authenticator-setup/", staff.enrolment_page, name="staff-enrolment"),
+    path(
+        "account/authenticator-setup/<str:token>/",
+        staff.open_enrolment_link,
+        name="staff-enrolment-link",
+    ),
 ]

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
+from accounts import staff
 from articles import page_sections
 from articles.models import Article, Reviewer
 from articles.recent import keep_until_next_publication
@@ -70,7 +71,7 @@ def _article_and_people(request, slug):
 def _render_article(request, slug):
     article, reviewers, authors = _article_and_people(request, slug)
     is_preview = not article.is_published
-    if is_preview and not request.user.is_staff:
+    if is_preview and not staff.has_staff_powers(request.user):
         raise Http404("No such article.")
     response = render(
         request,

@@ -8,6 +8,7 @@ from django.core.files.base import File
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import staff
 from config import images
 from config.images import PictureError as PictureError  # what the views catch
 
@@ -112,11 +113,11 @@ def url(comment, size="full"):
 
 
 def may_see(comment, user=None, guest_key=""):
-    """Who may see a picture that is not public: its author and the moderators."""
+    """Who may see a picture that is not public: its author and the moderators (staff whose
+    session gave its second factor: accounts/staff.py)."""
     is_moderator = (
         user is not None
-        and user.is_authenticated
-        and user.is_active
+        and staff.has_staff_powers(user)
         and user.is_staff
         and user.has_perm("comments.view_comment")
     )

@@ -10,6 +10,7 @@ SECRET_PATHS = [
     ("/comments/replies-off/", "token"),
     ("/accounts/confirm-email/", "key"),
     ("/accounts/password/reset/key/", "key"),
+    ("/account/authenticator-setup/", "token"),
 ]
 _KEPT = {"done"}  # /accounts/password/reset/key/done/ names no secret
 

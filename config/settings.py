@@ -182,6 +182,11 @@ MFA_TOTP_ISSUER = SITE_NAME
 # Adding or removing a factor asks for the password (or a code) again unless it was given this
 # many seconds ago; a password sign-in that needed no second factor counts (accounts/staff.py).
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Setting up a first authenticator also takes a link mailed to the account's verified address
+# (accounts/enrolment.py): it works once, in the browser that asked, for this long; at most
+# this many are mailed to one account per window (refused when they cannot be counted).
+STAFF_ENROLMENT_LINK_MAX_AGE_SECONDS = 30 * 60
+STAFF_ENROLMENT_MAIL_LIMIT = (3, 3600)
 
 # --- Mail -----------------------------------------------------------------------------------
 globals().update(env_email("EMAIL_URL", "console://"))

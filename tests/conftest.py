@@ -120,6 +120,28 @@ def totp_code(secret, valid_for=3):
     return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
 
 
+@pytest.fixture(autouse=True)
+def _test_log_ins_give_the_code():
+    """`client.force_login(staff)` stands for a whole sign-in. On the site, a staff member with
+    an authenticator always gives a code at log-in, and only a session that did has staff
+    powers (accounts/staff.py); the test client's log-ins skip allauth, so they are recorded
+    as having given it. A sign-in through /accounts/login/ is left as allauth records it, so
+    the tests of the code step (tests/accounts/test_staff.py) sign in that way."""
+    from allauth.account.authentication import get_authentication_records
+    from allauth.account.internal.flows.login import record_authentication
+    from django.contrib.auth.signals import user_logged_in
+
+    from accounts import staff
+
+    def gave_the_code(sender, request, user, **kwargs):
+        if not get_authentication_records(request, user) and staff.has_second_factor(user):
+            record_authentication(request, user, "mfa", type="totp")
+
+    user_logged_in.connect(gave_the_code, dispatch_uid="tests-log-ins-give-the-code")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests-log-ins-give-the-code")
+
+
 @pytest.fixture
 def staff(django_user_model):
     return add_totp(

@@ -65,7 +65,8 @@ DEMO_EDITOR_PASSWORD = "kindred-demo-editor"  # noqa: S105 - development only (D
 def ensure_demo_editor():
     """A staff account to try the admin with under `make run` (never without DEBUG: anyone who
     knows its password could sign in first and set up their own authenticator). The admin asks
-    it to set up an authenticator app on the first visit, as it asks every staff member."""
+    it to set up an authenticator app on the first visit, after the link mailed to its address
+    (the console, under `make run`), as it asks every staff member."""
     from allauth.account.models import EmailAddress
 
     from accounts.models import User
@@ -82,7 +83,8 @@ def ensure_demo_editor():
         EmailAddress.objects.create(user=editor, email=editor.email, verified=True, primary=True)
     return (
         f"Demo editor for /{settings.ADMIN_URL}: {DEMO_EDITOR_EMAIL} / {DEMO_EDITOR_PASSWORD} "
-        "(set up an authenticator app on the first visit)"
+        "(on the first visit, open the set-up link mailed to it, which runserver prints in this "
+        "console, then set up an authenticator app)"
     )
 
 
