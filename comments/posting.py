@@ -165,7 +165,7 @@ def judge(author, body, article, ip="", *, image_alt="", editing=None):
     if decision.status == moderation.REJECTED:
         return None, decision
     status = decision.status
-    if not (author.is_member or _address_is_proven(author, editing)):
+    if not (author.is_member or _address_is_proven(author)):
         status = Comment.Status.AWAITING_EMAIL
     if editing is not None and editing.status != Comment.Status.PUBLISHED:
         # An edit never lets a post out of the queue: it waits as it did (held, reported, or
@@ -174,13 +174,11 @@ def judge(author, body, article, ip="", *, image_alt="", editing=None):
     return status, decision
 
 
-def _address_is_proven(author, editing):
-    """A guest's address is proven for this browser once it opened a confirmation link here,
-    or, for an edit of a live post, once that post went live: only a confirmation link asked
-    for by this browser (its guest key) releases a guest's post."""
-    if not author.subscriber.is_confirmed:
-        return False
-    return author.is_proven or (editing is not None and editing.is_published)
+def _address_is_proven(author):
+    """This browser opened a confirmation link for the address. That a post of this browser
+    went live proves nothing of the browser: the owner may have confirmed it from another one
+    after reading it in the mail, and a stranger's later edit would go live as hers."""
+    return author.is_proven and author.subscriber.is_confirmed
 
 
 def find_duplicate(*, article, author, body, parent=None):

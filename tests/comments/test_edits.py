@@ -131,19 +131,22 @@ def test_a_new_authors_approved_post_edited_into_links_is_held(
     assert "Your post waits for a moderator" in page and "many links" in page
 
 
-def test_a_guests_edit_of_a_published_post_stays_up_in_the_browser_that_wrote_it(
+def test_an_edit_from_a_browser_that_never_proved_the_address_waits_for_its_owner(
     client, article, make_subscriber, guest_login, make_comment
 ):
-    """Gia confirmed her address from her phone: her laptop's session was never marked as
-    proven, but the post it wrote went live through that link, so its edits count as hers."""
+    """The post went live when its owner confirmed it from another browser, after reading it in
+    the mail. The browser that wrote it proved nothing: its edit (perhaps a stranger's, as the
+    owner) waits until the owner confirms the new words too."""
     gia = make_subscriber(name="Sample Gia")
     for n in range(3):
         make_comment(article, gia, body=f"Earlier post {n}")
     post = make_comment(article, gia, body="Thank you al")
     laptop = guest_login(client, gia, proven=False)
-    _edit(laptop, post, body="Thank you all")
+    _edit(laptop, post, body="Thank you all, and call me on 0161 496 0000", confirm_details="on")
     post.refresh_from_db()
-    assert (post.body, post.status) == ("Thank you all", "published")
+    assert post.status == Comment.Status.AWAITING_EMAIL
+    assert "Thank you all" not in _others_page(type(client), article)
+    assert mail.outbox[-1].to == [gia.email] and "Thank you all" in mail.outbox[-1].body
 
 
 def test_an_author_with_other_approved_posts_is_not_held_as_new(
