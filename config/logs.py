@@ -22,3 +22,20 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+class HideSecrets(logging.Filter):
+    """No usable link in any log line: Django's own warnings (a 404, a 405 for the HEAD a mail
+    scanner sends, a CSRF failure) name the full path, and some attach the request itself."""
+
+    def filter(self, record):
+        from config.secret_links import hide_in_path, hide_in_text
+
+        message = record.getMessage()
+        hidden = hide_in_text(message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        request = getattr(record, "request", None)
+        if request is not None and hasattr(request, "path"):
+            record.request = f"{request.method} {hide_in_path(request.path)}"
+        return True

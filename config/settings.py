@@ -372,14 +372,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "filters": {"hide_secrets": {"()": "config.logs.HideSecrets"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "filters": ["hide_secrets"],
             **({"formatter": "json"} if REQUEST_LOG else {}),
         },
         "requests": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
+            "filters": ["hide_secrets"],
             "formatter": "json",
         },
     },
