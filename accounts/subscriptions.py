@@ -156,6 +156,7 @@ def send_confirmation(subscriber, claim=None):
             "was_confirmed": subscriber.is_confirmed,
             "posts": [_unclickable(post) for post in shown],
             "posts_not_shown": len(posts) - len(shown),
+            "has_picture": any(post.has_picture for post in shown),
             **_unsubscribe_context(subscriber),
         },
         key=f"subscribe-confirm:{subscriber.pk}:{subscriber.confirmation_nonce}",
@@ -250,6 +251,11 @@ def shown_posts(link):
     return [post for post in waiting_posts(link.subscriber, link.guest_key) if post.key in shown]
 
 
+def is_asking_browser(link, confirming_key):
+    """Is the link opened in the browser that asked for it (whose guest key is `confirming_key`)?"""
+    return bool(link.guest_key) and confirming_key == link.guest_key
+
+
 def confirm(token, confirming_key=""):
     """Use a confirmation link (POST) from the browser whose guest key is `confirming_key`.
     Returns the Link; changes nothing unless it is valid.
@@ -258,22 +264,24 @@ def confirm(token, confirming_key=""):
     chose it by pressing the button in a mail that showed it. That browser's waiting posts
     are published if the mail showed them, or all of them when the link is opened in that
     same browser (whoever holds both the inbox and the browser wrote them). Any others
-    written there since the mail went out get a fresh mail that shows them."""
+    written there since the mail went out get a fresh mail that shows them. Opened in another
+    browser, a post with a picture goes to the moderators rather than live: the owner could
+    read only its description."""
     link = check_confirmation(token)
     if link.outcome is not Confirmation.CONFIRMED:
         return link
     subscriber = link.subscriber
     subscriber.name = link.name
     _mark_confirmed(subscriber, also=["name"])
-    is_asking_browser = bool(link.guest_key) and confirming_key == link.guest_key
-    if is_asking_browser:
+    asking_browser = is_asking_browser(link, confirming_key)
+    if asking_browser:
         only = None
     elif link.shown is None:
         only = set()  # a link from before mails showed posts: elsewhere, it publishes none
     else:
         only = set(link.shown)
     _run_confirmation_hooks(subscriber, link.guest_key, only)
-    still_waiting = not is_asking_browser and waiting_posts(subscriber, link.guest_key)
+    still_waiting = not asking_browser and waiting_posts(subscriber, link.guest_key)
     if link.claim is not None and still_waiting:
         send_confirmation(subscriber, link.claim)
     return link

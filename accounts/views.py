@@ -73,13 +73,17 @@ def confirm(request, token):
             status=400,
         )
     if request.method == "GET":
+        posts = subscriptions.shown_posts(link)
+        here = request.session.get(subscriptions.GUEST_KEY_SESSION_KEY, "")
+        elsewhere = not subscriptions.is_asking_browser(link, here)
         return render(
             request,
             "accounts/subscribe_confirm.html",
             {
                 "subscriber": link.subscriber,
                 "name": link.name,
-                "posts": subscriptions.shown_posts(link),
+                "posts": posts,
+                "pictures_go_to_moderators": elsewhere and any(p.has_picture for p in posts),
             },
         )
     link = subscriptions.confirm(token, confirming_key=subscriptions.guest_key(request))

@@ -273,11 +273,15 @@ def waiting_posts(subscriber, guest_key):
     ]
 
 
+PICTURE_FROM_ANOTHER_BROWSER = "picture confirmed from another browser"
+
+
 def release_awaiting(subscriber, guest_key, only=None):
     """The address was proven from a link asked for by the browser `guest_key`: the posts
     written there follow the normal policy now, or with `only` (keys from `waiting_posts`)
-    just the ones the confirmation mail showed, as they were then. Posts from other browsers
-    keep waiting."""
+    just the ones the confirmation mail showed, as they were then (the link was opened in
+    another browser: a post with a picture goes to the moderators instead of going live).
+    Posts from other browsers keep waiting."""
     if not guest_key:
         return
     waiting = _awaiting(subscriber, guest_key).select_related("article", "parent")
@@ -292,6 +296,11 @@ def release_awaiting(subscriber, guest_key, only=None):
             decision = decide_for(author, comment.body, comment.article, comment.ip_address, alt)
             comment.status = decision.status
             comment.moderation_reasons = decision.reasons
+            if only is not None and comment.image and comment.is_published:
+                # Confirmed in another browser: its owner saw only the description (the
+                # picture is private to the browser that wrote it), so a moderator looks first.
+                comment.status = Comment.Status.PENDING
+                comment.moderation_reasons = [*decision.reasons, PICTURE_FROM_ANOTHER_BROWSER]
         comment.save(update_fields=["status", "moderation_reasons"])
         pictures.sync_visibility(comment)
         if comment.is_published:

@@ -202,3 +202,42 @@ def test_the_guest_who_asked_confirms_in_the_same_browser_and_goes_by_their_name
     page = guest.get(article.get_absolute_url()).content.decode()
     assert "Posting as <strong><bdi>Sam</bdi></strong>" in page
     assert "Your post will appear once you open the link" not in page
+
+
+def _picture():
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(buffer, "JPEG")
+    return SimpleUploadedFile("photo.jpg", buffer.getvalue(), content_type="image/jpeg")
+
+
+def test_a_picture_confirmed_from_another_browser_goes_to_the_moderators(
+    pat, article, post_comment
+):
+    """The owner cannot see a stranger's private picture, only its description: pressing the
+    button in her own browser sends it to a moderator instead of publishing it as hers."""
+    post_comment(_stranger(), article, body="Look", image=_picture(), image_alt="a sunset")
+    message = [m for m in mail.outbox if m.to == ["pat@example.org"]][-1]
+    assert "posts with a picture are checked by a moderator first" in message.body
+    link = CONFIRM_LINK.search(message.body).group(0)
+    owner = Client()
+    page = owner.get(link).content.decode()
+    assert "posts with a picture are checked by a moderator first" in page
+    owner.post(link)
+    post = Comment.objects.get()
+    assert post.status == Comment.Status.PENDING
+    assert "picture confirmed from another browser" in post.moderation_reasons
+
+
+def test_a_picture_confirmed_in_the_browser_that_wrote_it_follows_the_policy(article, post_comment):
+    guest = _stranger("sam@example.org", name="Sam")
+    post_comment(guest, article, body="Look", image=_picture(), image_alt="a sunset")
+    link = _last_link("sam@example.org")
+    page = guest.get(link).content.decode()
+    assert "checked by a moderator first" not in page
+    guest.post(link)
+    assert Comment.objects.get().status == Comment.Status.PUBLISHED
