@@ -1,21 +1,35 @@
 """Input boundary for members and subscribers."""
 
+import re
 import unicodedata
 
 from django import forms
+from django.utils.translation import gettext
 
 from accounts.addresses import validate_plain_address
 from accounts.models import User
 
+# What mail programs and our own pages would turn into a link: a scheme, "www.", an email
+# address, or a name with a dot and a path or a well-known ending (as Django's urlize reads it).
+_ADDRESS_IN_NAME = re.compile(
+    r"://|\bwww\.|@|\w\.[a-z]{2,}/|\w\.(com|edu|gov|int|mil|net|org)\b", re.IGNORECASE
+)
+
 
 def clean_person_name(value, label="Name"):
-    """Names go into mail headers and pages: no control characters, no line breaks."""
+    """Names go into mail headers, mails to others and pages: no control characters, no line
+    breaks, and no web or email address (a name typed in the guest box goes into a mail to the
+    address typed with it: it must not carry a link from our domain)."""
     value = (value or "").strip()
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in value):
         raise forms.ValidationError(f"{label} can only contain letters, numbers and punctuation.")
     value = " ".join(value.split())
     if not value:
         raise forms.ValidationError(f"Please tell us your {label.lower()}.")
+    if _ADDRESS_IN_NAME.search(value):
+        raise forms.ValidationError(
+            gettext("Please give a name without a web or email address in it.")
+        )
     return value
 
 
