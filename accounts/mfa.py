@@ -2,6 +2,7 @@
 are sealed in the database (config/sealing.py), so a dump or backup holds no second factor."""
 
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.core.exceptions import PermissionDenied
 
 from config.sealing import is_sealed, open_sealed, seal
 
@@ -13,5 +14,8 @@ class MFAAdapter(DefaultMFAAdapter):
         return seal(text, PURPOSE)
 
     def decrypt(self, encrypted_text):
-        # Secrets stored before they were sealed (see the migration) read as they are.
-        return open_sealed(encrypted_text, PURPOSE) if is_sealed(encrypted_text) else encrypted_text
+        # Every secret is sealed (those stored before were sealed by a migration): one that is
+        # not was written by hand into the database, by somebody who knows it. Refused.
+        if not is_sealed(encrypted_text):
+            raise PermissionDenied("unsealed authenticator secret")
+        return open_sealed(encrypted_text, PURPOSE)

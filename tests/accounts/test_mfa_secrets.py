@@ -68,3 +68,14 @@ def test_secrets_stored_before_sealing_are_sealed_by_the_migration(client, staff
     client.post("/accounts/login/", {"login": staff.email, "password": "a-long-test-password"})
     response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(staff.totp_secret)})
     assert response.status_code == 302
+
+
+def test_a_secret_written_into_the_database_by_hand_opens_nothing(client, staff):
+    """Somebody who can write to the database (but has no SECRET_KEY) plants a secret they
+    know: it is not sealed, so it is refused rather than used."""
+    planted = "JBSWY3DPEHPK3PXP"
+    Authenticator.objects.filter(user=staff, type="totp").update(data={"secret": planted})
+    client.post("/accounts/login/", {"login": staff.email, "password": "a-long-test-password"})
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(planted)})
+    assert response.status_code != 302
+    assert client.get("/admin/").status_code == 302  # still not in
