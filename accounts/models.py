@@ -209,6 +209,11 @@ class AddressClaim(models.Model):
     guest_key = models.CharField(max_length=40, editable=False)
     name = models.CharField(max_length=100)
     updated_at = models.DateTimeField(db_index=True)
+    # This browser's own link: a mail asked for by another browser does not replace it, and
+    # it is cleared once used. Resends are paced per claim (CONFIRMATION_RESEND_SECONDS), so
+    # a stranger's mails do not hold back the owner's; the inbox's hourly cap stays shared.
+    confirmation_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [

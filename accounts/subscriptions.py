@@ -106,7 +106,7 @@ def ask_for_confirmation(claim_id):
         return  # nothing to send; the visitor was told the same thing either way
     if _is_closed_to_mail(claim.subscriber):
         return  # "never mail this address" was chosen; only its owner can undo it
-    if _confirmation_is_due(claim.subscriber):
+    if _confirmation_is_due(claim):
         send_confirmation(claim.subscriber, claim)
 
 
@@ -115,8 +115,10 @@ def _is_closed_to_mail(subscriber):
     return subscriber.unsubscribed_at is not None and subscriber.confirmed_at is None
 
 
-def _confirmation_is_due(subscriber):
-    sent = subscriber.confirmation_sent_at
+def _confirmation_is_due(claim):
+    """One mail per browser's claim every CONFIRMATION_RESEND_SECONDS: a stranger typing the
+    address elsewhere does not take the owner's turn (the inbox's hourly cap is shared)."""
+    sent = claim.confirmation_sent_at
     return sent is None or (timezone.now() - sent).total_seconds() >= (
         settings.CONFIRMATION_RESEND_SECONDS
     )
@@ -139,13 +141,20 @@ def send_confirmation(subscriber, claim=None):
         return False
     posts = waiting_posts(subscriber, claim.guest_key) if claim else []
     shown = posts[:MAX_POSTS_IN_MAIL]
-    subscriber.confirmation_nonce = secrets.token_hex(16)
-    subscriber.confirmation_sent_at = timezone.now()
-    subscriber.save(update_fields=["confirmation_nonce", "confirmation_sent_at"])
-    payload = {"s": subscriber.pk, "n": subscriber.confirmation_nonce}
-    if claim is not None:
-        AddressClaim.objects.filter(pk=claim.pk).update(updated_at=subscriber.confirmation_sent_at)
-        payload.update({"c": claim.pk, "p": [post.key for post in shown]})
+    nonce, now = secrets.token_hex(16), timezone.now()
+    subscriber.confirmation_sent_at = now  # the last mail to the address, for the admin
+    if claim is None:  # the address's own link (no browser asked)
+        subscriber.confirmation_nonce = nonce
+        subscriber.save(update_fields=["confirmation_nonce", "confirmation_sent_at"])
+        payload = {"s": subscriber.pk, "n": nonce}
+    else:  # this browser's link: another browser's mail does not replace it
+        subscriber.save(update_fields=["confirmation_sent_at"])
+        claim.confirmation_nonce, claim.confirmation_sent_at = nonce, now
+        AddressClaim.objects.filter(pk=claim.pk).update(
+            confirmation_nonce=nonce, confirmation_sent_at=now, updated_at=now
+        )
+        payload = {"s": subscriber.pk, "n": nonce, "c": claim.pk}
+        payload["p"] = [post.key for post in shown]
     token = signing.dumps(payload, salt=CONFIRM_SALT)
     mail.send_template(
         "subscribe_confirm",
@@ -159,7 +168,7 @@ def send_confirmation(subscriber, claim=None):
             "has_picture": any(post.has_picture for post in shown),
             **_unsubscribe_context(subscriber),
         },
-        key=f"subscribe-confirm:{subscriber.pk}:{subscriber.confirmation_nonce}",
+        key=f"subscribe-confirm:{subscriber.pk}:{nonce}",
         headers=list_unsubscribe_headers(subscriber),
         sensitive=True,
     )
@@ -227,14 +236,20 @@ def check_confirmation(token):
     subscriber = Subscriber.objects.filter(pk=data.get("s")).first()
     if subscriber is None:
         return Link(Confirmation.INVALID)
-    if not subscriber.confirmation_nonce or subscriber.confirmation_nonce != data.get("n"):
-        # Used before, or replaced by a newer mail.
+    nonce = data.get("n")
+    claim = None
+    if "c" in data:
+        claim = AddressClaim.objects.filter(pk=data["c"], subscriber=subscriber).first()
+    if claim is not None and claim.confirmation_nonce:
+        is_current = claim.confirmation_nonce == nonce  # this browser's own link
+    else:  # the address's link, or a browser's link mailed before claims had their own
+        is_current = bool(subscriber.confirmation_nonce) and subscriber.confirmation_nonce == nonce
+    if not is_current:  # used before, or replaced by a newer mail to the same browser
         if subscriber.is_subscribed:
             return Link(Confirmation.ALREADY_CONFIRMED, subscriber)
         return Link(Confirmation.INVALID)
     if "c" not in data:  # mailed before claims existed
         return Link(Confirmation.CONFIRMED, subscriber, str(data.get("g") or ""))
-    claim = AddressClaim.objects.filter(pk=data["c"], subscriber=subscriber).first()
     if claim is None:  # its browser's data was deleted since
         return Link(Confirmation.INVALID)
     shown = data.get("p")
@@ -271,6 +286,13 @@ def confirm(token, confirming_key=""):
     if link.outcome is not Confirmation.CONFIRMED:
         return link
     subscriber = link.subscriber
+    if link.claim is not None:  # used once: this link stops working, other browsers' do not
+        used = AddressClaim.objects.filter(
+            pk=link.claim.pk, confirmation_nonce=link.claim.confirmation_nonce
+        )
+        if link.claim.confirmation_nonce and not used.update(confirmation_nonce=""):
+            return check_confirmation(token)  # used a moment ago, by another request
+        link.claim.confirmation_nonce = ""
     subscriber.name = link.name
     _mark_confirmed(subscriber, also=["name"])
     asking_browser = is_asking_browser(link, confirming_key)
@@ -448,11 +470,14 @@ def waiting_posts(subscriber, key):
 def ask_to_confirm(subscriber, key, name=None):
     """Mail a fresh confirmation link unless one went out in the last few minutes. `name`, the
     name the browser typed, is what the mail shows (and what the owner agrees to)."""
-    if not _confirmation_is_due(subscriber) or _is_closed_to_mail(subscriber):
+    if _is_closed_to_mail(subscriber):
         return
     claim = AddressClaim.objects.filter(subscriber=subscriber, guest_key=key).first()
     if claim is None or (name and name != claim.name):
         # A session from before claims were kept goes by the stored name: mailed to the
         # address's owner only, and renaming nothing.
         claim = claim_address(subscriber, key, name or subscriber.name)
-    send_confirmation(subscriber, claim)
+        claim = AddressClaim.objects.get(pk=claim.pk)  # with its link's state as stored
+        claim.subscriber = subscriber
+    if _confirmation_is_due(claim):
+        send_confirmation(subscriber, claim)

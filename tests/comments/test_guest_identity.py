@@ -241,3 +241,52 @@ def test_a_picture_confirmed_in_the_browser_that_wrote_it_follows_the_policy(art
     assert "checked by a moderator first" not in page
     guest.post(link)
     assert Comment.objects.get().status == Comment.Status.PUBLISHED
+
+
+def _ten_minutes_later():
+    from datetime import timedelta
+
+    from accounts.models import AddressClaim
+
+    for model in (Subscriber, AddressClaim):
+        for row in model.objects.exclude(confirmation_sent_at=None):
+            row.confirmation_sent_at -= timedelta(minutes=11)
+            row.save(update_fields=["confirmation_sent_at"])
+
+
+def test_a_strangers_mails_neither_delay_nor_cancel_the_owners_link(article, post_comment):
+    stranger = _stranger("gwen@example.org")
+    post_comment(stranger, article, body="Noise from a stranger")
+    owner = _stranger("gwen@example.org", name="Gwen", ip="198.51.100.7")
+    mine = _last_link("gwen@example.org")  # her own browser's mail, not held back by theirs
+    assert "Hello Gwen," in mail.outbox[-1].body
+    _ten_minutes_later()
+    post_comment(stranger, article, body="More noise")  # their next mail, in their own slot
+    assert "Hello Attacker," in mail.outbox[-1].body
+    assert len(mail.outbox) == 3
+
+    owner.post(mine)  # her link still works: the stranger's mails did not replace it
+    assert Subscriber.objects.get().name == "Gwen"
+    page = owner.get(article.get_absolute_url()).content.decode()
+    assert "Posting as <strong><bdi>Gwen</bdi></strong>" in page
+    # Her link publishes nothing of theirs: it showed none of it.
+    assert set(Comment.objects.values_list("status", flat=True)) == {Comment.Status.AWAITING_EMAIL}
+    # Used once only.
+    assert "Confirm my email address" not in owner.get(mine).content.decode()
+    owner.post(mine)
+    assert Subscriber.objects.get().name == "Gwen"
+
+
+def test_each_browsers_link_works_once_and_expires(article, post_comment, settings):
+    stranger = _stranger("gwen@example.org")
+    post_comment(stranger, article, body="Words they wrote")
+    theirs = _last_link("gwen@example.org")
+    owner = _stranger("gwen@example.org", name="Gwen", ip="198.51.100.7")
+    mine = _last_link("gwen@example.org")
+    owner.post(mine)
+    assert Comment.objects.get().status == Comment.Status.AWAITING_EMAIL
+    settings.CONFIRMATION_MAX_AGE_SECONDS = -1  # both links are now past their lifetime
+    answer = Client().post(theirs)
+    assert answer.status_code == 400
+    assert Comment.objects.get().status == Comment.Status.AWAITING_EMAIL
+    assert Subscriber.objects.get().name == "Gwen"
