@@ -1,5 +1,6 @@
 """Create, edit and remove comments: the rules of the thread, called by the views."""
 
+import dataclasses
 import datetime
 import hashlib
 from dataclasses import dataclass
@@ -150,8 +151,14 @@ def author_facts(author, ip=""):
 
 
 def decide_for(author, text, article, ip="", alt=""):
+    rules = load_rules()
+    if author.is_unproven_guest:
+        # Only typed here: refusing the address would tell a stranger it is blocked. As with a
+        # ban, the post waits and meets the block when its release is decided (by a proven
+        # author); blocked networks and domains name no one's address and apply at once.
+        rules = dataclasses.replace(rules, blocked_emails=frozenset())
     return moderation.decide(
-        author=author_facts(author, ip), text=text, alt=alt, article=article, rules=load_rules()
+        author=author_facts(author, ip), text=text, alt=alt, article=article, rules=rules
     )
 
 

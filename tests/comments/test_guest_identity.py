@@ -290,3 +290,27 @@ def test_each_browsers_link_works_once_and_expires(article, post_comment, settin
     assert answer.status_code == 400
     assert Comment.objects.get().status == Comment.Status.AWAITING_EMAIL
     assert Subscriber.objects.get().name == "Gwen"
+
+
+def test_a_blocked_address_typed_by_a_stranger_looks_like_any_other(article, post_comment):
+    from comments.models import BlockedAddress
+
+    BlockedAddress.objects.create(kind=BlockedAddress.Kind.EMAIL, value="blocked@example.com")
+    guest = _stranger("blocked+x@example.com")
+    answer = post_comment(guest, article, body="Am I blocked?")
+    assert answer.status_code == 302  # waits like any post from an unproven address
+    post = Comment.objects.get()
+    assert post.status == Comment.Status.AWAITING_EMAIL
+    guest.post(_last_link("blocked+x@example.com"))  # the block holds once the inbox is proven
+    post.refresh_from_db()
+    assert post.status == Comment.Status.REJECTED
+    assert "could not be published" in post_comment(guest, article, body="Again").content.decode()
+
+
+def test_a_blocked_network_is_refused_at_once(article, post_comment):
+    from comments.models import BlockedAddress
+
+    BlockedAddress.objects.create(kind=BlockedAddress.Kind.NETWORK, value="203.0.113.0/24")
+    answer = post_comment(_stranger("someone@example.com"), article, body="From a bad network")
+    assert answer.status_code == 403
+    assert not Comment.objects.exists()
