@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
-from accounts.addresses import inbox_of
+from accounts.addresses import GMAIL_DOMAINS, inbox_of
 
 _exporters = {}
 _erasers = {}
@@ -57,12 +57,43 @@ def export_guest(subscriber):
 
 def delete_guest(subscriber):
     """Run every guest eraser, then forget the address: its mails, and the subscription whose
-    key reached this (the key stops working)."""
+    key reached this (the key stops working). The key proves the inbox, so the same is done to
+    every other spelling of the address that reaches it (Gmail dots, +tags, case)."""
     with transaction.atomic():
-        for _, eraser in sorted(_guest_erasers.items()):
-            eraser(subscriber)
-        _mail_to([subscriber.email]).delete()
-        subscriber.delete()
+        rows = [subscriber, *same_inbox_subscribers([subscriber.email]).exclude(pk=subscriber.pk)]
+        for row in rows:
+            for _, eraser in sorted(_guest_erasers.items()):
+                eraser(row)
+        _mail_to([row.email for row in rows]).delete()
+        for row in rows:
+            row.delete()
+
+
+def _same_inbox(queryset, field, addresses):
+    """The rows of `queryset` whose `field` is an address reaching the inbox of one of
+    `addresses` (accounts.addresses.inbox_of). The database narrows by domain; the inbox
+    rule itself is applied here."""
+    inboxes = {inbox_of(address) for address in addresses if address and address.strip()}
+    domains = {address.rpartition("@")[2].strip().lower() for address in addresses if address}
+    for inbox in inboxes:
+        domain = inbox.rpartition("@")[2]
+        domains |= GMAIL_DOMAINS if domain in GMAIL_DOMAINS else {domain}
+    narrowed = Q(pk__in=[])
+    for domain in domains - {""}:
+        narrowed |= Q(**{f"{field}__iendswith": "@" + domain})
+    found = [
+        pk
+        for pk, value in queryset.filter(narrowed).values_list("pk", field)
+        if inbox_of(value) in inboxes
+    ]
+    return queryset.filter(pk__in=found)
+
+
+def same_inbox_subscribers(addresses):
+    """Every Subscriber row whose address reaches the inbox of one of `addresses`."""
+    from accounts.models import Subscriber
+
+    return _same_inbox(Subscriber.objects.all(), "email", addresses)
 
 
 def verified_addresses(user):
@@ -108,12 +139,10 @@ def _hash(value, key):
 
 
 def _mail_to(addresses):
+    """The mails sent to any address reaching the inbox of one of `addresses`."""
     from accounts.models import Delivery
 
-    matches = Q(pk__in=[])
-    for address in addresses:
-        matches |= Q(to__iexact=address)
-    return Delivery.objects.filter(matches)
+    return _same_inbox(Delivery.objects.all(), "to", addresses)
 
 
 def _iso(value):
@@ -174,14 +203,15 @@ def export_mail(user):
 
 
 def erase_subscription_and_mail(user, keep_contributions):
-    """The member's subscription, and those of every address they proved (their guest past)."""
+    """The member's subscription, and those of every address reaching an inbox they proved
+    (their guest past, under any spelling), with the mails to them."""
     from accounts.models import Subscriber
 
     addresses = verified_addresses(user)
+    linked = list(Subscriber.objects.filter(user=user).values_list("email", flat=True))
     Subscriber.objects.filter(user=user).delete()
-    for address in addresses:
-        Subscriber.objects.filter(email__iexact=address).delete()
-    _mail_to(addresses).delete()
+    same_inbox_subscribers(addresses).delete()
+    _mail_to([*addresses, *linked]).delete()
 
 
 def export_guest_subscription(subscriber):

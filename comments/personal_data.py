@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts import privacy
-from accounts.models import Subscriber
 from articles.models import Article
 from comments import pictures
 from comments.models import Ban, Comment, Hug, ModerationAction, Report
@@ -63,7 +62,8 @@ def erase_comments(user, keep_contributions):
     guest with an address they proved, their reports lose their notes, and their bans stay as
     hashed addresses, so a banned member cannot come back clean by deleting the account."""
     addresses = privacy.verified_addresses(user)
-    guests = Subscriber.objects.filter(_any_address(addresses))
+    guests = privacy.same_inbox_subscribers(addresses)  # every spelling of a proved inbox
+    addresses = sorted({*addresses, *guests.values_list("email", flat=True)})
     posts = Comment.objects.filter(
         Q(author_user=user) | Q(author_subscriber__in=guests, author_user=None)
     )

@@ -92,3 +92,17 @@ def test_every_registered_eraser_runs_with_the_members_choice(logged_in, member,
     monkeypatch.setitem(privacy._erasers, "probe", lambda user, keep: seen.append((user.pk, keep)))
     logged_in.post("/account/delete/", {"password": "a-long-test-password", "comments": "keep"})
     assert seen == [(member.pk, True)]
+
+
+def test_delete_erases_the_guest_past_of_every_spelling_of_a_proved_inbox(
+    logged_in, member, make_subscriber, article, make_comment
+):
+    from comments.models import Comment
+
+    past = make_subscriber(email="Member+guest@Example.org", name="My guest name")
+    make_comment(article, past, body="Written as a guest", ip_address="203.0.113.9")
+    Delivery.objects.create(key="k", to="member+guest@example.org", subject="s", text_body="t")
+    logged_in.post("/account/delete/", {"password": "a-long-test-password", "comments": "remove"})
+    assert not Subscriber.objects.exists()
+    assert not Comment.objects.exists()
+    assert not Delivery.objects.exists()

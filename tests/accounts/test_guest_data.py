@@ -157,3 +157,27 @@ def test_a_banned_guest_who_deletes_their_data_stays_banned(client, guest, moder
 def test_data_pages_are_not_for_search_engines(client):
     robots = client.get("/robots.txt").content.decode()
     assert re.search(r"^Disallow: /unsubscribe/$", robots, re.MULTILINE)
+
+
+def test_deleting_a_guests_data_erases_every_spelling_of_the_inbox(
+    client, make_subscriber, article, make_comment
+):
+    """The key proves the inbox, so every address reaching it goes: Gmail dots, +tags, case."""
+    from accounts.models import AddressClaim
+
+    gwen = make_subscriber(email="gwen.qxyzzy@gmail.com", name="Gwen Q")
+    other = make_subscriber(email="GwenQxyzzy+health@googlemail.com", name="Gwen Otherspelling")
+    make_comment(article, other, body="Posted under another spelling", ip_address="203.0.113.9")
+    AddressClaim.objects.create(
+        subscriber=other, guest_key="k", name="Gwen", updated_at=other.created_at
+    )
+    subscriptions.send_confirmation(other)
+    Delivery.objects.create(key="reset", to="gwenqxyzzy@gmail.com", subject="s", text_body="t")
+    unrelated = make_subscriber(email="gwen@example.org")
+    Delivery.objects.create(key="unrelated", to="gwen@example.org", subject="s", text_body="t")
+
+    client.post(_delete_url(gwen))
+    assert list(Subscriber.objects.all()) == [unrelated]
+    assert not Comment.objects.filter(body="Posted under another spelling").exists()
+    assert not AddressClaim.objects.exists()
+    assert list(Delivery.objects.values_list("to", flat=True)) == ["gwen@example.org"]
