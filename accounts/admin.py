@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from accounts import privacy
 from accounts.mail import retry_due
 from accounts.models import Delivery, Subscriber, User
 from config.admin_widgets import LabelledDateTimeAdmin
@@ -31,6 +32,16 @@ class UserAdmin(LabelledDateTimeAdmin, BaseUserAdmin):
             {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]},
         ),
     ]
+
+    # Deleting here is the member's own account deletion (accounts.privacy.delete_member), with
+    # their posts kept anonymously: a plain delete left their words, IP addresses, pictures and
+    # subscription behind. The confirmation pages say so (templates/admin/accounts/user/).
+    def delete_model(self, request, obj):
+        privacy.delete_member(obj, keep_contributions=True)
+
+    def delete_queryset(self, request, queryset):
+        for user in list(queryset):
+            privacy.delete_member(user, keep_contributions=True)
 
 
 class _YesNoFilter(admin.SimpleListFilter):
@@ -81,6 +92,16 @@ class SubscriberAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "created_at"
     actions = ["export_csv"]
+
+    # Deleting here is the guest's own "delete my data" (accounts.privacy.delete_guest): a plain
+    # delete left their posts, IP addresses and mails behind.
+    def delete_model(self, request, obj):
+        privacy.delete_guest(obj)
+
+    def delete_queryset(self, request, queryset):
+        for subscriber in list(queryset):
+            if Subscriber.objects.filter(pk=subscriber.pk).exists():  # not gone with another
+                privacy.delete_guest(subscriber)  # spelling of the same inbox
 
     @admin.display(boolean=True, description="member")
     def is_member(self, subscriber):
