@@ -4,8 +4,6 @@ Apart from accounts/forms.py because allauth's forms module imports that one (th
 is built on SignupExtraForm), so subclassing allauth's forms there would import in a circle.
 """
 
-import hashlib
-
 from allauth.account.forms import ResetPasswordForm as BaseResetPasswordForm
 from allauth.account.forms import SignupForm as BaseSignupForm
 from django import forms
@@ -13,14 +11,15 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
-from accounts.addresses import inbox_of
+from accounts import privacy
 from accounts.ratelimits import hit
 
 
 def inbox_key(email):
     """One key per inbox (accounts.addresses.inbox_of: case, +tags, Gmail dots and quotes do
-    not make a new one). Hashed, so the limit's store holds no address."""
-    return hashlib.sha256(inbox_of(email).encode()).hexdigest()
+    not make a new one). A keyed hash (accounts.privacy.inbox_limit_key), so the limit's
+    store holds no address, nor a hash one could be matched against."""
+    return privacy.inbox_limit_key(email)
 
 
 class SignupForm(BaseSignupForm):

@@ -123,6 +123,16 @@ def address_hash(email):
     return _hash(inbox_of(email), settings.SECRET_KEY)
 
 
+_LIMIT_SALT = "accounts.privacy.inbox_limit_key"
+
+
+def inbox_limit_key(email):
+    """The key rate limits count an inbox under (reset and confirmation mails): HMAC-SHA256 of
+    the inbox (accounts.addresses.inbox_of), keyed from SECRET_KEY with a salt of its own, so
+    the limits' store holds nothing that a list of addresses could be hashed to match."""
+    return _hash_with(_LIMIT_SALT, inbox_of(email), settings.SECRET_KEY)
+
+
 def address_hashes(email):
     """The hashes to match an address against: its inbox's under the current key and the older
     ones still accepted (SECRET_KEY_FALLBACKS), and the address as typed (casefolded), which is
@@ -135,7 +145,11 @@ def address_hashes(email):
 
 
 def _hash(value, key):
-    return salted_hmac(_ADDRESS_SALT, value, secret=key, algorithm="sha256").hexdigest()
+    return _hash_with(_ADDRESS_SALT, value, key)
+
+
+def _hash_with(salt, value, key):
+    return salted_hmac(salt, value, secret=key, algorithm="sha256").hexdigest()
 
 
 def _mail_to(addresses):

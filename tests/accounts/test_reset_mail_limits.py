@@ -95,3 +95,23 @@ def test_reset_is_refused_when_the_cache_cannot_be_written(client, member, monke
         ResilientRedisCache._retry_at = 0.0
     assert response.status_code in {200, 429}
     assert mail.outbox == []
+
+
+def test_the_limits_store_holds_no_unkeyed_hash_of_an_inbox(client, settings):
+    """sha256 of an address is read back by hashing a list of addresses: the keys are keyed."""
+    import hashlib
+    import time
+
+    from django.core.cache import cache
+
+    _reset(client, "target@example.org")
+    client.post("/subscribe/", {"name": "Sample Reader", "email": "target@example.org"})
+    plain = hashlib.sha256(b"target@example.org").hexdigest()
+    assert plain not in inbox_key("target@example.org")
+    for scope, (_limit, window) in [
+        ("reset-mail", settings.PASSWORD_RESET_MAIL_LIMIT),
+        ("confirm-mail", settings.CONFIRMATION_MAIL_LIMIT),
+    ]:
+        stamp = int(time.time() // window)
+        assert cache.get(f"ratelimit:{scope}:{plain}:{stamp}") is None
+        assert cache.get(f"ratelimit:{scope}:{inbox_key('target@example.org')}:{stamp}") == 1
