@@ -132,11 +132,12 @@ def account_settings(request):
 @login_required
 @require_POST
 def export_data(request):
-    data = {
-        "exported_at": timezone.now().isoformat(),
-        "site": settings.SITE_URL,
-        **privacy.export_member(request.user),
-    }
+    return _data_download(privacy.export_member(request.user))
+
+
+def _data_download(sections):
+    """ "Download my data": what we hold, as one JSON file."""
+    data = {"exported_at": timezone.now().isoformat(), "site": settings.SITE_URL, **sections}
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
     )
@@ -188,15 +189,7 @@ def guest_data(request, key):
         return answer
     if request.method == "GET":
         return _guest_data_page(request, "accounts/guest_data.html", {"subscriber": subscriber})
-    data = {
-        "exported_at": timezone.now().isoformat(),
-        "site": settings.SITE_URL,
-        **privacy.export_guest(subscriber),
-    }
-    response = HttpResponse(
-        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
-    )
-    response["Content-Disposition"] = 'attachment; filename="kindred-my-data.json"'
+    response = _data_download(privacy.export_guest(subscriber))
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
