@@ -162,3 +162,15 @@ def test_hugging_in_a_loop_is_limited(client, member, article, make_comment, set
     assert as_json.status_code == 429 and as_json.json()["count"] == 0
     post.refresh_from_db()
     assert post.hug_count == 0  # four toggles: hugged, unhugged, hugged, unhugged
+
+
+def test_a_refused_send_is_not_called_a_post_that_needs_a_change(
+    client, member, article, post_comment, settings
+):
+    """Too fast or too many: nothing is wrong with the words, and the page says so."""
+    settings.COMMENTS_RATE_LIMITS = [(1, 60)]
+    client.force_login(member)
+    post_comment(client, article, body="First")
+    page = post_comment(client, article, body="Second").content.decode()
+    assert "Your post is not sent yet" in page and "needs a change" not in page
+    assert "You are posting very fast" in page and "Second" in page
