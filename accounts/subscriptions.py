@@ -475,7 +475,17 @@ def ask_to_confirm(subscriber, key, name=None):
         # A session from before claims were kept goes by the stored name: mailed to the
         # address's owner only, and renaming nothing.
         claim = claim_address(subscriber, key, name or subscriber.name)
-        claim = AddressClaim.objects.get(pk=claim.pk)  # with its link's state as stored
-        claim.subscriber = subscriber
+    # In a task, as for `subscribe`: a post's answer costs the same whether the address was
+    # known or a mail is due (rendering and sealing a mail would tell).
+    from accounts.tasks import send_post_confirmation
+
+    send_post_confirmation.enqueue(claim.pk)
+
+
+def mail_post_confirmation(claim_id):
+    """The rest of `ask_to_confirm`, in a task: the link that releases this browser's posts."""
+    claim = AddressClaim.objects.select_related("subscriber").filter(pk=claim_id).first()
+    if claim is None or _is_closed_to_mail(claim.subscriber):
+        return
     if _confirmation_is_due(claim):
-        send_confirmation(subscriber, claim)
+        send_confirmation(claim.subscriber, claim)

@@ -22,6 +22,11 @@ def send_subscription_confirmation(claim_id):
 
 
 @task()
+def send_post_confirmation(claim_id):
+    subscriptions.mail_post_confirmation(claim_id)
+
+
+@task()
 def confirm_subscription(subscriber_id, name, guest_key=""):
     """The old form of send_subscription_confirmation, with a name and a browser key in its
     arguments: kept so rows queued before the upgrade still run; nothing queues it now."""

@@ -314,3 +314,31 @@ def test_a_blocked_network_is_refused_at_once(article, post_comment):
     answer = post_comment(_stranger("someone@example.com"), article, body="From a bad network")
     assert answer.status_code == 403
     assert not Comment.objects.exists()
+
+
+# The worker closes database connections between tasks, so this test needs real commits.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("address", ["pat@example.org", "nobody@example.org"])
+def test_a_first_post_leaves_its_mail_to_the_worker_for_any_address(
+    address, make_subscriber, make_article, settings, post_comment
+):
+    """Rendering and sealing a mail inside the request made a known address's first post slower
+    than an unknown one's (its mail had gone out with the subscribe task)."""
+    from django.core.management import call_command
+
+    from accounts.models import Delivery
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    make_subscriber(email="pat@example.org", name="Patricia Q. Realname")
+    article = make_article()
+    stranger = _stranger(address)
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)  # the subscribe task
+    mails_before = Delivery.objects.count()
+
+    post_comment(stranger, article, body="Hello, it is me.")
+
+    assert Delivery.objects.count() == mails_before  # nothing rendered while the visitor waits
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    # One confirmation mail either way: sent with the subscribe task for a new address, after
+    # the post (showing it) for a known one.
+    assert len([m for m in mail.outbox if m.to == [address]]) == 1
