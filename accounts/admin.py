@@ -204,3 +204,20 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        _remove_authenticator(obj)
+
+    def delete_queryset(self, request, queryset):
+        for authenticator in queryset:
+            _remove_authenticator(authenticator)
+
+
+def _remove_authenticator(authenticator):
+    """A lost authenticator goes with the recovery codes that stood in for it: otherwise the
+    codes (a downloaded file on the lost laptop, say) still open the account, and stay valid
+    beside the next authenticator its owner sets up."""
+    user = authenticator.user
+    authenticator.delete()
+    if not Authenticator.objects.filter(user=user).exclude(type="recovery_codes").exists():
+        Authenticator.objects.filter(user=user, type="recovery_codes").delete()

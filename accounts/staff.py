@@ -86,9 +86,13 @@ def is_staff_account(user):
 
 def _session_gave_second_factor(request, user):
     """allauth's records of this session: an "mfa" one is written by its code step at log-in,
-    by its re-authentication with a code, and by _set_up_page below."""
+    by its re-authentication with a code, and by _set_up_page below. It names the authenticator
+    used, and counts only while that one is still the account's: a session that gave a lost
+    phone's code has no powers once a superuser removed it, whatever is set up after."""
+    current = set(Authenticator.objects.filter(user=user).values_list("pk", flat=True))
     return any(
-        record.get("method") == "mfa" for record in get_authentication_records(request, user)
+        record.get("method") == "mfa" and record.get("id") in current
+        for record in get_authentication_records(request, user)
     )
 
 

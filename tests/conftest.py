@@ -135,7 +135,10 @@ def _test_log_ins_give_the_code():
 
     def gave_the_code(sender, request, user, **kwargs):
         if not get_authentication_records(request, user) and staff.has_second_factor(user):
-            record_authentication(request, user, "mfa", type="totp")
+            from allauth.mfa.models import Authenticator
+
+            totp = Authenticator.objects.filter(user=user, type="totp").first()
+            record_authentication(request, user, "mfa", id=totp and totp.pk, type="totp")
 
     user_logged_in.connect(gave_the_code, dispatch_uid="tests-log-ins-give-the-code")
     yield

@@ -625,3 +625,59 @@ def test_guessing_authenticator_codes_locks_the_second_step(client, moderator):
     )
     assert "Too many failed login attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+# --- A lost authenticator, removed by a superuser, gives its holder nothing --------------------
+
+
+def _remove_in_the_admin(moderator, authenticator):
+    from tests.conftest import add_totp
+
+    superuser = add_totp(
+        type(moderator).objects.create_superuser(email="su@example.org", password=PASSWORD)
+    )
+    admin = Client()
+    admin.force_login(superuser)
+    response = admin.post(f"/admin/mfa/authenticator/{authenticator.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+
+
+def _owner_sets_up_again(moderator, django_capture_on_commit_callbacks):
+    owner = Client()
+    _log_in(owner, moderator.email)
+    owner.get(SET_UP)
+    [link] = _set_up_links(moderator)
+    owner.get(link)
+    _enrol(owner, django_capture_on_commit_callbacks)
+    return owner
+
+
+def test_the_recovery_codes_of_a_removed_authenticator_stop_working(
+    moderator, django_capture_on_commit_callbacks
+):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    stolen = RecoveryCodes.activate(moderator).get_unused_codes()  # the file on a lost laptop
+    _remove_in_the_admin(moderator, Authenticator.objects.get(user=moderator, type="totp"))
+    _owner_sets_up_again(moderator, django_capture_on_commit_callbacks)
+
+    thief = Client()
+    _log_in(thief, moderator.email)
+    thief.post("/accounts/2fa/authenticate/", {"code": stolen[0]})
+    assert thief.get("/admin/").status_code == 302
+
+
+def test_a_session_that_gave_a_removed_authenticators_code_stays_without_powers(
+    moderator, django_capture_on_commit_callbacks
+):
+    thief = Client()  # a stolen laptop, signed in with the code of the lost phone
+    _log_in(thief, moderator.email)
+    thief.post("/accounts/2fa/authenticate/", {"code": totp_code(moderator.totp_secret)})
+    assert thief.get("/admin/").status_code == 200
+    _remove_in_the_admin(moderator, Authenticator.objects.get(user=moderator, type="totp"))
+    assert thief.get("/admin/").status_code == 302
+
+    owner = _owner_sets_up_again(moderator, django_capture_on_commit_callbacks)
+
+    assert owner.get("/admin/").status_code == 200
+    assert thief.get("/admin/").status_code == 302  # it never gave the new one's code
