@@ -67,7 +67,12 @@ def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key="
 
 
 def claim_address(subscriber, guest_key, name):
-    """This browser typed `subscriber`'s address with `name`: one upsert, known address or not."""
+    """This browser typed `subscriber`'s address with `name`: one upsert, known address or not.
+    A new name voids the link mailed for the old one: the mail told its reader which name the
+    posts would show (the next mail shows the new one)."""
+    AddressClaim.objects.filter(subscriber=subscriber, guest_key=guest_key).exclude(
+        name=name
+    ).update(confirmation_nonce="", confirmation_sent_at=None)
     (claim,) = AddressClaim.objects.bulk_create(
         [
             AddressClaim(

@@ -342,3 +342,22 @@ def test_a_first_post_leaves_its_mail_to_the_worker_for_any_address(
     # One confirmation mail either way: sent with the subscribe task for a new address, after
     # the post (showing it) for a known one.
     assert len([m for m in mail.outbox if m.to == [address]]) == 1
+
+
+def test_a_name_typed_after_the_mail_is_not_what_its_link_confirms(
+    article, post_comment, make_comment, make_subscriber
+):
+    """The mail told the owner which name her posts would show; a browser that types another
+    name afterwards makes that link stop working (a new mail would show the new name)."""
+    pat = make_subscriber(email="pat@example.org", name="Pat Realname")
+    make_comment(article, pat, body="My old post")
+    stranger = _stranger(name="Pat Realname")
+    post_comment(stranger, article, body="Thanks, this helped.")
+    link = _last_link("pat@example.org")
+    stranger.post("/subscribe/", {"name": "Pat Is A Fraud", "email": "pat@example.org"})
+
+    Client().post(link)
+
+    pat.refresh_from_db()
+    assert pat.name == "Pat Realname"
+    assert Comment.objects.get(body="Thanks, this helped.").status == Comment.Status.AWAITING_EMAIL
