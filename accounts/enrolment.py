@@ -25,7 +25,7 @@ from django.urls import reverse
 from accounts import mail, ratelimits
 
 _PENDING_SESSION_KEY = "staff_enrolment_link"  # {"user", "digest", "sent", "expires"}
-_PROVEN_SESSION_KEY = "staff_enrolment_proven"  # the user's pk, once the link was opened
+_PROVEN_SESSION_KEY = "staff_enrolment_proven"  # [user pk, when the link was opened]
 
 
 class CannotSend(Exception):
@@ -104,13 +104,19 @@ def open_link(request, token):
     if pending is None or not hmac.compare_digest(pending["digest"], _digest(token)):
         return False
     del request.session[_PENDING_SESSION_KEY]
-    request.session[_PROVEN_SESSION_KEY] = str(user.pk)
+    request.session[_PROVEN_SESSION_KEY] = [str(user.pk), time.time()]
     return True
 
 
 def is_proven(request, user):
-    """Whether this session opened `user`'s link since their last authenticator was set up."""
-    return user.is_authenticated and request.session.get(_PROVEN_SESSION_KEY) == str(user.pk)
+    """Whether this session opened `user`'s link since their last authenticator was set up,
+    within the link's own lifetime (a proof left unused for days proves little)."""
+    proof = request.session.get(_PROVEN_SESSION_KEY)
+    if not user.is_authenticated or not isinstance(proof, list) or len(proof) != 2:
+        return False
+    who, at = proof
+    max_age = settings.STAFF_ENROLMENT_LINK_MAX_AGE_SECONDS
+    return who == str(user.pk) and isinstance(at, float) and time.time() - at <= max_age
 
 
 def spend_proof(request):

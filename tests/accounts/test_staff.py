@@ -681,3 +681,18 @@ def test_a_session_that_gave_a_removed_authenticators_code_stays_without_powers(
 
     assert owner.get("/admin/").status_code == 200
     assert thief.get("/admin/").status_code == 302  # it never gave the new one's code
+
+
+def test_an_opened_link_left_unused_too_long_proves_nothing(client, new_staff, settings):
+    _log_in(client, new_staff.email)
+    client.get(SET_UP)
+    [link] = _set_up_links(new_staff)
+    assert client.get(link)["Location"] == ACTIVATE
+    session = client.session
+    for value in session.values():  # the browser was left for days on the set-up page
+        if isinstance(value, list) and len(value) == 2 and isinstance(value[1], float):
+            value[1] -= settings.STAFF_ENROLMENT_LINK_MAX_AGE_SECONDS + 1
+    session.save()
+    response = client.get(ACTIVATE)
+    assert response.status_code == 302 and response["Location"] != ACTIVATE
+    assert not Authenticator.objects.filter(user=new_staff).exists()
