@@ -33,6 +33,7 @@ sed -e "s|127.0.0.1:8000|$upstream|" \
     -e "s|/var/cache/nginx-kindred|$work/cache|" \
     -e "s|/srv/kindred/app/staticfiles/|$static/|" \
     -e "s|/srv/kindred/media/|$work/media/|" \
+    -e "s|/var/log/nginx/|$work/logs/|" \
     "$here/kindred.conf" > "$work/site.conf"
 
 cat > "$work/nginx.conf" <<EOF
@@ -91,6 +92,12 @@ expect "media other files type" "$(header Content-Type "$base/media/evil.html")"
 expect "media revalidated" "$(header Cache-Control "$base/media/pixel.png")" "public, no-cache"
 expect "private picture refused" "$(curl -sk -o /dev/null -w '%{http_code}' "$base/media/private/comments/waiting.png")" 404
 expect "...also by a detour" "$(curl -sk -o /dev/null -w '%{http_code}' --path-as-is "$base/media/x/../private/comments/waiting.png")" 404
+
+curl -sk -o /dev/null "$base/unsubscribe/SeCrEtKeY0123456789/your-data/" \
+    -H "Referer: $base/subscribe/confirm/SeCrEtToKeN0123456789/"
+curl -sk -o /dev/null --path-as-is "$base//UNSUBSCRIBE/SeCrEtKeY0123456789/"
+expect "access log names secrets" "$(grep -c 'SeCrEt' "$work/logs/kindred.access.log" || true)" 0
+expect "...and still logs the requests" "$(grep -c 'unsubscribe/\[secret\]/your-data/' "$work/logs/kindred.access.log")" 1
 
 head -c 12000000 /dev/zero > "$work/big"
 expect "upload over the cap" "$(curl -sk -o /dev/null -w '%{http_code}' -F "image=@$work/big" "$base$article"comments/)" 413
