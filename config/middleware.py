@@ -9,6 +9,7 @@ import time
 import uuid
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from config.secret_links import hide_in_path
@@ -97,7 +98,6 @@ class RequestLogMiddleware:
             request_id = uuid.uuid4().hex
         response = self.get_response(request)
         response.headers.setdefault("X-Request-ID", request_id)
-        user = getattr(request, "user", None)
         request_log.info(
             "request",
             extra={
@@ -107,11 +107,21 @@ class RequestLogMiddleware:
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 "bytes": len(response.content) if not response.streaming else None,
-                "user_id": user.pk if user is not None and user.is_authenticated else None,
+                "user_id": _user_id(request),
                 "remote_addr": request.META.get("REMOTE_ADDR"),
             },
         )
         return response
+
+
+def _user_id(request):
+    """The member's id for the log line. Reading it may need the database (the session's user):
+    during an outage that fails as the view did, and must not cost the answer its log line."""
+    user = getattr(request, "user", None)
+    try:
+        return user.pk if user is not None and user.is_authenticated else None
+    except DatabaseError:
+        return None
 
 
 class PermissionsPolicyMiddleware:

@@ -167,3 +167,30 @@ def test_djangos_own_warnings_name_no_secret_either(client, settings):
     output = written.getvalue()
     assert "Method Not Allowed" in output and "Not Found" in output  # the lines are there
     assert key not in output
+
+
+@pytest.mark.django_db
+def test_a_members_503_during_a_database_outage_is_logged_once_with_its_id(
+    settings, caplog, member, article, monkeypatch
+):
+    """The request log read request.user, which needs the database: the 503 had no log line and
+    no X-Request-ID, and the error was logged twice."""
+    from django.contrib import auth
+    from django.db import OperationalError
+    from django.test import Client
+
+    settings.REQUEST_LOG = True
+    browser = Client(raise_request_exception=False)
+    browser.force_login(member)
+
+    def database_gone(request):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(auth, "get_user", database_gone)
+    with caplog.at_level(logging.INFO):
+        response = browser.get(article.get_absolute_url(), HTTP_X_REQUEST_ID="req-42")
+    assert response.status_code == 503
+    assert response["X-Request-ID"] == "req-42"
+    lines = [r for r in caplog.records if r.name == "kindred.request"]
+    assert [(r.status, r.request_id) for r in lines] == [(503, "req-42")]
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
