@@ -13,7 +13,7 @@ it was rendered at the generation and version current now:
 The versions are read before the page is rendered and stored with it, so a change made while a
 page renders makes that copy stale at once. When a page is stale, one request re-renders it
 (a short lock) and the others get the previous copy meanwhile, so a busy page is not rendered
-fifty times at once. Only GETs without a session or cookies (other than the CSRF cookie, which
+fifty times at once; if that render fails (the database gone), the previous copy is served too. Only GETs without a session or cookies (other than the CSRF cookie, which
 changes nothing on the page) get or fill it; a view opts in with `response.page_cacheable`.
 """
 
@@ -214,7 +214,11 @@ class PageCacheMiddleware:
                 cache.set(page_key, page, timeout)
                 cache.touch(version_key, _lifetime(version_key))  # outlives the copy
                 response["X-Page-Cache"] = "miss"
-            elif stored is not None and response.status_code < 500:
+            elif stored is not None and response.status_code >= 500:
+                # The re-render failed (the database gone, say): the last good copy beats an
+                # error page (stale-if-error); the next request tries to render again.
+                response = _replay(stored, "stale-if-error")
+            elif stored is not None:
                 cache.delete(page_key)  # gone or changed into something private: no stale copy
         finally:
             if stored is not None:

@@ -441,3 +441,27 @@ def test_a_kept_article_is_read_again_after_a_page_cache_lifetime(
     later = time.monotonic() + settings.PAGE_CACHE_SECONDS + 1
     monkeypatch.setattr(views.time, "monotonic", lambda: later)
     assert "Changed while Redis was away" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_the_last_good_copy_is_served_when_its_re_render_fails(
+    article, make_comment, make_subscriber, monkeypatch
+):
+    """Issue 13 (8): once a re-render failed (the database gone), readers got a 503 although a
+    good copy of the page was stored."""
+    from django.db import OperationalError
+    from django.test import Client
+
+    from articles import views
+
+    reader = Client(raise_request_exception=False)
+    _get(reader, article)
+    make_comment(article, make_subscriber(), body="Arrived before the outage")  # now stale
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(views, "_render_article", database_gone)
+    response = reader.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert response["X-Page-Cache"] == "stale-if-error"
+    assert article.title in response.content.decode()
