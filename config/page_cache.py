@@ -13,8 +13,9 @@ it was rendered at the generation and version current now:
 The versions are read before the page is rendered and stored with it, so a change made while a
 page renders makes that copy stale at once. When a page is stale, one request re-renders it
 (a short lock) and the others get the previous copy meanwhile, so a busy page is not rendered
-fifty times at once; if that render fails (the database gone), the previous copy is served too. Only GETs without a session or cookies (other than the CSRF cookie, which
-changes nothing on the page) get or fill it; a view opts in with `response.page_cacheable`.
+fifty times at once; if that render fails (the database gone), the previous copy is served
+too. Only GETs without a session or cookies (other than the CSRF cookie, which changes nothing
+on the page) get or fill it; a view opts in with `response.page_cacheable`.
 """
 
 import hashlib
