@@ -14,8 +14,8 @@ from articles.models import Article
 from comments import notifications, pictures, posting, reports
 from comments.forms import CommentForm, EditForm, ReportForm, form_started_token
 from comments.models import Comment, Report
-from comments.personal_details import find_personal_details
 from comments.pictures import PictureError
+from comments.privacy_nudge import find_personal_details
 from comments.thread import ORDER_COOKIE, ORDERS, render_one
 from config.views import protect_upload
 

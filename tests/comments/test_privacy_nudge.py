@@ -3,7 +3,7 @@
 import pytest
 
 from comments.models import Comment
-from comments.personal_details import find_personal_details
+from comments.privacy_nudge import find_personal_details
 
 pytestmark = pytest.mark.django_db
 
