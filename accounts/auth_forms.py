@@ -15,13 +15,6 @@ from accounts import privacy
 from accounts.ratelimits import hit
 
 
-def inbox_key(email):
-    """One key per inbox (accounts.addresses.inbox_of: case, +tags, Gmail dots and quotes do
-    not make a new one). A keyed hash (accounts.privacy.inbox_limit_key), so the limit's
-    store holds no address, nor a hash one could be matched against."""
-    return privacy.inbox_limit_key(email)
-
-
 class SignupForm(BaseSignupForm):
     def try_save(self, request):
         """A taken address costs what a new account costs: the password is hashed either way,
@@ -46,6 +39,8 @@ class ResetPasswordForm(BaseResetPasswordForm):
         if email and not self.errors:
             limit, window = settings.PASSWORD_RESET_MAIL_LIMIT
             # Fails closed: with the store down, nobody's inbox can be flooded.
-            if not hit("reset-mail", inbox_key(email), limit, window, fail_closed=True):
+            if not hit(
+                "reset-mail", privacy.inbox_limit_key(email), limit, window, fail_closed=True
+            ):
                 raise forms.ValidationError(self.too_many, code="too_many_mails")
         return cleaned_data

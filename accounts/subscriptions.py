@@ -140,7 +140,9 @@ def send_confirmation(subscriber, claim=None):
     confirmation mails this hour (CONFIRMATION_MAIL_LIMIT, counted per inbox, so `+tags` and
     Gmail's dots do not multiply it; fails closed)."""
     limit, window = settings.CONFIRMATION_MAIL_LIMIT
-    if not hit("confirm-mail", _inbox_hash(subscriber.email), limit, window, fail_closed=True):
+    if not hit(
+        "confirm-mail", privacy.inbox_limit_key(subscriber.email), limit, window, fail_closed=True
+    ):
         return False
     posts = waiting_posts(subscriber, claim.guest_key) if claim else []
     shown = posts[:MAX_POSTS_IN_MAIL]
@@ -202,10 +204,6 @@ def purge_expired_claims():
     age = datetime.timedelta(seconds=settings.CONFIRMATION_MAX_AGE_SECONDS + 3600)
     deleted, _ = AddressClaim.objects.filter(updated_at__lt=timezone.now() - age).delete()
     return deleted
-
-
-def _inbox_hash(email):
-    return privacy.inbox_limit_key(email)  # keyed: an address list cannot be matched to it
 
 
 @dataclass(frozen=True)

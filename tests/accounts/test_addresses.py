@@ -9,8 +9,8 @@ from django.core import mail
 from django.test import Client
 
 from accounts.addresses import inbox_of
-from accounts.auth_forms import inbox_key
 from accounts.models import Subscriber, User
+from accounts.privacy import inbox_limit_key as inbox_key
 
 
 @pytest.mark.parametrize(

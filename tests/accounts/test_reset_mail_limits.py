@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from accounts import ratelimits
-from accounts.auth_forms import inbox_key
+from accounts.privacy import inbox_limit_key as inbox_key
 
 pytestmark = pytest.mark.django_db
 
