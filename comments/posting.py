@@ -377,9 +377,8 @@ def edit_comment(comment, author, body, image_alt=None, ip=None):
 
 def remove_comment(comment):
     """The author deletes a post. Its replies stay, under a "removed" placeholder."""
-    for field in (comment.image, comment.image_thumb):
-        if field:
-            field.delete(save=False)
+    pictures.delete_files(comment)
+    comment.image = comment.image_thumb = ""
     comment.body = ""
     comment.body_html = ""
     comment.image_alt = ""
