@@ -84,24 +84,18 @@ def is_staff_account(user):
     return user.is_authenticated and (user.is_staff or user.is_superuser)
 
 
-def _session_gave_second_factor(request, user):
-    """allauth's records of this session: an "mfa" one is written by its code step at log-in,
-    by its re-authentication with a code, and by _set_up_page below. It names the authenticator
-    used, and counts only while that one is still the account's: a session that gave a lost
-    phone's code has no powers once a superuser removed it, whatever is set up after."""
-    current = set(Authenticator.objects.filter(user=user).values_list("pk", flat=True))
-    return any(
-        record.get("method") == "mfa" and record.get("id") in current
-        for record in get_authentication_records(request, user)
-    )
-
-
 def _decide_staff_powers(request, user):
-    return (
-        is_staff_account(user)
-        and user.is_active
-        and has_second_factor(user)
-        and _session_gave_second_factor(request, user)
+    """A staff account with a second factor whose session gave it. allauth writes an "mfa"
+    record of this session at its code step at log-in, at its re-authentication with a code,
+    and _set_up_page below writes one; each names the authenticator used, and counts only while
+    that one is still the account's: a session that gave a lost phone's code has no powers once
+    a superuser removed it, whatever is set up after. One query for both questions."""
+    if not (is_staff_account(user) and user.is_active):
+        return False
+    kinds = dict(Authenticator.objects.filter(user=user).values_list("pk", "type"))
+    return any(kind in SECOND_FACTORS for kind in kinds.values()) and any(
+        record.get("method") == "mfa" and record.get("id") in kinds
+        for record in get_authentication_records(request, user)
     )
 
 
