@@ -23,7 +23,7 @@ def report_load(run, options, shape):
     print(
         f"  mix: {options.member_share:.0%} member reads of the article (private, rendered), "
         f"the rest anonymous reads (9 in 10 of the article), a post per member every "
-        f"~{options.post_interval:.0f} s (3 in 4 replies)"
+        f"~{options.post_interval:.0f} s (3 in 4 replies; then the page it leads to, a member read)"
     )
     print(f"  {'':16} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     everything = []

@@ -17,6 +17,17 @@ from bench.load.client import Connection
 from comments.sample_text import sample_comment_text
 
 TOKEN_PATTERN = re.compile(r"\bkb[a-z]{14}\b")
+_STARTED = re.compile(r'name="started" value="([^"]+)"')
+_CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+FILL_SECONDS = 3.5  # a form sent sooner than COMMENTS_MIN_FILL_SECONDS (3) is refused as a bot's
+
+
+def _form_fields(page):
+    """The comment form's fields a post must send back, from a member's page; None without one."""
+    started, csrf = _STARTED.search(page), _CSRF_TOKEN.search(page)
+    if not started or not csrf or "Posting as" not in page:
+        return None
+    return {"csrf": csrf.group(1), "started": started.group(1), "shown_at": time.monotonic()}
 
 
 class LoadRun:
@@ -82,21 +93,15 @@ class LoadRun:
 
     async def _sign_in(self, index, connection):
         """The member's own article page: the CSRF cookie and token, and the signed `started`
-        field, fetched once per client (a post needs the form to be at least 3 s old)."""
+        field of the first post's form (a post needs the form to be at least 3 s old)."""
         session = self.sessions[index % len(self.sessions)]
         raw = self._request("GET", ARTICLE, cookie=f"sessionid={session}")
         status, _, cookies, body = await connection.send(raw)
-        page = body.decode()
         csrf_cookie = next(c.split(";")[0] for c in cookies if c.startswith("csrftoken="))
-        started = re.search(r'name="started" value="([^"]+)"', page)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        if status != 200 or not started or not token or "Posting as" not in page:
+        form = _form_fields(body.decode())
+        if status != 200 or form is None:
             raise RuntimeError(f"client {index}: the member's page has no comment form")
-        return {
-            "cookie": f"sessionid={session}; {csrf_cookie}",
-            "csrf": token.group(1),
-            "started": started.group(1),
-        }
+        return {"cookie": f"sessionid={session}; {csrf_cookie}", **form}
 
     async def _client(self, index, connection, member, stop_at):
         rng = random.Random(index)  # noqa: S311 - a repeatable mix, not secrets
@@ -131,8 +136,11 @@ class LoadRun:
 
     async def _post(self, rng, source, member):
         """A post on a connection of its own: were a kept-alive one closed under it, nobody
-        could tell whether the server had taken it."""
+        could tell whether the server had taken it. Once taken, the member's browser follows the
+        redirect to the page, whose form is the one the next post sends (each is single use)."""
         token = self._token(rng)
+        # Nobody sends a form the moment it is shown (only when a slow post leaves little time).
+        await asyncio.sleep(member["shown_at"] + FILL_SECONDS - time.monotonic())
         fields = {
             "csrfmiddlewaretoken": member["csrf"],
             "started": member["started"],
@@ -145,6 +153,13 @@ class LoadRun:
         )
         connection = Connection(self.port, source)
         answer = await self._timed(connection, "post", raw)
+        if answer is not None and answer[0] == 302:
+            page = self._request("GET", ARTICLE, cookie=member["cookie"])
+            followed = await self._timed(connection, "member read", page)
+            if followed is not None and followed[0] == 200:
+                member.update(_form_fields(followed[3].decode()) or {})
+            elif followed is not None:
+                self._error("member read", f"status {followed[0]}", followed[3][:200])
         connection.close()
         if answer is None:
             self.unconfirmed.append(token)
