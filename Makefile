@@ -36,9 +36,9 @@ bench: setup bench-deps
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/newsletter.py
 	$(BIN)/python bench/enumeration.py
-	$(BIN)/python bench/load.py
+	$(BIN)/python -m bench.load
 
-# What bench/load.py runs besides Python: installed from Debian when missing and run as root.
+# What bench/load runs besides Python: installed from Debian when missing and run as root.
 bench-deps:
 	@PATH="$$PATH:/usr/sbin:/sbin"; missing=""; for tool in nginx wrk openssl; do \
 		command -v $$tool >/dev/null || missing="$$missing $$tool"; \

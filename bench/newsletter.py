@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+sys.path.insert(0, str(ROOT))  # run as a script: the project's own modules
+
+from kindred.ports import free_port  # noqa: E402
 
 
 def _django(database, port):
@@ -154,12 +156,6 @@ def _peak_mb():
 # --- The driver ------------------------------------------------------------------------------
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _child(*args):
     result = subprocess.run(  # noqa: S603 - this very file, with arguments made here
         [PYTHON, __file__, *args], capture_output=True, text=True, check=False, cwd=ROOT
@@ -172,7 +168,7 @@ def _child(*args):
 def run(subscribers):
     workdir = tempfile.mkdtemp(prefix="kindred-newsletter-bench-")
     database = f"{workdir}/bench.sqlite3"
-    port = _free_port()
+    port = free_port()
     sink_process = subprocess.Popen(  # noqa: S603 - this very file
         [PYTHON, __file__, "sink", str(port)], stdout=subprocess.PIPE, text=True
     )

@@ -1,6 +1,6 @@
 """Kindred settings: one module, read top to bottom, driven by environment variables.
 
-See the configuration table in README.md. Every variable is optional for `make run`.
+Every variable, its default and what it does: docs/settings.md. All are optional for `make run`.
 """
 
 import os

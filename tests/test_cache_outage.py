@@ -1,18 +1,12 @@
 """Redis down means a slower site, not a broken one (config/cache.py)."""
 
 import logging
-import socket
 
 import pytest
 
 from accounts import ratelimits
 from config.cache import ResilientRedisCache
-
-
-def _closed_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # nothing listens here once the probe closes
+from kindred.ports import free_port
 
 
 @pytest.fixture
@@ -20,7 +14,7 @@ def dead_redis():
     ResilientRedisCache._down_since = None
     ResilientRedisCache._retry_at = 0.0
     cache = ResilientRedisCache(
-        f"redis://127.0.0.1:{_closed_port()}/0",
+        f"redis://127.0.0.1:{free_port()}/0",
         {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}},
     )
     yield cache
@@ -181,7 +175,7 @@ def failing_store(request, monkeypatch):
     ResilientRedisCache._retry_at = 0.0
     if request.param == "down":
         store = ResilientRedisCache(
-            f"redis://127.0.0.1:{_closed_port()}/0",
+            f"redis://127.0.0.1:{free_port()}/0",
             {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}},
         )
     else:

@@ -78,11 +78,11 @@ def test_reset_is_refused_while_the_limit_store_is_down(client, member, monkeypa
 def test_reset_is_refused_when_the_cache_cannot_be_written(client, member, monkeypatch):
     """Redis down: allauth's own limits cannot take their lock, and ours cannot count."""
     from config.cache import ResilientRedisCache
-    from tests.test_cache_outage import _closed_port
+    from kindred.ports import free_port
 
     ResilientRedisCache._down_since = None
     dead = ResilientRedisCache(
-        f"redis://127.0.0.1:{_closed_port()}/0",
+        f"redis://127.0.0.1:{free_port()}/0",
         {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}},
     )
     monkeypatch.setattr(ratelimits, "cache", dead)

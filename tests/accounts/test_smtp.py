@@ -1,12 +1,12 @@
 """With EMAIL_URL=smtp://..., mail reaches a real SMTP server (aiosmtpd, started by the test)."""
 
 import email
-import socket
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from config.env import env_email
+from kindred.ports import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -20,16 +20,10 @@ class _Inbox:
         return "250 Message accepted for delivery"
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def smtp_server():
     inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield controller.port, inbox
     controller.stop()

@@ -11,7 +11,7 @@ from django.utils.html import escape
 
 from articles import newsletter
 from articles.models import NewsletterRecipient
-from tests.accounts.test_smtp import _free_port
+from kindred.ports import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ class _Server:
 @pytest.fixture
 def smtp(settings):
     server = _Server()
-    controller = Controller(server, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(server, hostname="127.0.0.1", port=free_port())
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port

@@ -14,16 +14,11 @@ from urllib.parse import quote
 
 import pytest
 
+from kindred.ports import free_port
 from tests.integration.browser import Browser
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "integration-tests-only-shared-by-every-server-0123456789abcdef"  # noqa: S105
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_address():

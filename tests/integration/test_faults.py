@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from accounts.models import Delivery, Subscriber
 from comments.models import Comment
+from kindred.ports import free_port
 from tests.accounts.test_smtp import _Inbox
 from tests.integration.browser import Browser
-from tests.integration.servers import free_port, servers_database_url
+from tests.integration.servers import servers_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,0 +1,1 @@
+"""Infrastructure every app uses; imports nothing from accounts, articles or comments."""
