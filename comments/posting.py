@@ -18,6 +18,7 @@ from comments import moderation, notifications, pictures
 from comments.models import Ban, BlockedAddress, Comment, ModerationRules, WatchedWord
 from comments.pictures import process_picture
 from comments.text import render_comment_text
+from kindred import freshness
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
         image_alt=decision.alt,
         status=status,
         moderation_reasons=decision.reasons,
+        held_at=timezone.now() if status == Comment.Status.PENDING else None,
         ip_address=ip,
     )
     if parent is not None:
@@ -238,6 +240,7 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
         comment.image_width, comment.image_height = width, height
     with transaction.atomic():
         comment.save()
+    freshness.thread_changed(article.pk)
     if comment.status == Comment.Status.AWAITING_EMAIL:
         subscriptions.ask_to_confirm(author.subscriber, author.guest_key, author.typed_name)
     if comment.is_published:
@@ -308,8 +311,11 @@ def release_awaiting(subscriber, guest_key, only=None):
                 # picture is private to the browser that wrote it), so a moderator looks first.
                 comment.status = Comment.Status.PENDING
                 comment.moderation_reasons = [*decision.reasons, PICTURE_FROM_ANOTHER_BROWSER]
-        comment.save(update_fields=["status", "moderation_reasons"])
+        if comment.status == Comment.Status.PENDING:
+            comment.held_at = timezone.now()  # joins the moderators' queue now
+        comment.save(update_fields=["status", "moderation_reasons", "held_at"])
         pictures.sync_visibility(comment)
+        freshness.thread_changed(comment.article_id)
         if comment.is_published:
             notifications.comment_published(comment)
         elif comment.status == Comment.Status.PENDING:
@@ -349,7 +355,7 @@ def edit_comment(comment, author, body, image_alt=None, ip=None):
     # A moderator's approval in advance was for the words they read, not these.
     comment.is_approved = False
     if was_published and status == Comment.Status.PENDING:
-        comment.held_at = None  # joins the queue now
+        comment.held_at = timezone.now()  # joins the moderators' queue now
     if status == Comment.Status.PENDING:
         reasons = [*decision.reasons, "edited after it was sent"]
         comment.moderation_reasons = list(dict.fromkeys([*comment.moderation_reasons, *reasons]))
@@ -368,6 +374,7 @@ def edit_comment(comment, author, body, image_alt=None, ip=None):
             ]
         )
     pictures.sync_visibility(comment)  # held again: its picture leaves the public folder
+    freshness.thread_changed(comment.article_id)
     if was_published and status == Comment.Status.PENDING:
         notifications.tell_moderators()
     if status == Comment.Status.AWAITING_EMAIL:
@@ -385,3 +392,4 @@ def remove_comment(comment):
     comment.image_width = comment.image_height = None
     comment.status = Comment.Status.REMOVED
     comment.save()
+    freshness.thread_changed(comment.article_id)

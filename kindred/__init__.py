@@ -1,0 +1,1 @@
+"""Infrastructure every app uses: it imports nothing from accounts, articles or comments."""
