@@ -291,7 +291,8 @@ def release_awaiting(subscriber, guest_key, only=None):
     written there follow the normal policy now, or with `only` (keys from `waiting_posts`)
     just the ones the confirmation mail showed, as they were then (the link was opened in
     another browser: a post with a picture goes to the moderators instead of going live).
-    Posts from other browsers keep waiting."""
+    Posts from other browsers keep waiting, and so does nothing a moderator decided on
+    meanwhile: each post changes only if it is still awaiting the confirmation."""
     if not guest_key:
         return
     waiting = _awaiting(subscriber, guest_key).select_related("article", "parent")
@@ -313,7 +314,15 @@ def release_awaiting(subscriber, guest_key, only=None):
                 comment.moderation_reasons = [*decision.reasons, PICTURE_FROM_ANOTHER_BROWSER]
         if comment.status == Comment.Status.PENDING:
             comment.held_at = timezone.now()  # joins the moderators' queue now
-        comment.save(update_fields=["status", "moderation_reasons", "held_at"])
+        released = Comment.objects.filter(
+            pk=comment.pk, status=Comment.Status.AWAITING_EMAIL
+        ).update(
+            status=comment.status,
+            moderation_reasons=comment.moderation_reasons,
+            held_at=comment.held_at,
+        )
+        if not released:
+            continue  # a moderator rejected it (or marked it as spam) a moment ago
         pictures.sync_visibility(comment)
         freshness.thread_changed(comment.article_id)
         if comment.is_published:
