@@ -12,6 +12,7 @@ from accounts import privacy
 from accounts.mail import retry_due
 from accounts.models import Delivery, Subscriber, User
 from config.admin_widgets import LabelledDateTimeAdmin
+from kindred import freshness
 
 
 @admin.register(User)
@@ -32,6 +33,11 @@ class UserAdmin(LabelledDateTimeAdmin, BaseUserAdmin):
             {"classes": ["wide"], "fields": ["email", "display_name", "password1", "password2"]},
         ),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and set(form.changed_data) & set(User.SHOWN_ON_PAGES):
+            freshness.site_changed()  # a new member shows nowhere yet
 
     # Deleting here is the member's own account deletion (accounts.privacy.delete_member), with
     # their posts kept anonymously: a plain delete left their words, IP addresses, pictures and
@@ -92,6 +98,11 @@ class SubscriberAdmin(admin.ModelAdmin):
     ]
     date_hierarchy = "created_at"
     actions = ["export_csv"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "name" in form.changed_data:
+            freshness.site_changed()  # a guest's name shows on their posts
 
     # Deleting here is the guest's own "delete my data" (accounts.privacy.delete_guest): a plain
     # delete left their posts, IP addresses and mails behind.

@@ -7,10 +7,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from accounts import privacy, signals  # noqa: F401 - connects allauth's signals
-        from accounts.models import Subscriber, User
-        from config import page_cache
-
-        page_cache.forget_on_delete(User, Subscriber)  # their names show on cached pages
 
         privacy.register_exporter("account", privacy.export_account)
         privacy.register_exporter("subscription", privacy.export_subscription)

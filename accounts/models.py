@@ -4,10 +4,6 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
-from config import page_cache
-
-_UNKNOWN = object()
-
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -59,35 +55,8 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or f"member #{self.pk}"
 
-    # What cached pages show of a member: a real change to these makes every stored page stale.
+    # What pages show of a member: a change to these is a change of every page they posted on.
     SHOWN_ON_PAGES = ("display_name", "bio")
-
-    def save(self, *args, **kwargs):
-        is_new = self._state.adding
-        written = [
-            name
-            for name in self.SHOWN_ON_PAGES
-            if name not in self.get_deferred_fields()
-            and (kwargs.get("update_fields") is None or name in kwargs["update_fields"])
-        ]
-        super().save(*args, **kwargs)
-        loaded = self.__dict__.setdefault("_shown_as_loaded", {})
-        # A login (last_login), a settings form saved unchanged or a password change leave
-        # the pages as they are. A new member shows nowhere yet. A value never loaded counts
-        # as changed.
-        if not is_new and any(
-            loaded.get(name, _UNKNOWN) != getattr(self, name) for name in written
-        ):
-            page_cache.site_changed()
-        loaded.update({name: getattr(self, name) for name in written})
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        user = super().from_db(db, field_names, values)
-        user._shown_as_loaded = {
-            name: user.__dict__[name] for name in cls.SHOWN_ON_PAGES if name in user.__dict__
-        }
-        return user
 
     def get_full_name(self):
         return self.display_name
@@ -130,18 +99,6 @@ class Subscriber(models.Model):
 
     def __str__(self):
         return self.email
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        if getattr(self, "_name_as_loaded", None) not in (None, self.name):
-            page_cache.site_changed()  # a guest's name shows on their posts in cached pages
-        self._name_as_loaded = self.name
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        subscriber = super().from_db(db, field_names, values)
-        subscriber._name_as_loaded = subscriber.__dict__.get("name")
-        return subscriber
 
     @property
     def is_confirmed(self):

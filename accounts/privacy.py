@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.crypto import salted_hmac
 
 from accounts.addresses import GMAIL_DOMAINS, inbox_of
+from kindred import freshness
 
 _exporters = {}
 _erasers = {}
@@ -49,6 +50,7 @@ def delete_member(user, keep_contributions):
         for _, eraser in sorted(_erasers.items()):
             eraser(user, keep_contributions)
         user.delete()
+    freshness.site_changed()  # their name, posts and hugs may show on any page
 
 
 def export_guest(subscriber):
@@ -67,6 +69,7 @@ def delete_guest(subscriber):
         _mail_to([row.email for row in rows]).delete()
         for row in rows:
             row.delete()
+    freshness.site_changed()  # their name and posts may show on any page
 
 
 def _same_inbox(queryset, field, addresses):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts import mail, privacy
 from accounts.models import AddressClaim, Subscriber
 from accounts.ratelimits import hit
+from kindred import freshness
 
 CONFIRM_SALT = "accounts.subscriptions.confirm"
 
@@ -294,8 +295,11 @@ def confirm(token, confirming_key=""):
         if link.claim.confirmation_nonce and not used.update(confirmation_nonce=""):
             return check_confirmation(token)  # used a moment ago, by another request
         link.claim.confirmation_nonce = ""
+    is_renamed = subscriber.name != link.name
     subscriber.name = link.name
     _mark_confirmed(subscriber, also=["name"])
+    if is_renamed:
+        freshness.site_changed()  # a guest's name shows on their posts
     asking_browser = is_asking_browser(link, confirming_key)
     if asking_browser:
         only = None

@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import privacy, subscriptions
 from accounts.forms import AccountSettingsForm, DeleteAccountForm, SubscribeForm
-from accounts.models import Subscriber
+from accounts.models import Subscriber, User
 from accounts.ratelimits import client_ip, hit
+from kindred import freshness
 
 
 @require_http_methods(["GET", "POST"])
@@ -122,6 +123,8 @@ def account_settings(request):
     )
     if request.method == "POST" and form.is_valid():
         form.save()
+        if set(form.changed_data) & set(User.SHOWN_ON_PAGES):  # not a form sent unchanged
+            freshness.site_changed()
         if form.cleaned_data["wants_newsletter"] != wants:
             subscriptions.set_member_newsletter(request.user, form.cleaned_data["wants_newsletter"])
         messages.success(request, "Your settings are saved.")

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from articles import newsletter
+from articles import newsletter, publishing
 from articles.models import Article, NewsletterRecipient, NewsletterSend, Reviewer
 from config import images
 from config.admin_widgets import LabelledDateTimeAdmin
+from kindred import freshness
 
 Status = NewsletterRecipient.Status
 
@@ -121,7 +122,9 @@ class ArticleAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
         return _report(send)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        # Its reviewers and authors are saved next (save_related), in the same transaction:
+        # the pages are told again when it commits (kindred.freshness).
+        publishing.save_article(obj)
         # Going live mails the subscribers: a direct call, not a signal (STYLE.md).
         send = newsletter.go_live(obj, f"published by {request.user}")
         if send is not None:
@@ -141,6 +144,17 @@ class ArticleAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
                 "in the article list.",
                 messages.WARNING,
             )
+
+    def delete_model(self, request, obj):
+        article_id = obj.pk
+        super().delete_model(request, obj)
+        freshness.article_changed(article_id)
+
+    def delete_queryset(self, request, queryset):
+        article_ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        for article_id in article_ids:
+            freshness.article_changed(article_id)
 
     @admin.action(
         description="Send the newsletter (again: only to those who did not get it)",
@@ -305,3 +319,14 @@ class ReviewerAdmin(admin.ModelAdmin):
     list_filter = ["is_sample"]
     search_fields = ["name", "credentials", "headline"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        publishing.save_reviewer(obj)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        freshness.site_changed()  # gone from the pages of the articles they worked on
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        freshness.site_changed()

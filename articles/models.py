@@ -1,18 +1,12 @@
 """Publishing: articles and the medical reviewers (and authors) behind them."""
 
-import contextlib
 import datetime
 
 from django.conf import settings
-from django.core.files.images import get_image_dimensions
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-
-from articles.markdown import render_markdown
-from articles.recent import forget_recent_articles
-from config import page_cache
 
 
 class Reviewer(models.Model):
@@ -38,11 +32,6 @@ class Reviewer(models.Model):
 
     def __str__(self):
         return self.full_name
-
-    def save(self, *args, **kwargs):
-        self.bio_html = render_markdown(self.bio)
-        super().save(*args, **kwargs)
-        page_cache.site_changed()  # bios and names show on article pages
 
     def get_absolute_url(self):
         return reverse("articles:reviewer", kwargs={"slug": self.slug})
@@ -129,33 +118,8 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
-        self._remember_hero_size()
-        super().save(*args, **kwargs)
-        # Publishing refreshes the sidebar by a direct call rather than a signal (STYLE.md).
-        forget_recent_articles()
-        page_cache.site_changed()
-
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
-
-    def _remember_hero_size(self):
-        if not self.hero_image:
-            self.hero_width = self.hero_height = None
-        else:
-            # A missing file keeps the last known size; the page never opens the picture itself.
-            with contextlib.suppress(OSError):
-                self.hero_width, self.hero_height = get_image_dimensions(
-                    self.hero_image, close=True
-                )
-
-    @classmethod
-    def thread_changed(cls, article_id):
-        """A comment was posted, changed, hidden or removed: cached copies of the page go."""
-        slug = cls.objects.filter(pk=article_id).values_list("slug", flat=True).first()
-        if slug is not None:
-            page_cache.page_changed(reverse("articles:detail", kwargs={"slug": slug}))
 
     @property
     def is_video(self):

@@ -1,4 +1,4 @@
-"""The recent-articles sidebar: a short list, cached, refreshed when an article changes."""
+"""The recent-articles sidebar: a short list, cached until the site changes (kindred.freshness)."""
 
 from dataclasses import dataclass
 
@@ -7,8 +7,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from articles.markdown import plain_excerpt
+from articles.models import Article
+from kindred import freshness
 
-CACHE_KEY = "articles:recent:v1"
+CACHE_KEY = "articles:recent:v2"
 LONGEST_CACHE_SECONDS = 600
 
 
@@ -23,20 +25,17 @@ class RecentArticle:
 
 def recent_articles(exclude_pk=None):
     """The newest published articles, leaving out the one being read."""
-    entries = cache.get(CACHE_KEY)
-    if entries is None:
-        entries = _load()
+    # Read before the list: a list made under it is never newer than the articles it shows.
+    stamp = freshness.current([freshness.SITE])
+    kept = cache.get(CACHE_KEY)
+    if stamp is not None and kept is not None and kept[0] == stamp:
+        entries = kept[1]
+    else:
+        entries = _load(stamp)
     return [entry for entry in entries if entry.pk != exclude_pk][: settings.RECENT_ARTICLES_COUNT]
 
 
-def forget_recent_articles():
-    """Called whenever an article is saved or deleted: the next page view rebuilds the list."""
-    cache.delete(CACHE_KEY)
-
-
-def _load():
-    from articles.models import Article  # articles.models calls forget_recent_articles()
-
+def _load(stamp):
     now = timezone.now()
     # One more than shown, so leaving out the current article still fills the list.
     rows = Article.objects.published(now).only("pk", "title", "slug", "summary", "kind")[
@@ -52,16 +51,16 @@ def _load():
         )
         for row in rows
     ]
-    # A scheduled article goes live without a save, so never keep the list past its time.
-    cache.set(CACHE_KEY, entries, keep_until_next_publication(LONGEST_CACHE_SECONDS, now))
+    if stamp is not None:
+        # A scheduled article goes live without any write, so never keep the list past its time.
+        timeout = keep_until_next_publication(LONGEST_CACHE_SECONDS, now)
+        cache.set(CACHE_KEY, (stamp, entries), timeout)
     return entries
 
 
 def keep_until_next_publication(longest, now=None):
     """Seconds anything showing the recent articles may be kept: at most `longest`, and never
-    past the moment the next scheduled article goes live (it does so without any save)."""
-    from articles.models import Article
-
+    past the moment the next scheduled article goes live (it does so without any write)."""
     now = now or timezone.now()
     next_up = (
         Article.objects.scheduled(now)

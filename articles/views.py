@@ -1,8 +1,5 @@
 """Article list, article page, reviewer profile."""
 
-import time
-from functools import partial
-
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -13,7 +10,7 @@ from articles import page_sections
 from articles.models import Article, Reviewer
 from articles.recent import keep_until_next_publication
 from articles.seo import article_json_ld
-from config import page_cache
+from kindred import freshness, page_cache
 
 
 class ArticleListView(ListView):
@@ -27,66 +24,46 @@ class ArticleListView(ListView):
         )
 
 
+def _shown_on_the_page(request, slug):
+    """The freshness counters an article's page shows: the site's (names, the sidebar) and its
+    article's (the article, its reviewers and authors, the thread under it)."""
+    article_id = Article.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if article_id is None:
+        return [freshness.SITE]  # not found: nothing is stored
+    return [freshness.SITE, freshness.article(article_id)]
+
+
+def _until_next_publication():
+    # The sidebar changes when the next scheduled article goes live, without any write.
+    return keep_until_next_publication(settings.PAGE_CACHE_SECONDS)
+
+
+# The comment thread's own addresses (comments/thread.py writes them in its links): a comment
+# page from 2, and the order that is not the default. `cpage=1` or `order=newest` show a page
+# that has an address of its own, so they are served but never stored.
+@page_cache.cache_page(
+    depends_on=_shown_on_the_page,
+    expires=_until_next_publication,
+    parameters={"cpage": r"[2-9]|[1-9][0-9]{1,5}", "order": r"oldest"},
+)
 def article_detail(request, slug):
-    response, is_preview = _render_article(request, slug)
-    if not is_preview:
-        # Shared with every anonymous reader by config.page_cache, until the page changes or
-        # the next scheduled article goes live (the sidebar changes then, without any save).
-        response.page_cacheable = True
-        response.page_cache_timeout = partial(  # asked only when the page is stored
-            keep_until_next_publication, settings.PAGE_CACHE_SECONDS
-        )
-    return response
-
-
-# Articles as this process last read them, with their reviewers and authors, and the site's
-# generation they were read under (config/page_cache.py): saving or deleting any article,
-# reviewer or member, or changing an article's reviewers or authors, moves it, so a kept
-# article is used only while nothing it shows changed, and no longer than a cached page (a
-# change whose bump was lost to a Redis outage is not shown for longer than that either).
-# Shared by the threads of the process: nothing writes to them once kept.
-_articles = {}
-KEPT_ARTICLES = 100
-
-
-def _article_and_people(request, slug):
-    stamp = page_cache.request_stamp(request)  # read before the article: never newer than it
-    kept = _articles.get(slug)
-    if (
-        kept is not None
-        and stamp is not None
-        and kept[0] == stamp[0]
-        and time.monotonic() < kept[1] + settings.PAGE_CACHE_SECONDS
-    ):
-        return kept[2]
     article = get_object_or_404(Article.objects.prefetch_related("reviewers", "authors"), slug=slug)
-    found = (article, list(article.reviewers.all()), list(article.authors.all()))
-    if stamp is not None:
-        if len(_articles) >= KEPT_ARTICLES:
-            _articles.clear()
-        _articles[slug] = (stamp[0], time.monotonic(), found)
-    return found
-
-
-def _render_article(request, slug):
-    article, reviewers, authors = _article_and_people(request, slug)
     is_preview = not article.is_published
     if is_preview and not staff.has_staff_powers(request.user):
         raise Http404("No such article.")
-    response = render(
+    return render(
         request,
         "articles/article_detail.html",
         {
             "article": article,
-            "reviewers": reviewers,
-            "authors": authors,
+            "reviewers": list(article.reviewers.all()),
+            "authors": list(article.authors.all()),
             "is_preview": is_preview,
             "json_ld": article_json_ld(article),
             "is_indexable": article.is_reviewed and not is_preview,
             "sections": page_sections.sections_for(request, article),
         },
     )
-    return response, is_preview
 
 
 def reviewer_detail(request, slug):

@@ -18,6 +18,7 @@ from comments.models import (
     WatchedWord,
 )
 from config.admin_widgets import LabelledDateTimeAdmin
+from kindred import freshness
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -256,10 +257,14 @@ class CommentAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         _delete_pictures_of_posts_and_replies([obj.pk])
         super().delete_model(request, obj)
+        freshness.thread_changed(obj.article_id)  # its replies went with it: the same thread
 
     def delete_queryset(self, request, queryset):
         _delete_pictures_of_posts_and_replies(list(queryset.values_list("pk", flat=True)))
+        article_ids = set(queryset.values_list("article_id", flat=True))
         super().delete_queryset(request, queryset)
+        for article_id in article_ids:
+            freshness.thread_changed(article_id)
 
     def save_model(self, request, obj, form, change):
         """The text and picture description go through queue.moderator_edit: what readers see

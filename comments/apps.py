@@ -9,11 +9,8 @@ class CommentsConfig(AppConfig):
         from accounts import privacy, subscriptions
         from articles import page_sections
         from comments import personal_data, posting, thread
-        from comments.models import Comment
-        from config import page_cache
 
         page_sections.register(thread.thread_section)
-        page_cache.forget_on_delete(Comment)
         subscriptions.register_confirmation_hook(posting.release_awaiting)
         subscriptions.register_waiting_posts(posting.waiting_posts)
         privacy.register_exporter("comments", personal_data.export_comments)

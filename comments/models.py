@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from accounts.models import Subscriber
 from articles.models import Article
@@ -102,14 +101,6 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"Comment {self.pk} on {self.article_id}"
-
-    def save(self, *args, **kwargs):
-        if self.status == self.Status.PENDING and self.held_at is None:
-            self.held_at = timezone.now()  # when it joined the queue, for the moderators' digest
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "held_at"}
-        super().save(*args, **kwargs)
-        Article.thread_changed(self.article_id)
 
     def get_absolute_url(self):
         return f"{self.article.get_absolute_url()}#comment-{self.pk}"

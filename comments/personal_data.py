@@ -1,5 +1,8 @@
 """What the comments app holds on a person: "export my data", "delete my account", a guest's
-"delete my data" (reached from the key in their mails), and the purge of old IP addresses."""
+"delete my data" (reached from the key in their mails), and the purge of old IP addresses.
+
+The erasers run inside accounts.privacy's deletions, which tell every page afterwards
+(kindred.freshness.site_changed): the person's name, posts and hugs may show anywhere."""
 
 import datetime
 import re
@@ -10,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from accounts import privacy
-from articles.models import Article
 from comments import pictures
 from comments.models import Ban, Comment, Hug, ModerationAction, Report
 from comments.posting import remove_comment
@@ -133,10 +135,9 @@ def _erase_posts(comments, keep_contributions):
 
 def _take_back_hugs(user):
     """The member's hugs go with the account, and so do they from the counts on the posts."""
-    for hug in Hug.objects.filter(user=user).select_related("comment"):
+    for hug in Hug.objects.filter(user=user):
         Comment.objects.filter(pk=hug.comment_id).update(hug_count=F("hug_count") - 1)
         hug.delete()
-        Article.thread_changed(hug.comment.article_id)  # the count shows on the page
 
 
 def _erase_reports(reports):

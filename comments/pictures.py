@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts import staff
 from config import images
 from config.images import PictureError as PictureError  # what the views catch
+from kindred import freshness
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,8 @@ def sync_visibility(comment):
             return
         for field in misplaced:
             field.name = _moved(field, public=public)
-    comment.save(update_fields=changed)  # the thread's pages follow (Article.thread_changed)
+    comment.save(update_fields=changed)
+    freshness.thread_changed(comment.article_id)  # the picture's address changed or it went
 
 
 def _moved(field, *, public):

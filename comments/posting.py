@@ -18,6 +18,7 @@ from comments import moderation, notifications, pictures
 from comments.models import Ban, BlockedAddress, Comment, ModerationRules, WatchedWord
 from comments.pictures import process_picture
 from comments.text import render_comment_text
+from kindred import freshness
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
         image_alt=decision.alt,
         status=status,
         moderation_reasons=decision.reasons,
+        held_at=timezone.now() if status == Comment.Status.PENDING else None,
         ip_address=ip,
     )
     if parent is not None:
@@ -238,6 +240,7 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
         comment.image_width, comment.image_height = width, height
     with transaction.atomic():
         comment.save()
+    freshness.thread_changed(article.pk)
     if comment.status == Comment.Status.AWAITING_EMAIL:
         subscriptions.ask_to_confirm(author.subscriber, author.guest_key, author.typed_name)
     if comment.is_published:
@@ -288,7 +291,8 @@ def release_awaiting(subscriber, guest_key, only=None):
     written there follow the normal policy now, or with `only` (keys from `waiting_posts`)
     just the ones the confirmation mail showed, as they were then (the link was opened in
     another browser: a post with a picture goes to the moderators instead of going live).
-    Posts from other browsers keep waiting."""
+    Posts from other browsers keep waiting, and so does nothing a moderator decided on
+    meanwhile: each post changes only if it is still awaiting the confirmation."""
     if not guest_key:
         return
     waiting = _awaiting(subscriber, guest_key).select_related("article", "parent")
@@ -308,8 +312,19 @@ def release_awaiting(subscriber, guest_key, only=None):
                 # picture is private to the browser that wrote it), so a moderator looks first.
                 comment.status = Comment.Status.PENDING
                 comment.moderation_reasons = [*decision.reasons, PICTURE_FROM_ANOTHER_BROWSER]
-        comment.save(update_fields=["status", "moderation_reasons"])
+        if comment.status == Comment.Status.PENDING:
+            comment.held_at = timezone.now()  # joins the moderators' queue now
+        released = Comment.objects.filter(
+            pk=comment.pk, status=Comment.Status.AWAITING_EMAIL
+        ).update(
+            status=comment.status,
+            moderation_reasons=comment.moderation_reasons,
+            held_at=comment.held_at,
+        )
+        if not released:
+            continue  # a moderator rejected it (or marked it as spam) a moment ago
         pictures.sync_visibility(comment)
+        freshness.thread_changed(comment.article_id)
         if comment.is_published:
             notifications.comment_published(comment)
         elif comment.status == Comment.Status.PENDING:
@@ -349,7 +364,7 @@ def edit_comment(comment, author, body, image_alt=None, ip=None):
     # A moderator's approval in advance was for the words they read, not these.
     comment.is_approved = False
     if was_published and status == Comment.Status.PENDING:
-        comment.held_at = None  # joins the queue now
+        comment.held_at = timezone.now()  # joins the moderators' queue now
     if status == Comment.Status.PENDING:
         reasons = [*decision.reasons, "edited after it was sent"]
         comment.moderation_reasons = list(dict.fromkeys([*comment.moderation_reasons, *reasons]))
@@ -368,6 +383,7 @@ def edit_comment(comment, author, body, image_alt=None, ip=None):
             ]
         )
     pictures.sync_visibility(comment)  # held again: its picture leaves the public folder
+    freshness.thread_changed(comment.article_id)
     if was_published and status == Comment.Status.PENDING:
         notifications.tell_moderators()
     if status == Comment.Status.AWAITING_EMAIL:
@@ -385,3 +401,4 @@ def remove_comment(comment):
     comment.image_width = comment.image_height = None
     comment.status = Comment.Status.REMOVED
     comment.save()
+    freshness.thread_changed(comment.article_id)

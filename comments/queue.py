@@ -11,6 +11,7 @@ from accounts.addresses import inbox_of
 from comments import notifications, pictures
 from comments.models import Ban, Comment, ModerationAction, RejectionReason
 from comments.text import clean_comment_text, render_comment_text
+from kindred import freshness
 
 WAITING = (Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL)
 
@@ -46,6 +47,7 @@ def approve(comment, actor, note=""):
         comment.save(update_fields=["status", "is_approved", "rejection_reason"])
         log(actor, "approve", comment=comment, before=before, after=comment.status, note=note)
     pictures.sync_visibility(comment)
+    freshness.thread_changed(comment.article_id)
     if comment.is_published and before != Comment.Status.PUBLISHED:
         notifications.comment_published(comment)
         if before == Comment.Status.PENDING:
@@ -67,6 +69,7 @@ def reject(comment, actor, reason=RejectionReason.OFF_TOPIC, note=""):
             note=note or RejectionReason(reason).label,
         )
     pictures.sync_visibility(comment)  # its picture is deleted
+    freshness.thread_changed(comment.article_id)
     if before in (Comment.Status.PENDING, Comment.Status.PUBLISHED):
         _tell_author(comment, "rejected")
 
@@ -78,6 +81,7 @@ def mark_spam(comment, actor, note=""):
         comment.save(update_fields=["status"])
         log(actor, "mark spam", comment=comment, before=before, after=comment.status, note=note)
     pictures.sync_visibility(comment)  # its picture is deleted
+    freshness.thread_changed(comment.article_id)
 
 
 class CannotBan(ValueError):
@@ -146,8 +150,8 @@ def ban_key(*, user=None, email=""):
 
 def moderator_edit(comment, actor, *, body, image_alt=None):
     """A moderator changes a post's text (a redaction, say): what readers see is rebuilt as
-    posting builds it, cached pages follow (Comment.save moves the thread's page version), and
-    the audit log keeps the words as they were. Not put through the policy: the moderator is
+    posting builds it (body_html), cached pages follow, and the audit log keeps the words as
+    they were. Not put through the policy: the moderator is
     the one who decides. Returns the audit log entry, or None when nothing changed."""
     body = clean_comment_text(body)
     if not body and not comment.image:
@@ -171,7 +175,7 @@ def moderator_edit(comment, actor, *, body, image_alt=None):
         comment.body_html = render_comment_text(body)
         comment.image_alt = image_alt
         comment.save(update_fields=["body", "body_html", "image_alt"])
-        return log(
+        entry = log(
             actor,
             "edit",
             comment=comment,
@@ -180,6 +184,8 @@ def moderator_edit(comment, actor, *, body, image_alt=None):
             note="changed: " + ", ".join(changed),
             text_before=before,
         )
+    freshness.thread_changed(comment.article_id)
+    return entry
 
 
 def reject_waiting_posts_of(ban, actor):
@@ -200,6 +206,7 @@ def reject_waiting_posts_of(ban, actor):
         post.save(update_fields=["status"])
         log(actor, "reject (author banned)", comment=post, before=before, after=post.status)
         pictures.sync_visibility(post)  # its picture is deleted
+        freshness.thread_changed(post.article_id)
 
 
 def _tell_author(comment, outcome):

@@ -4,11 +4,12 @@ import ipaddress
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.addresses import inbox_of
-from articles.models import Article
 from comments import notifications, pictures
 from comments.models import Comment, Hug, ModerationRules, Report
+from kindred import freshness
 
 
 def has_reported(comment, author):
@@ -121,10 +122,11 @@ def _hide_if_reported_enough(comment):
     if readers < threshold:
         return False
     comment.status = Comment.Status.PENDING
-    comment.held_at = None
+    comment.held_at = timezone.now()  # joins the moderators' queue now
     comment.moderation_reasons = [*comment.moderation_reasons, f"reported by {readers} readers"]
-    comment.save(update_fields=["status", "moderation_reasons"])
+    comment.save(update_fields=["status", "held_at", "moderation_reasons"])
     pictures.sync_visibility(comment)  # hidden: its picture is no longer public
+    freshness.thread_changed(comment.article_id)
     notifications.tell_moderators()
     return True
 
@@ -138,5 +140,5 @@ def toggle_hug(comment, user):
         else:
             Hug.objects.create(comment=comment, user=user)
             Comment.objects.filter(pk=comment.pk).update(hug_count=F("hug_count") + 1)
-        Article.thread_changed(comment.article_id)  # the count shows on the page
-        return not deleted
+    freshness.thread_changed(comment.article_id)  # the count shows on the page
+    return not deleted

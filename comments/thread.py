@@ -6,7 +6,7 @@ member one query for their hugs.
 
 Members mostly see the same thread: only their own posts and the ones they hugged look
 different to them. So a page of the thread is rendered once for "any member" and kept in the
-process under the page's stamp (config.page_cache: it changes with every comment change, on
+process under the page's stamp (kindred.freshness: it changes with every comment change, on
 every server). Each member's page is then that rendering with their own actions, reply form and
 CSRF token put in, and two queries: their waiting posts (if any, their page is rendered for
 them alone) and their hugs.
@@ -30,7 +30,7 @@ from articles.page_sections import Section
 from comments.forms import CommentForm, form_started_token
 from comments.models import Comment, Hug
 from comments.posting import author_for, can_edit
-from config import page_cache
+from kindred import freshness, page_cache
 
 ORDER_COOKIE = "comment_order"
 ORDERS = {"newest": ("-created_at", "-pk"), "oldest": ("created_at", "pk")}
@@ -311,7 +311,8 @@ def _members_thread(request, article, author, parts):
     """This member's thread from the shared rendering, or None when it cannot be used: the
     counters are off or unreadable (no stamp), or the member has posts waiting, which only
     they see."""
-    stamp = page_cache.request_stamp(request)  # the request is for the article's own page
+    counters = [freshness.SITE, freshness.article(article.pk)]  # the page's own, as cached
+    stamp = freshness.current(counters) if settings.PAGE_CACHE_SECONDS else None
     if stamp is None:
         return None
     mine = Comment.objects.filter(article=article, author_user=author.user)

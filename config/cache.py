@@ -69,10 +69,10 @@ class ResilientRedisCache(RedisCache):
 
     def _forget_pages(self):
         """Changes made during the outage could not reach the cache: stored pages may be stale."""
-        from config.page_cache import GENERATION_KEY
+        from kindred.freshness import SITE
 
         with contextlib.suppress(RedisError):  # gone again: the next recovery tries once more
-            super().set(GENERATION_KEY, secrets.randbits(62), None)  # a value never used before
+            super().set(SITE, secrets.randbits(62), None)  # a value never used before
 
     def is_available(self):
         """For /healthz: does Redis answer right now?"""

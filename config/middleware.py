@@ -13,6 +13,7 @@ from django.db import DatabaseError
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from config.secret_links import hide_in_path
+from kindred.page_cache import is_shareable
 
 request_log = logging.getLogger("kindred.request")
 proxy_log = logging.getLogger("kindred.proxy")
@@ -136,12 +137,6 @@ class PermissionsPolicyMiddleware:
         return response
 
 
-def _has_session(request):
-    session = getattr(request, "session", None)
-    # session_key is read from the cookie without touching the session store.
-    return session is not None and bool(session.session_key or session.modified)
-
-
 class SharedCacheMiddleware:
     """Anonymous pages may be kept by shared caches; anything tied to a visitor is private.
 
@@ -163,12 +158,3 @@ class SharedCacheMiddleware:
         else:
             patch_cache_control(response, private=True, no_cache=True)
         return response
-
-
-def is_shareable(request, response):
-    return (
-        request.method in ("GET", "HEAD")
-        and response.status_code == 200
-        and not response.cookies
-        and not _has_session(request)
-    )

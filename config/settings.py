@@ -76,7 +76,6 @@ MIDDLEWARE = [
     "config.middleware.EdgeMiddleware",
     "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "config.page_cache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -308,7 +307,6 @@ PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 10, minimum=0)
 PAGE_CACHE_SECONDS = env_int(
     "PAGE_CACHE_SECONDS", 600 if REDIS_URL or DEBUG or TESTING else 0, minimum=0
 )
-PAGE_CACHE_PREFIXES = ("/articles/",)  # addresses whose views may opt in
 
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 # Forms on cached pages that may be offered again with a token when JavaScript is off.

@@ -9,7 +9,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from articles import publishing
 from articles.models import Article, Reviewer
+from kindred import freshness
 
 _counter = itertools.count(1)
 
@@ -19,15 +21,11 @@ def _fresh_cache():
     """Each test starts with empty caches (Redis in CI keeps data between tests)."""
     from django.core.cache import caches
 
-    from articles import views as article_views
     from comments import thread
-    from config import page_cache
 
     for alias in ("default", "fragments"):
         caches[alias].clear()
-    page_cache._local.clear()
-    thread._shared.clear()
-    article_views._articles.clear()
+    thread._shared.clear()  # goes with the shared renderings (issue 13, point 1)
     yield
     cache.clear()
 
@@ -46,7 +44,9 @@ def make_reviewer(db):
         fields.setdefault("credentials", "M.D.")
         fields.setdefault("headline", "is a sample neurologist")
         fields.setdefault("is_sample", True)
-        return Reviewer.objects.create(**fields)
+        reviewer = Reviewer(**fields)
+        publishing.save_reviewer(reviewer)
+        return reviewer
 
     return make
 
@@ -64,11 +64,10 @@ def make_article(db):
         fields.setdefault("status", Article.Status.PUBLISHED)
         fields.setdefault("published_at", timezone.now() - datetime.timedelta(days=n))
         fields.setdefault("last_reviewed_at", timezone.localdate() - datetime.timedelta(days=30))
-        article = Article.objects.create(**fields)
-        if reviewers:
-            article.reviewers.set(reviewers)
-        if authors:
-            article.authors.set(authors)
+        article = Article(**fields)
+        publishing.save_article(article)
+        if reviewers or authors:
+            publishing.set_people(article, reviewers=reviewers, authors=authors)
         return article
 
     return make
@@ -234,7 +233,10 @@ def make_comment(db):
     from comments.text import render_comment_text
 
     def make(article, author=None, parent=None, body="A kind word.", **fields):
+        """A post as the domain functions (comments/posting.py) store one."""
         fields.setdefault("status", Comment.Status.PUBLISHED)
+        if fields["status"] == Comment.Status.PENDING:
+            fields.setdefault("held_at", timezone.now())
         comment = Comment(article=article, body=body, body_html=render_comment_text(body), **fields)
         if author is not None:
             if hasattr(author, "display_name"):
@@ -247,6 +249,7 @@ def make_comment(db):
             comment.root_id = parent.root_id or parent.pk
             comment.depth = parent.depth + 1
         comment.save()
+        freshness.thread_changed(article.pk)
         return comment
 
     return make

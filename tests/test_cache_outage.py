@@ -72,9 +72,10 @@ def test_limits_refuse_when_redis_is_full(monkeypatch):
 @pytest.mark.django_db
 def test_pages_are_served_while_the_cache_is_down(client, article, dead_redis, monkeypatch):
     from articles import recent
-    from config import page_cache
+    from kindred import freshness, page_cache
 
     monkeypatch.setattr(page_cache, "cache", dead_redis)
+    monkeypatch.setattr(freshness, "cache", dead_redis)
     monkeypatch.setattr(recent, "cache", dead_redis)
     for _ in range(2):
         response = client.get(article.get_absolute_url())
@@ -85,7 +86,7 @@ def test_pages_are_served_while_the_cache_is_down(client, article, dead_redis, m
 
 
 def test_pages_stored_before_an_outage_are_not_served_after_it(dead_redis):
-    from config import page_cache
+    from kindred import freshness
 
     calls = []
     dead_redis.get("anything")  # the outage is noticed
@@ -99,7 +100,7 @@ def test_pages_stored_before_an_outage_are_not_served_after_it(dead_redis):
     )()
     ResilientRedisCache._retry_at = 0.0
     dead_redis.get("page")
-    assert ("set", dead_redis.make_and_validate_key(page_cache.GENERATION_KEY)) in calls
+    assert ("set", dead_redis.make_and_validate_key(freshness.SITE)) in calls
 
 
 class _BackAgain:

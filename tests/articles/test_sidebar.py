@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from articles import publishing
 from articles.models import Article
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_sidebar_refreshes_when_an_article_is_published_or_changed(client, make_
     fresh = make_article(title="Just published", published_at=timezone.now())
     assert "Just published" in _sidebar(client.get(current.get_absolute_url()).content.decode())
     fresh.title = "Retitled piece"
-    fresh.save()
+    publishing.save_article(fresh)
     assert "Retitled piece" in _sidebar(client.get(current.get_absolute_url()).content.decode())
 
 

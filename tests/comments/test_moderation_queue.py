@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from articles import publishing
 from comments import queue
 from comments.models import (
     Ban,
@@ -78,7 +79,7 @@ def test_blocked_address_is_refused_neutrally(
 def test_closed_article_takes_no_posts(poster, member, article, make_comment, post_comment):
     _approve_some(member, article, make_comment, 3)
     article.comments_open = False
-    article.save()
+    publishing.save_article(article)
     page = poster.get(article.get_absolute_url()).content.decode()
     assert "Comments are closed on this article." in page and "comment-form" not in page
     response = post_comment(poster, article, body="Still here?")

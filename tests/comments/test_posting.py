@@ -49,6 +49,35 @@ def test_guest_post_waits_until_email_confirmed(client, article, post_comment):
     assert comment.status == Comment.Status.PUBLISHED
 
 
+def test_a_post_rejected_while_its_address_is_confirmed_stays_rejected(
+    client, settings, article, post_comment, moderator, monkeypatch
+):
+    """A moderator rejects a guest's waiting post at the moment the guest confirms the
+    address: the release must not put it back online."""
+    from django.test import Client
+
+    from comments import posting, queue
+
+    settings.COMMENTS_READ_GATE = False  # anonymous readers see the thread itself
+    client.post("/subscribe/", {"name": "Sample Guest", "email": "guest@example.org"})
+    post_comment(client, article, body="Rejected at the last moment")
+    post = Comment.objects.get()
+    decide = posting.decide_for
+
+    def a_moderator_rejects_it_meanwhile(*args, **kwargs):
+        queue.reject(Comment.objects.get(pk=post.pk), moderator)
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(posting, "decide_for", a_moderator_rejects_it_meanwhile)
+    client.post(re.search(r"/subscribe/confirm/[^/\s]+/", mail.outbox[-1].body).group(0))
+    post.refresh_from_db()
+    assert post.status == Comment.Status.REJECTED
+    assert (
+        "Rejected at the last moment"
+        not in Client().get(article.get_absolute_url()).content.decode()
+    )
+
+
 def test_someone_else_typing_a_confirmed_address_cannot_post_as_its_owner(
     client, article, make_subscriber, post_comment
 ):

@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from articles.models import Article
+from articles import publishing
 from comments import thread
 from comments.models import Comment, Hug
 from comments.posting import remove_comment
-from config import page_cache
+from kindred import freshness
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_closing_comments_takes_the_reply_forms_away_from_the_shared_thread(
     reader = _client(member)
     assert "Post reply" in reader.get(article.get_absolute_url()).content.decode()
     article.comments_open = False
-    article.save()
+    publishing.save_article(article)
     page = reader.get(article.get_absolute_url()).content.decode()
     assert "Post reply" not in page and "Comments are closed on this article." in page
 
@@ -118,7 +118,7 @@ def test_closing_comments_takes_the_reply_forms_away_from_the_shared_thread(
 def test_without_the_shared_cache_members_get_the_thread_rendered_for_them(
     member, other, article, make_comment, monkeypatch
 ):
-    monkeypatch.setattr(thread.page_cache, "current_stamp", lambda path: None)  # Redis is down
+    monkeypatch.setattr(thread.freshness, "current", lambda keys: None)  # Redis is down
     post = make_comment(article, author=other, body="Still readable.")
     page = _client(member).get(article.get_absolute_url()).content.decode()
     assert "Still readable." in page and "Report<span" in _actions(page, post)
@@ -132,7 +132,7 @@ def _without_tokens(html):
 
 def _rendered_for_them_alone(client, url, monkeypatch):
     with monkeypatch.context() as patch:
-        patch.setattr(thread.page_cache, "current_stamp", lambda path: None)
+        patch.setattr(thread.freshness, "current", lambda keys: None)
         return client.get(url).content.decode()
 
 
@@ -152,7 +152,7 @@ def busy_thread(article, member, other, make_comment, make_subscriber):
     Comment.objects.filter(pk=mine.pk).update(created_at=timezone.now() - timedelta(hours=2))
     Hug.objects.create(comment=theirs, user=member)
     Comment.objects.filter(pk=theirs.pk).update(hug_count=1)
-    Article.thread_changed(article.pk)
+    freshness.thread_changed(article.pk)
 
 
 @pytest.mark.usefixtures("busy_thread")
@@ -215,7 +215,7 @@ def test_with_the_page_cache_off_members_never_get_a_shared_rendering(
     post = make_comment(article, author=member, body="Regret posting this.")
     reader = _client(member)
     assert "Regret posting this." in reader.get(article.get_absolute_url()).content.decode()
-    monkeypatch.setattr(page_cache, "_bump", lambda key: None)  # another process removes it
+    monkeypatch.setattr(freshness, "_bump", lambda key: None)  # another process removes it
     remove_comment(post)
     assert "Regret posting this." not in reader.get(article.get_absolute_url()).content.decode()
     assert not thread._shared

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from PIL import Image, ImageDraw
 
-from articles import demo_content
+from articles import demo_content, publishing
 from articles.models import Article, Reviewer
 
 HERO_SIZE = (1200, 675)
@@ -42,7 +42,9 @@ class Command(BaseCommand):
             for data in demo_content.PEOPLE:
                 fields = {name: data[name] for name in PERSON_FIELDS}
                 fields["is_sample"] = True
-                people[data["slug"]], outcome = sync_row(Reviewer, data["slug"], fields)
+                people[data["slug"]], outcome = sync_row(
+                    Reviewer, data["slug"], fields, publishing.save_reviewer
+                )
                 tally[outcome] += 1
             for data in demo_content.ARTICLES:
                 tally[load_article(data, people)] += 1
@@ -88,22 +90,22 @@ def ensure_demo_editor():
     )
 
 
-def sync_row(model, slug, fields, before_create=None):
-    """Create the row or bring it up to date; return (row, "created"|"updated"|"unchanged")."""
+def sync_row(model, slug, fields, save, before_create=None):
+    """Create the row or bring it up to date with `save` (articles.publishing, which rebuilds
+    the Markdown's HTML); return (row, "created"|"updated"|"unchanged")."""
     row = model.objects.filter(slug=slug).first()
     if row is None:
         row = model(slug=slug, **fields)
         if before_create:
             before_create(row)
-        row.save()
+        save(row)
         return row, "created"
     changed = {name: value for name, value in fields.items() if getattr(row, name) != value}
     if not changed:
         return row, "unchanged"
     for name, value in changed.items():
         setattr(row, name, value)
-    # A full save, because save() re-renders the Markdown into its own HTML field.
-    row.save()
+    save(row)
     return row, "updated"
 
 
@@ -119,19 +121,30 @@ def load_article(data, people):
         article.hero_image.save(image_name, ContentFile(draw_hero_image()), save=False)
 
     article, outcome = sync_row(
-        Article, data["slug"], fields, before_create=attach_image if image_name else None
+        Article,
+        data["slug"],
+        fields,
+        publishing.save_article,
+        before_create=attach_image if image_name else None,
     )
     if image_name and outcome != "created" and not has_stored_file(article.hero_image):
         # Also covers a wiped media folder: the row remembers a file that is gone.
-        article.hero_image.save(image_name, ContentFile(draw_hero_image()), save=True)
+        attach_image(article)
+        publishing.save_article(article)
         outcome = "updated"
-    for relation in ("authors", "reviewers"):
-        wanted = {people[slug].pk for slug in data[relation]}
-        manager = getattr(article, relation)
-        if set(manager.values_list("pk", flat=True)) != wanted:
-            manager.set(wanted)
-            if outcome == "unchanged":
-                outcome = "updated"
+    people_now = {
+        relation: {people[slug].pk for slug in data[relation]}
+        for relation in ("authors", "reviewers")
+    }
+    changed = {
+        relation: wanted
+        for relation, wanted in people_now.items()
+        if set(getattr(article, relation).values_list("pk", flat=True)) != wanted
+    }
+    if changed:
+        publishing.set_people(article, **changed)
+        if outcome == "unchanged":
+            outcome = "updated"
     return outcome
 
 
