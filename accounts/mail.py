@@ -13,6 +13,9 @@ copy is dropped: the row keeps only what identifies the mail (template, recipien
 when). Other mails keep their words for MAIL_BODY_RETENTION_DAYS after sending (clear_old_bodies),
 but not the keys in their links (an unsubscribe key also opens a guest's data): those are named
 instead once the mail is sent (config/secret_links.py).
+
+The task that sends a row (`deliver_mail`) lives here, beside what queues it and what it runs:
+tasks take row ids only, so the task table holds no address or words of a mail.
 """
 
 import datetime
@@ -26,6 +29,7 @@ from django.db.models import Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django_tasks import task
 
 from accounts.models import Delivery
 from config.sealing import InvalidToken, open_sealed, seal
@@ -125,15 +129,11 @@ def _contents(delivery):
 
 
 def _enqueue(delivery):
-    from accounts.tasks import deliver_mail  # tasks call back into this module
-
     deliver_mail.enqueue(delivery.pk)
 
 
 def _enqueue_retry(delivery):
     """Schedule the next attempt if the backend can wait; otherwise `retry_mail` picks it up."""
-    from accounts.tasks import deliver_mail
-
     if deliver_mail.get_backend().supports_defer:
         deliver_mail.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
 
@@ -183,6 +183,11 @@ def deliver(delivery_id):
     if failed:
         _enqueue_retry(delivery)
     return not failed
+
+
+@task()
+def deliver_mail(delivery_id):
+    deliver(delivery_id)
 
 
 _BODY_FIELDS = ["text_body", "html_body", "headers", "sealed_body", "body_cleared_at"]

@@ -2,6 +2,10 @@
 
 The answer a visitor sees never depends on whether an address is already known, so the subscribe
 box cannot be used to find out who reads what.
+
+Its tasks (`send_subscription_confirmation`, `send_post_confirmation`) live beside the functions
+they run: they take row ids only, so the task table holds no name, address or browser key (what a
+person typed waits on a row of ours, deleted with their data).
 """
 
 import dataclasses
@@ -16,6 +20,7 @@ from django.contrib.auth.models import BaseUserManager
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from accounts import mail, privacy
 from accounts.models import AddressClaim, Subscriber
@@ -49,8 +54,6 @@ def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key="
     typed name is kept on this browser's claim (`AddressClaim`), not on the subscriber: the
     task gets the claim's id only.
     """
-    from accounts.tasks import send_subscription_confirmation  # tasks call this module
-
     email = normalize_email(email)
     is_own_address = (
         user is not None and user.is_authenticated and user.email.lower() == email.lower()
@@ -111,6 +114,11 @@ def ask_for_confirmation(claim_id):
         return  # "never mail this address" was chosen; only its owner can undo it
     if _confirmation_is_due(claim):
         send_confirmation(claim.subscriber, claim)
+
+
+@task()
+def send_subscription_confirmation(claim_id):
+    ask_for_confirmation(claim_id)
 
 
 def _is_closed_to_mail(subscriber):
@@ -480,8 +488,6 @@ def ask_to_confirm(subscriber, key, name=None):
         claim = claim_address(subscriber, key, name or subscriber.name)
     # In a task, as for `subscribe`: a post's answer costs the same whether the address was
     # known or a mail is due (rendering and sealing a mail would tell).
-    from accounts.tasks import send_post_confirmation
-
     send_post_confirmation.enqueue(claim.pk)
 
 
@@ -492,3 +498,8 @@ def mail_post_confirmation(claim_id):
         return
     if _confirmation_is_due(claim):
         send_confirmation(claim.subscriber, claim)
+
+
+@task()
+def send_post_confirmation(claim_id):
+    mail_post_confirmation(claim_id)

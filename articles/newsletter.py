@@ -11,6 +11,8 @@ staff to see. A worker that dies mid-batch leaves its rows "sending": after a le
 deciding to.
 
 Memory stays flat: recipients are written and read in pages, never all at once.
+
+The task (`send_newsletter_batch`) lives here, beside what queues it and what it runs.
 """
 
 import datetime
@@ -29,6 +31,7 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
+from django_tasks import task
 
 from accounts.models import Subscriber
 from accounts.subscriptions import list_unsubscribe_headers, unsubscribe_url
@@ -113,8 +116,6 @@ STALLED_AFTER = datetime.timedelta(minutes=5)
 
 
 def _is_stalled(send, now):
-    from articles.tasks import send_newsletter_batch
-
     if not send_newsletter_batch.get_backend().supports_defer:
         return True  # no queue to hold tasks: nothing can be waiting in one
     return send.last_activity_at is None or send.last_activity_at < now - STALLED_AFTER
@@ -184,8 +185,6 @@ def add_recipients(send):
 
 
 def _queue(send, rows, now=None):
-    from articles.tasks import send_newsletter_batch  # tasks call back into this module
-
     NewsletterSend.objects.filter(pk=send.pk).update(last_activity_at=now or timezone.now())
     for _ in range(math.ceil(rows / settings.NEWSLETTER_BATCH_SIZE)):
         send_newsletter_batch.enqueue(send.pk)
@@ -300,6 +299,11 @@ def send_batch(send_id, size=None):
         _retry_later(send, next_try)
     _finish_if_done(send)
     return ledger.sent_count
+
+
+@task()
+def send_newsletter_batch(send_id):
+    send_batch(send_id)
 
 
 # Sent rows are recorded this often, so a worker killed mid-batch leaves at most this many
@@ -462,8 +466,6 @@ def _record_failure(row, exc, now):
 
 def _retry_later(send, when):
     """Ask the task backend to come back; without deferral, `publish_due` picks it up."""
-    from articles.tasks import send_newsletter_batch
-
     if send_newsletter_batch.get_backend().supports_defer:
         send_newsletter_batch.using(run_after=when).enqueue(send.pk)
 
