@@ -311,7 +311,7 @@ def confirm(token, confirming_key=""):
         only = set()  # a link from before mails showed posts: elsewhere, it publishes none
     else:
         only = set(link.shown)
-    _run_confirmation_hooks(subscriber, link.guest_key, only)
+    _release_waiting_posts(subscriber, link.guest_key, only)
     still_waiting = not asking_browser and waiting_posts(subscriber, link.guest_key)
     if link.claim is not None and still_waiting:
         send_confirmation(subscriber, link.claim)
@@ -391,8 +391,6 @@ GUEST_SESSION_KEY = "subscriber_id"
 PROVEN_SESSION_KEY = "subscriber_proven"
 GUEST_NAME_SESSION_KEY = "guest_name"
 GUEST_KEY_SESSION_KEY = "guest_key"
-_confirmation_hooks = []
-_waiting_posts_sources = []
 
 
 def guest_key(request):
@@ -438,17 +436,16 @@ def forget_guest(request):
         request.session.pop(name, None)
 
 
-def register_confirmation_hook(hook):
-    """hook(subscriber, guest_key, only) runs when a confirmation link is used: comments
-    releases the posts written in the browser that asked for that link, and only those; with
-    `only` a set of post keys (see `WaitingPost`), only the posts the mail showed."""
-    if hook not in _confirmation_hooks:
-        _confirmation_hooks.append(hook)
-
-
-def _run_confirmation_hooks(subscriber, key, only=None):
-    for hook in _confirmation_hooks:
-        hook(subscriber, key, only)
+# --- Posts waiting for their address ----------------------------------------------------------
+# A registry, where other cross-app reactions are direct calls from the higher app, because the
+# flow is accounts' and what it covers is comments' (the shape of the personal-data registry in
+# accounts/privacy.py). The confirmation link belongs here: its stable URL and view, its signed
+# token, the sealed mail with its per-inbox limit, and the task that sends it, started by the
+# subscribe box (an accounts view) as well as by a guest's post. The posts it publishes are
+# comments', and the mail must show them before their owner agrees: accounts reads them while
+# writing the mail, in its task, and the link releases exactly those, in the confirming request.
+# As direct calls, that view, URL and task would move into comments, or the mail could not show
+# what its link publishes.
 
 
 @dataclass(frozen=True)
@@ -464,16 +461,28 @@ class WaitingPost:
     picture_description: str = ""
 
 
-def register_waiting_posts(source):
-    """source(subscriber, guest_key) -> [WaitingPost]: what that browser has waiting."""
-    if source not in _waiting_posts_sources:
-        _waiting_posts_sources.append(source)
+_waiting_post_holders = []  # (list_waiting, release) of each app that holds such posts
+
+
+def register_waiting_posts(list_waiting, release):
+    """Called from an app's ready() (comments) with the two halves of one promise, registered
+    together so that no link releases what its mail could not show:
+    - list_waiting(subscriber, guest_key) -> [WaitingPost]: what that browser has waiting;
+    - release(subscriber, guest_key, only): a link asked for by that browser was used; release
+      its posts, or with `only` (a set of `WaitingPost.key`) just those the mail showed."""
+    if (list_waiting, release) not in _waiting_post_holders:
+        _waiting_post_holders.append((list_waiting, release))
 
 
 def waiting_posts(subscriber, key):
     if not key:
         return []
-    return [post for source in _waiting_posts_sources for post in source(subscriber, key)]
+    return [post for source, _ in _waiting_post_holders for post in source(subscriber, key)]
+
+
+def _release_waiting_posts(subscriber, key, only=None):
+    for _, release in _waiting_post_holders:
+        release(subscriber, key, only)
 
 
 def ask_to_confirm(subscriber, key, name=None):
