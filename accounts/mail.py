@@ -100,6 +100,23 @@ def queue_message(*, key, to, subject, text, html="", headers=None, sensitive=Fa
     return delivery
 
 
+def build_message(*, to, subject, text, html="", headers=None, connection=None):
+    """The message as every mail of ours is made: from DEFAULT_FROM_EMAIL to one address, its
+    text with the HTML as an alternative. `deliver` sends one; the newsletter sends a batch of
+    them over one `connection`."""
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers,
+        connection=connection,
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
 # --- Sealed bodies ----------------------------------------------------------------------------
 
 
@@ -147,16 +164,9 @@ def deliver(delivery_id):
         delivery.attempts += 1
         try:
             text, html, headers = _contents(delivery)
-            message = EmailMultiAlternatives(
-                subject=delivery.subject,
-                body=text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[delivery.to],
-                headers=headers,
-            )
-            if html:
-                message.attach_alternative(html, "text/html")
-            message.send()
+            build_message(
+                to=delivery.to, subject=delivery.subject, text=text, html=html, headers=headers
+            ).send()
         except Exception as exc:  # noqa: BLE001 - any failure to send is retried, never lost
             delay = RETRY_DELAYS[min(delivery.attempts, len(RETRY_DELAYS)) - 1]
             delivery.status = Delivery.Status.FAILED
