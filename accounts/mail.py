@@ -25,6 +25,7 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db import connection as database
 from django.db.models import Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
@@ -220,19 +221,27 @@ def clear_old_bodies(now=None):
     ).update(text_body="", html_body="", headers={}, sealed_body="", body_cleared_at=now)
 
 
-# A delivery still pending after this long lost its task (a worker crash, say): queue it again.
+# A delivery still pending after this long lost its task (a worker killed mid-send, say).
 STUCK_AFTER = datetime.timedelta(minutes=15)
+# Where the database can say who is sending a row, sooner: `deliver` holds the row's lock for as
+# long as it sends, and a killed worker's lock goes with its connection, so on PostgreSQL a
+# pending row that nobody holds after this long is not being sent by anyone.
+UNHELD_AFTER = datetime.timedelta(minutes=1)
 
 
 def retry_due(now=None):
-    """Queue again every failed delivery whose pause is over, and every stuck pending one."""
+    """Queue again every failed delivery whose pause is over, and every stuck pending one. A row
+    a worker is sending right now is left to it (and `deliver` sends a row once, whoever asks)."""
     now = now or timezone.now()
-    due = Delivery.objects.filter(
-        Q(status=Delivery.Status.FAILED, next_attempt_at__lte=now)
-        | Q(status=Delivery.Status.PENDING, created_at__lte=now - STUCK_AFTER)
-    )
-    count = 0
-    for delivery in due.only("pk"):
-        _enqueue(delivery)
-        count += 1
-    return count
+    with transaction.atomic():
+        due = Delivery.objects.filter(status=Delivery.Status.FAILED, next_attempt_at__lte=now)
+        if database.features.has_select_for_update_skip_locked:
+            unheld = Q(status=Delivery.Status.PENDING, created_at__lte=now - UNHELD_AFTER)
+            due = (due | Delivery.objects.filter(unheld)).select_for_update(skip_locked=True)
+        else:
+            stuck = Q(status=Delivery.Status.PENDING, created_at__lte=now - STUCK_AFTER)
+            due = due | Delivery.objects.filter(stuck)
+        ids = list(due.values_list("pk", flat=True))
+    for delivery_id in ids:
+        deliver_mail.enqueue(delivery_id)
+    return len(ids)
