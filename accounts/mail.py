@@ -13,6 +13,9 @@ copy is dropped: the row keeps only what identifies the mail (template, recipien
 when). Other mails keep their words for MAIL_BODY_RETENTION_DAYS after sending (clear_old_bodies),
 but not the keys in their links (an unsubscribe key also opens a guest's data): those are named
 instead once the mail is sent (config/secret_links.py).
+
+The task that sends a row (`deliver_mail`) lives here, beside what queues it and what it runs:
+tasks take row ids only, so the task table holds no address or words of a mail.
 """
 
 import datetime
@@ -22,10 +25,12 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db import connection as database
 from django.db.models import Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+from django_tasks import task
 
 from accounts.models import Delivery
 from config.sealing import InvalidToken, open_sealed, seal
@@ -96,6 +101,23 @@ def queue_message(*, key, to, subject, text, html="", headers=None, sensitive=Fa
     return delivery
 
 
+def build_message(*, to, subject, text, html="", headers=None, connection=None):
+    """The message as every mail of ours is made: from DEFAULT_FROM_EMAIL to one address, its
+    text with the HTML as an alternative. `deliver` sends one; the newsletter sends a batch of
+    them over one `connection`."""
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers,
+        connection=connection,
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
 # --- Sealed bodies ----------------------------------------------------------------------------
 
 
@@ -125,15 +147,11 @@ def _contents(delivery):
 
 
 def _enqueue(delivery):
-    from accounts.tasks import deliver_mail  # tasks call back into this module
-
     deliver_mail.enqueue(delivery.pk)
 
 
 def _enqueue_retry(delivery):
     """Schedule the next attempt if the backend can wait; otherwise `retry_mail` picks it up."""
-    from accounts.tasks import deliver_mail
-
     if deliver_mail.get_backend().supports_defer:
         deliver_mail.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
 
@@ -147,16 +165,9 @@ def deliver(delivery_id):
         delivery.attempts += 1
         try:
             text, html, headers = _contents(delivery)
-            message = EmailMultiAlternatives(
-                subject=delivery.subject,
-                body=text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[delivery.to],
-                headers=headers,
-            )
-            if html:
-                message.attach_alternative(html, "text/html")
-            message.send()
+            build_message(
+                to=delivery.to, subject=delivery.subject, text=text, html=html, headers=headers
+            ).send()
         except Exception as exc:  # noqa: BLE001 - any failure to send is retried, never lost
             delay = RETRY_DELAYS[min(delivery.attempts, len(RETRY_DELAYS)) - 1]
             delivery.status = Delivery.Status.FAILED
@@ -185,6 +196,11 @@ def deliver(delivery_id):
     return not failed
 
 
+@task()
+def deliver_mail(delivery_id):
+    deliver(delivery_id)
+
+
 _BODY_FIELDS = ["text_body", "html_body", "headers", "sealed_body", "body_cleared_at"]
 
 
@@ -205,19 +221,27 @@ def clear_old_bodies(now=None):
     ).update(text_body="", html_body="", headers={}, sealed_body="", body_cleared_at=now)
 
 
-# A delivery still pending after this long lost its task (a worker crash, say): queue it again.
+# A delivery still pending after this long lost its task (a worker killed mid-send, say).
 STUCK_AFTER = datetime.timedelta(minutes=15)
+# Where the database can say who is sending a row, sooner: `deliver` holds the row's lock for as
+# long as it sends, and a killed worker's lock goes with its connection, so on PostgreSQL a
+# pending row that nobody holds after this long is not being sent by anyone.
+UNHELD_AFTER = datetime.timedelta(minutes=1)
 
 
 def retry_due(now=None):
-    """Queue again every failed delivery whose pause is over, and every stuck pending one."""
+    """Queue again every failed delivery whose pause is over, and every stuck pending one. A row
+    a worker is sending right now is left to it (and `deliver` sends a row once, whoever asks)."""
     now = now or timezone.now()
-    due = Delivery.objects.filter(
-        Q(status=Delivery.Status.FAILED, next_attempt_at__lte=now)
-        | Q(status=Delivery.Status.PENDING, created_at__lte=now - STUCK_AFTER)
-    )
-    count = 0
-    for delivery in due.only("pk"):
-        _enqueue(delivery)
-        count += 1
-    return count
+    with transaction.atomic():
+        due = Delivery.objects.filter(status=Delivery.Status.FAILED, next_attempt_at__lte=now)
+        if database.features.has_select_for_update_skip_locked:
+            unheld = Q(status=Delivery.Status.PENDING, created_at__lte=now - UNHELD_AFTER)
+            due = (due | Delivery.objects.filter(unheld)).select_for_update(skip_locked=True)
+        else:
+            stuck = Q(status=Delivery.Status.PENDING, created_at__lte=now - STUCK_AFTER)
+            due = due | Delivery.objects.filter(stuck)
+        ids = list(due.values_list("pk", flat=True))
+    for delivery_id in ids:
+        deliver_mail.enqueue(delivery_id)
+    return len(ids)

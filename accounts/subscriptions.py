@@ -2,6 +2,10 @@
 
 The answer a visitor sees never depends on whether an address is already known, so the subscribe
 box cannot be used to find out who reads what.
+
+Its tasks (`send_subscription_confirmation`, `send_post_confirmation`) live beside the functions
+they run: they take row ids only, so the task table holds no name, address or browser key (what a
+person typed waits on a row of ours, deleted with their data).
 """
 
 import dataclasses
@@ -16,6 +20,7 @@ from django.contrib.auth.models import BaseUserManager
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from accounts import mail, privacy
 from accounts.models import AddressClaim, Subscriber
@@ -50,8 +55,6 @@ def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key="
     typed name is kept on this browser's claim (`AddressClaim`), not on the subscriber: the
     task gets the claim's id only.
     """
-    from accounts.tasks import send_subscription_confirmation  # tasks call this module
-
     email = normalize_email(email)
     is_own_address = (
         user is not None and user.is_authenticated and user.email.lower() == email.lower()
@@ -112,6 +115,11 @@ def ask_for_confirmation(claim_id):
         return  # "never mail this address" was chosen; only its owner can undo it
     if _confirmation_is_due(claim):
         send_confirmation(claim.subscriber, claim)
+
+
+@task()
+def send_subscription_confirmation(claim_id):
+    ask_for_confirmation(claim_id)
 
 
 def _is_closed_to_mail(subscriber):
@@ -307,7 +315,7 @@ def confirm(token, confirming_key=""):
         only = set()  # a link from before mails showed posts: elsewhere, it publishes none
     else:
         only = set(link.shown)
-    _run_confirmation_hooks(subscriber, link.guest_key, only)
+    _release_waiting_posts(subscriber, link.guest_key, only)
     still_waiting = not asking_browser and waiting_posts(subscriber, link.guest_key)
     if link.claim is not None and still_waiting:
         send_confirmation(subscriber, link.claim)
@@ -387,8 +395,6 @@ GUEST_SESSION_KEY = "subscriber_id"
 PROVEN_SESSION_KEY = "subscriber_proven"
 GUEST_NAME_SESSION_KEY = "guest_name"
 GUEST_KEY_SESSION_KEY = "guest_key"
-_confirmation_hooks = []
-_waiting_posts_sources = []
 
 
 def guest_key(request):
@@ -434,17 +440,16 @@ def forget_guest(request):
         request.session.pop(name, None)
 
 
-def register_confirmation_hook(hook):
-    """hook(subscriber, guest_key, only) runs when a confirmation link is used: comments
-    releases the posts written in the browser that asked for that link, and only those; with
-    `only` a set of post keys (see `WaitingPost`), only the posts the mail showed."""
-    if hook not in _confirmation_hooks:
-        _confirmation_hooks.append(hook)
-
-
-def _run_confirmation_hooks(subscriber, key, only=None):
-    for hook in _confirmation_hooks:
-        hook(subscriber, key, only)
+# --- Posts waiting for their address ----------------------------------------------------------
+# A registry, where other cross-app reactions are direct calls from the higher app, because the
+# flow is accounts' and what it covers is comments' (the shape of the personal-data registry in
+# accounts/privacy.py). The confirmation link belongs here: its stable URL and view, its signed
+# token, the sealed mail with its per-inbox limit, and the task that sends it, started by the
+# subscribe box (an accounts view) as well as by a guest's post. The posts it publishes are
+# comments', and the mail must show them before their owner agrees: accounts reads them while
+# writing the mail, in its task, and the link releases exactly those, in the confirming request.
+# As direct calls, that view, URL and task would move into comments, or the mail could not show
+# what its link publishes.
 
 
 @dataclass(frozen=True)
@@ -460,16 +465,28 @@ class WaitingPost:
     picture_description: str = ""
 
 
-def register_waiting_posts(source):
-    """source(subscriber, guest_key) -> [WaitingPost]: what that browser has waiting."""
-    if source not in _waiting_posts_sources:
-        _waiting_posts_sources.append(source)
+_waiting_post_holders = []  # (list_waiting, release) of each app that holds such posts
+
+
+def register_waiting_posts(list_waiting, release):
+    """Called from an app's ready() (comments) with the two halves of one promise, registered
+    together so that no link releases what its mail could not show:
+    - list_waiting(subscriber, guest_key) -> [WaitingPost]: what that browser has waiting;
+    - release(subscriber, guest_key, only): a link asked for by that browser was used; release
+      its posts, or with `only` (a set of `WaitingPost.key`) just those the mail showed."""
+    if (list_waiting, release) not in _waiting_post_holders:
+        _waiting_post_holders.append((list_waiting, release))
 
 
 def waiting_posts(subscriber, key):
     if not key:
         return []
-    return [post for source in _waiting_posts_sources for post in source(subscriber, key)]
+    return [post for source, _ in _waiting_post_holders for post in source(subscriber, key)]
+
+
+def _release_waiting_posts(subscriber, key, only=None):
+    for _, release in _waiting_post_holders:
+        release(subscriber, key, only)
 
 
 def ask_to_confirm(subscriber, key, name=None):
@@ -484,8 +501,6 @@ def ask_to_confirm(subscriber, key, name=None):
         claim = claim_address(subscriber, key, name or subscriber.name)
     # In a task, as for `subscribe`: a post's answer costs the same whether the address was
     # known or a mail is due (rendering and sealing a mail would tell).
-    from accounts.tasks import send_post_confirmation
-
     send_post_confirmation.enqueue(claim.pk)
 
 
@@ -496,3 +511,8 @@ def mail_post_confirmation(claim_id):
         return
     if _confirmation_is_due(claim):
         send_confirmation(claim.subscriber, claim)
+
+
+@task()
+def send_post_confirmation(claim_id):
+    mail_post_confirmation(claim_id)

@@ -1,29 +1,25 @@
-"""Background work for accounts: sending mail, answering a subscribe request.
+"""The task names that rows queued by earlier releases still carry.
 
-Tasks take row ids only: with TASKS_BACKEND=database their arguments are kept in the task
-table, which must hold no name, address or browser key (what a person typed waits on a row of
-ours, deleted with their data; finished task rows go after TASK_RESULT_RETENTION_HOURS).
+A task lives beside the function it runs, in the module that queues it (accounts/mail.py,
+accounts/subscriptions.py): a task's work often queues another task (a confirmation queues its
+mail), so a tasks module calling the domain would be imported back by it. With
+TASKS_BACKEND=database a queued row names its task by import path, so the old paths stay
+importable here; they can go once no row queued before the move is left.
 """
 
 from django_tasks import task
 
-from accounts import mail, subscriptions
+from accounts import subscriptions
+from accounts.mail import deliver_mail
 from accounts.models import Subscriber
+from accounts.subscriptions import send_post_confirmation, send_subscription_confirmation
 
-
-@task()
-def deliver_mail(delivery_id):
-    mail.deliver(delivery_id)
-
-
-@task()
-def send_subscription_confirmation(claim_id):
-    subscriptions.ask_for_confirmation(claim_id)
-
-
-@task()
-def send_post_confirmation(claim_id):
-    subscriptions.mail_post_confirmation(claim_id)
+__all__ = [
+    "confirm_subscription",
+    "deliver_mail",
+    "send_post_confirmation",
+    "send_subscription_confirmation",
+]
 
 
 @task()

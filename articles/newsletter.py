@@ -11,6 +11,8 @@ staff to see. A worker that dies mid-batch leaves its rows "sending": after a le
 deciding to.
 
 Memory stays flat: recipients are written and read in pages, never all at once.
+
+The task (`send_newsletter_batch`) lives here, beside what queues it and what it runs.
 """
 
 import datetime
@@ -20,7 +22,7 @@ import secrets
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import make_msgid, sanitize_address
 from django.db import IntegrityError, transaction
@@ -29,7 +31,10 @@ from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.translation import gettext
+from django_tasks import task
 
+from accounts import mail
 from accounts.models import Subscriber
 from accounts.subscriptions import list_unsubscribe_headers, unsubscribe_url
 from articles.models import Article, NewsletterRecipient, NewsletterSend
@@ -113,8 +118,6 @@ STALLED_AFTER = datetime.timedelta(minutes=5)
 
 
 def _is_stalled(send, now):
-    from articles.tasks import send_newsletter_batch
-
     if not send_newsletter_batch.get_backend().supports_defer:
         return True  # no queue to hold tasks: nothing can be waiting in one
     return send.last_activity_at is None or send.last_activity_at < now - STALLED_AFTER
@@ -184,8 +187,6 @@ def add_recipients(send):
 
 
 def _queue(send, rows, now=None):
-    from articles.tasks import send_newsletter_batch  # tasks call back into this module
-
     NewsletterSend.objects.filter(pk=send.pk).update(last_activity_at=now or timezone.now())
     for _ in range(math.ceil(rows / settings.NEWSLETTER_BATCH_SIZE)):
         send_newsletter_batch.enqueue(send.pk)
@@ -218,20 +219,19 @@ def render(article):
 
 
 def message_for(send, subscriber, connection=None):
+    """The reader's own message, made as every mail of ours is (accounts.mail.build_message)."""
     link = unsubscribe_url(subscriber)
     text = send.text_body.replace(NAME_MARK, subscriber.name).replace(UNSUBSCRIBE_MARK, link)
     html = send.html_body.replace(NAME_MARK, escape(subscriber.name))
     html = html.replace(UNSUBSCRIBE_MARK, escape(link))
-    message = EmailMultiAlternatives(
+    return mail.build_message(
+        to=subscriber.email,
         subject=send.subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[subscriber.email],
+        text=text,
+        html=html,
         headers=list_unsubscribe_headers(subscriber),
         connection=connection,
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 # --- Sending ---------------------------------------------------------------------------------
@@ -266,12 +266,14 @@ def claim_batch(send, size, now=None):
                 .filter(pk__in=ids)
                 .update(status=Status.SENDING, claim=token, claimed_at=now)
             )
+            if taken:
+                NewsletterSend.objects.filter(pk=send.pk).update(last_activity_at=now)
+                if send.started_at is None:
+                    NewsletterSend.objects.filter(pk=send.pk, started_at__isnull=True).update(
+                        started_at=now
+                    )
+                    send.started_at = now
         if taken:
-            NewsletterSend.objects.filter(pk=send.pk).update(last_activity_at=now)
-            if send.started_at is None:
-                NewsletterSend.objects.filter(pk=send.pk, started_at__isnull=True).update(
-                    started_at=now
-                )
             return list(
                 NewsletterRecipient.objects.filter(claim=token, status=Status.SENDING)
                 .select_related("subscriber")
@@ -280,62 +282,64 @@ def claim_batch(send, size, now=None):
     return []
 
 
+# Rows are claimed this many at a time, just before they are mailed, and recorded as soon as
+# they have been: a worker cut off mid-batch leaves at most this many "sending" (they may have
+# gone out) and the rest of its share queued for the next task, while a fast server is not
+# slowed by a write per mail.
+CLAIMED_AT_ONCE = 20
+
+
 def send_batch(send_id, size=None):
-    """Claim one batch of a send and mail it over one connection. Returns the number sent."""
+    """Mail up to `size` waiting rows of a send over one connection. Returns the number sent."""
     send = NewsletterSend.objects.filter(pk=send_id).first()
     if send is None:
         return 0
-    rows = claim_batch(send, size or settings.NEWSLETTER_BATCH_SIZE)
+    left = size or settings.NEWSLETTER_BATCH_SIZE
+    rows = claim_batch(send, min(left, CLAIMED_AT_ONCE))
     if not rows:
         _finish_if_done(send)
         return 0
-    ledger = _Ledger(rows[0].claim)
-    failed = _mail(send, rows, ledger)
-    ledger.flush()
-    now = timezone.now()
-    next_try = None
-    for row in failed:
-        next_try = _record_failure(row, failed[row], now) or next_try
-    if next_try is not None:
-        _retry_later(send, next_try)
+    sent, retry_at = 0, None
+    with _Outbox(send) as outbox:
+        while rows:
+            left -= len(rows)
+            failed = outbox.mail(rows)
+            with transaction.atomic():  # what went out and the next rows: one commit
+                sent += _record(rows, failed)
+                retry_at = _record_failures(failed) or retry_at
+                if left <= 0:
+                    break
+                if outbox.connection is None:  # unreachable or lost: the rest of the share waits
+                    rest = claim_batch(send, left)
+                    retry_at = _record_failures(dict.fromkeys(rest, outbox.error)) or retry_at
+                    break
+                rows = claim_batch(send, min(left, CLAIMED_AT_ONCE))
+    if retry_at is not None:
+        _retry_later(send, retry_at)
     _finish_if_done(send)
-    return ledger.sent_count
+    return sent
 
 
-# Sent rows are recorded this often, so a worker killed mid-batch leaves at most this many
-# "interrupted" (maybe sent) rows, while a fast server is not slowed by a write per mail.
-FLUSH_EVERY = 20
+@task()
+def send_newsletter_batch(send_id):
+    send_batch(send_id)
 
 
-class _Ledger:
-    """Writes down what went out, under the batch's claim: a row another worker took over
-    after the lease ran out is never touched."""
-
-    def __init__(self, token):
-        self.token = token
-        self.sent, self.skipped = [], []
-        self.sent_count = 0
-
-    def mark_sent(self, row):
-        self.sent.append(row.pk)
-        self.sent_count += 1
-        if len(self.sent) >= FLUSH_EVERY:
-            self.flush()
-
-    def mark_skipped(self, row):
-        self.skipped.append(row.pk)
-
-    def flush(self):
-        now = timezone.now()
-        mine = NewsletterRecipient.objects.filter(claim=self.token, status=Status.SENDING)
-        if self.sent:
-            mine.filter(pk__in=self.sent).update(
-                status=Status.SENT, sent_at=now, claim="", last_error=""
-            )
-        if self.skipped:
-            mine.filter(pk__in=self.skipped).update(status=Status.SKIPPED, claim="")
-        mine.update(claimed_at=now)  # the rest of the batch is still being worked on
-        self.sent, self.skipped = [], []
+def _record(rows, failed):
+    """Mark the rows of one claim sent or skipped (all but the failed ones). Returns how many
+    were sent. Only rows this claim still holds are touched: one another worker took over
+    after the lease ran out stays as that worker leaves it."""
+    done = [row for row in rows if row not in failed]
+    skipped = [row.pk for row in done if not row.subscriber.is_subscribed]
+    mine = NewsletterRecipient.objects.filter(claim=rows[0].claim, status=Status.SENDING)
+    if skipped:
+        mine.filter(pk__in=skipped).update(status=Status.SKIPPED, claim="")
+    sent = [row.pk for row in done if row.pk not in skipped]
+    if sent:
+        mine.filter(pk__in=sent).update(
+            status=Status.SENT, sent_at=timezone.now(), claim="", last_error=""
+        )
+    return len(sent)
 
 
 class RawMessages:
@@ -354,18 +358,17 @@ class RawMessages:
 
     @classmethod
     def build(cls, send):
-        template = EmailMultiAlternatives(
+        template = mail.build_message(
+            to=cls.TO,
             subject=send.subject,
-            body=send.text_body.replace(NAME_MARK, cls.NAME),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[cls.TO],
+            text=send.text_body.replace(NAME_MARK, cls.NAME),
+            html=send.html_body.replace(NAME_MARK, cls.NAME),
             headers={
                 "List-Unsubscribe": f"<{UNSUBSCRIBE_MARK}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "Message-ID": cls.MESSAGE_ID,
             },
         )
-        template.attach_alternative(send.html_body.replace(NAME_MARK, cls.NAME), "text/html")
         data = template.message().as_bytes(linesep="\r\n")
         marks = [m.encode() for m in (cls.TO, cls.MESSAGE_ID, cls.NAME, UNSUBSCRIBE_MARK)]
         html_at = data.find(b"Content-Type: text/html")
@@ -399,45 +402,67 @@ class RawMessages:
         return self.envelope_from, [to], data
 
 
-def _mail(send, rows, ledger):
-    """Send the batch over one connection. Returns {row: error} for those that failed."""
-    failed = {}
-    connection = get_connection()
-    try:
-        connection.open()
-    except Exception as exc:  # noqa: BLE001 - the whole batch waits for a retry
-        logger.warning("newsletter %s: cannot reach the mail server: %s", send.pk, exc)
-        return dict.fromkeys(rows, exc)
-    raw = None
-    if isinstance(connection, SMTPBackend) and connection.connection is not None:
-        raw = RawMessages.build(send)
-    try:
+class _Outbox:
+    """One connection to the mail server for a batch. `mail` sends rows and returns {row: error}
+    for those that did not go; once the server cannot be reached, `connection` is None."""
+
+    def __init__(self, send):
+        self.send, self.error, self.raw = send, None, None
+        self.connection = get_connection()
+
+    def __enter__(self):
+        try:
+            self.connection.open()
+        except Exception as exc:  # noqa: BLE001 - the whole batch waits for a retry
+            logger.warning("newsletter %s: cannot reach the mail server: %s", self.send.pk, exc)
+            self.connection, self.error = None, exc
+            return self
+        if isinstance(self.connection, SMTPBackend) and self.connection.connection is not None:
+            self.raw = RawMessages.build(self.send)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._close()
+
+    def _close(self):
+        try:
+            if self.connection is not None:
+                self.connection.close()
+        except Exception:  # noqa: BLE001 - closing a broken connection is allowed to fail
+            logger.debug("newsletter %s: closing the connection failed", self.send.pk)
+
+    def mail(self, rows):
+        if self.connection is None:
+            return dict.fromkeys(rows, self.error)
+        failed = {}
         for index, row in enumerate(rows):
             subscriber = row.subscriber
-            if not subscriber.is_subscribed:  # unsubscribed since the batch was queued
-                ledger.mark_skipped(row)
+            if not subscriber.is_subscribed:  # unsubscribed since the send was queued
                 continue
             try:
-                if raw is not None:
-                    connection.connection.sendmail(*raw.render(subscriber))
+                if self.raw is not None:
+                    self.connection.connection.sendmail(*self.raw.render(subscriber))
                 else:
-                    message_for(send, subscriber, connection).send()
+                    message_for(self.send, subscriber, self.connection).send()
             except REFUSALS as exc:
                 failed[row] = exc
             except OSError as exc:
-                logger.warning("newsletter %s: connection lost: %s", send.pk, exc)
+                logger.warning("newsletter %s: connection lost: %s", self.send.pk, exc)
                 failed.update(dict.fromkeys(rows[index:], exc))
+                self._close()
+                self.connection, self.error = None, exc
                 break
             except Exception as exc:  # noqa: BLE001 - one refused address, the rest go on
                 failed[row] = exc
-            else:
-                ledger.mark_sent(row)
-    finally:
-        try:
-            connection.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection is allowed to fail
-            logger.debug("newsletter %s: closing the connection failed", send.pk)
-    return failed
+        return failed
+
+
+def _record_failures(failed):
+    """Record each failed row (see `_record_failure`). Returns the next retry's time, if any."""
+    now, retry_at = timezone.now(), None
+    for row, exc in failed.items():
+        retry_at = _record_failure(row, exc, now) or retry_at
+    return retry_at
 
 
 def _record_failure(row, exc, now):
@@ -462,8 +487,6 @@ def _record_failure(row, exc, now):
 
 def _retry_later(send, when):
     """Ask the task backend to come back; without deferral, `publish_due` picks it up."""
-    from articles.tasks import send_newsletter_batch
-
     if send_newsletter_batch.get_backend().supports_defer:
         send_newsletter_batch.using(run_after=when).enqueue(send.pk)
 
@@ -474,8 +497,10 @@ def release_stale(send, now=None):
     return send.recipients.filter(status=Status.SENDING, claimed_at__lt=now - LEASE).update(
         status=Status.INTERRUPTED,
         claim="",
-        last_error="The worker stopped during this batch; the mail may have gone out, so it "
-        "is not sent again unless staff re-send.",
+        last_error=gettext(
+            "The worker stopped while sending this mail; it may have gone out, so it is not "
+            "sent again unless staff re-send."
+        ),
     )
 
 

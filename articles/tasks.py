@@ -1,10 +1,10 @@
-"""Background work for publishing: the newsletter, a batch per task."""
+"""The task name that rows queued by earlier releases still carry.
 
-from django_tasks import task
+The task lives beside the function it runs, in the module that queues it (articles/newsletter.py);
+with TASKS_BACKEND=database a queued row names its task by import path, so the old path stays
+importable here until no row queued before the move is left.
+"""
 
-from articles import newsletter
+from articles.newsletter import send_newsletter_batch
 
-
-@task()
-def send_newsletter_batch(send_id):
-    newsletter.send_batch(send_id)
+__all__ = ["send_newsletter_batch"]

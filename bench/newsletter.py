@@ -1,9 +1,12 @@
 """Benchmark (never part of `make test`): one article to 10,000 subscribers over real SMTP.
 
 Three processes: an aiosmtpd sink that accepts and counts mail, the sender, and this driver.
-The sender runs `send_newsletter` (the same batches, claims and ledger as the workers use) and
+The sender runs `send_newsletter` (the same batches, claims and records as the workers use) and
 reports its rate and peak memory; then a plain `smtplib` loop sends the same messages, already
 built, over one connection: the most this machine's SMTP path allows. The ratio is the figure.
+The same send runs a second time on a copy of the database with every message built by Django
+(`EmailMultiAlternatives`, as any other backend than SMTP gets them), so each run shows what the
+byte-level path (articles/newsletter.py `RawMessages`) is worth on this machine at this moment.
 Peak memory is measured for 1,000 and for 10,000 subscribers to show it does not grow with them.
 
     make bench                # or: .venv/bin/python bench/newsletter.py [--subscribers N]
@@ -13,6 +16,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -107,9 +111,14 @@ def prepare(database, port, subscribers):
     )
 
 
-def send(database, port):
+def send(database, port, path="as shipped"):
     _django(database, port)
     from django.core.management import call_command
+
+    if path == "django":
+        from articles import newsletter
+
+        newsletter.RawMessages.build = classmethod(lambda cls, send: None)  # no byte-level path
 
     rss_before = _peak_mb()
     started = time.perf_counter()
@@ -175,22 +184,25 @@ def run(subscribers):
     try:
         assert sink_process.stdout.readline().strip() == "ready"
         _child("prepare", database, str(port), str(subscribers))
+        shutil.copy(database, f"{database}.django")
         ours = _child("send", database, str(port))
         baseline = _child("plain", database, str(port))
+        django = _child("send", f"{database}.django", str(port), "django")
     finally:
         sink_process.terminate()
         received = int(sink_process.communicate(timeout=30)[0].split()[-1])
-    return ours, baseline, received
+    return ours, baseline, django, received
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
     options = parser.parse_args()
-    small, _, _ = run(1_000)
-    ours, baseline, received = run(options.subscribers)
+    small, _, _, _ = run(1_000)
+    ours, baseline, django, received = run(options.subscribers)
     ours_rate = ours["sent"] / ours["seconds"]
     plain_rate = baseline["sent"] / baseline["seconds"]
+    django_rate = django["sent"] / django["seconds"]
     print(f"\nNewsletter to {options.subscribers:,} subscribers through a local aiosmtpd sink:")
     print(f"  {'':28} {'sent':>7} {'seconds':>8} {'mails/s':>8} {'peak MB':>8}")
     print(
@@ -201,15 +213,21 @@ def main():
         f"  {'plain smtplib loop':28} {baseline['sent']:>7,} {baseline['seconds']:>8.2f} "
         f"{plain_rate:>8.0f} {'':>8}"
     )
+    print(
+        f"  {'Kindred, built by Django':28} {django['sent']:>7,} {django['seconds']:>8.2f} "
+        f"{django_rate:>8.0f} {django['peak_mb']:>8.0f}"
+    )
     print(f"  ratio (Kindred / plain loop): {ours_rate / plain_rate:.2f}  (target >= 0.5)")
+    print(f"  ratio (built by Django / plain loop): {django_rate / plain_rate:.2f}")
     print(
         f"  peak memory: {small['peak_mb']:.0f} MB with 1,000 subscribers, "
         f"{ours['peak_mb']:.0f} MB with {options.subscribers:,} "
         f"(Django loaded: {ours['base_mb']:.0f} MB; target < 200 MB)"
     )
-    print(f"  the sink received {received:,} messages (both runs)")
-    if ours["sent"] != options.subscribers:
-        sys.exit(f"only {ours['sent']} of {options.subscribers} were sent")
+    print(f"  the sink received {received:,} messages (all three runs)")
+    for row in (ours, django):
+        if row["sent"] != options.subscribers:
+            sys.exit(f"only {row['sent']} of {options.subscribers} were sent")
 
 
 if __name__ == "__main__":
@@ -219,7 +237,7 @@ if __name__ == "__main__":
     elif step == "prepare":
         prepare(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif step == "send":
-        send(sys.argv[2], int(sys.argv[3]))
+        send(sys.argv[2], int(sys.argv[3]), *sys.argv[4:])
     elif step == "plain":
         plain(sys.argv[2], int(sys.argv[3]))
     else:

@@ -11,8 +11,7 @@ class CommentsConfig(AppConfig):
         from comments import personal_data, posting, thread
 
         page_sections.register(thread.thread_section)
-        subscriptions.register_confirmation_hook(posting.release_awaiting)
-        subscriptions.register_waiting_posts(posting.waiting_posts)
+        subscriptions.register_waiting_posts(posting.waiting_posts, posting.release_awaiting)
         privacy.register_exporter("comments", personal_data.export_comments)
         privacy.register_eraser("comments", personal_data.erase_comments)
         privacy.register_guest_exporter("comments", personal_data.export_guest_comments)

@@ -64,12 +64,13 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
-    "django_tasks",
-    "django_tasks_db",
     "csp",
     "accounts",
     "articles",
     "comments",
+    # After accounts, whose db_worker command (it waits out a database outage) replaces theirs.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [

@@ -2,10 +2,13 @@
 
 import datetime
 import smtplib
+import threading
 
 import pytest
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.core.management import call_command
+from django.db import connection, connections
 from django.utils import timezone
 
 from accounts import mail as kindred_mail
@@ -99,6 +102,70 @@ def test_pending_mail_whose_task_was_lost_is_sent_by_retry_mail():
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT
     assert len(mail.outbox) == 1
+
+
+ON_POSTGRESQL = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="runs in the PostgreSQL pass of .ci/run"
+)
+
+
+def _pending(minutes_old):
+    delivery = Delivery.objects.create(key="cut", to="r@example.org", subject="Hi", text_body="t")
+    Delivery.objects.filter(pk=delivery.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=minutes_old)
+    )
+    return delivery
+
+
+@ON_POSTGRESQL
+def test_a_mail_whose_worker_was_killed_mid_send_goes_out_after_a_minute_not_fifteen():
+    delivery = _pending(minutes_old=2)  # its worker died: its row lock went with it
+    call_command("retry_mail")
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT
+    assert len(mail.outbox) == 1
+
+
+class HeldBackend(locmem.EmailBackend):
+    """Sends only when the test lets it: a worker caught in the middle of a send."""
+
+    sending, may_finish = threading.Event(), threading.Event()
+
+    def send_messages(self, messages):
+        HeldBackend.sending.set()
+        assert HeldBackend.may_finish.wait(timeout=10)
+        return super().send_messages(messages)
+
+
+@ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_being_sent_is_left_to_its_worker_and_goes_once(settings):
+    settings.EMAIL_BACKEND = "tests.accounts.test_mail.HeldBackend"
+    HeldBackend.sending.clear()
+    HeldBackend.may_finish.clear()
+    delivery = _pending(minutes_old=2)
+    errors = []
+
+    def worker():
+        try:
+            kindred_mail.deliver(delivery.pk)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=worker)
+    first.start()
+    assert HeldBackend.sending.wait(timeout=10)
+    assert kindred_mail.retry_due() == 0  # held by the worker sending it: not queued again
+    second = threading.Thread(target=worker)  # a second worker running the same task
+    second.start()
+    HeldBackend.may_finish.set()
+    first.join()
+    second.join()
+    assert errors == []
+    assert len(mail.outbox) == 1
+    assert Delivery.objects.get(pk=delivery.pk).status == Delivery.Status.SENT
 
 
 GUEST_NAME = "Tom & Jerry <b>"

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from accounts import mail as kindred_mail
 from accounts import tasks
 from accounts.models import AddressClaim, Subscriber
 
@@ -80,3 +81,15 @@ def test_a_subscribe_task_queued_before_the_upgrade_still_mails(make_subscriber)
     (message,) = mail.outbox
     assert message.to == ["reader@example.org"] and "Hello Sample Reader," in message.body
     assert Subscriber.objects.get().claims.get().guest_key == "an-old-browser-key"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_queued_by_the_release_before_tasks_moved_is_still_sent(settings):
+    settings.TASKS = DATABASE_TASKS
+    kindred_mail.queue_message(key="hello:1", to="reader@example.org", subject="Hi", text="Hi")
+    (queued,) = DBTaskResult.objects.all()
+    assert queued.task_path == "accounts.mail.deliver_mail"
+    DBTaskResult.objects.filter(pk=queued.pk).update(task_path="accounts.tasks.deliver_mail")
+    _run_worker()
+    (message,) = mail.outbox
+    assert message.to == ["reader@example.org"]
