@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "config.middleware.EdgeMiddleware",
     "config.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "kindred.page_cache.PageCacheMiddleware",  # answers hits before sessions, auth, templates
     "csp.middleware.CSPMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
