@@ -82,3 +82,15 @@ def test_an_unknown_article_is_refused(db):
     with pytest.raises(CommandError, match="No article with the slug 'no-such-article'"):
         _make("no-such-article")
     assert not User.objects.exists()
+
+
+def test_a_reader_who_saw_the_page_before_sees_the_thread_it_made(client, settings, article):
+    settings.COMMENTS_READ_GATE = False  # anonymous readers see the thread
+    before = client.get(article.get_absolute_url())
+    assert before["X-Page-Cache"] == "miss"
+
+    _make(article.slug, "--members", "2", "--comments", "3")
+
+    after = client.get(article.get_absolute_url())
+    assert after["X-Page-Cache"] == "miss"  # the stored copy was stale
+    assert after.content.count(b'class="comment"') == 3

@@ -25,6 +25,7 @@ from articles.models import Article
 from comments.models import Comment
 from comments.sample_text import sample_comment_text
 from comments.text import render_comment_text
+from kindred import freshness
 
 EMAIL_DOMAIN = "bench.example"
 
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             users = _make_members(members)
             thread = _make_thread(article, users, comments)
             sessions = [_signed_in_session(user) for user in users]
+            freshness.thread_changed(article.pk)
         if as_json:
             made = {
                 "sessions": sessions,
