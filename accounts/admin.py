@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import privacy
 from accounts.mail import retry_due
 from accounts.models import Delivery, Subscriber, User
-from config.admin_widgets import LabelledDateTimeAdmin
 from kindred import freshness
+from kindred.admin_widgets import LabelledDateTimeAdmin
 
 
 @admin.register(User)

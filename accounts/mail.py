@@ -12,7 +12,7 @@ sealed with them, so a sealed body moved to another row is refused. Once sent, e
 copy is dropped: the row keeps only what identifies the mail (template, recipient, subject,
 when). Other mails keep their words for MAIL_BODY_RETENTION_DAYS after sending (clear_old_bodies),
 but not the keys in their links (an unsubscribe key also opens a guest's data): those are named
-instead once the mail is sent (config/secret_links.py).
+instead once the mail is sent (kindred/secret_links.py).
 
 The task that sends a row (`deliver_mail`) lives here, beside what queues it and what it runs:
 tasks take row ids only, so the task table holds no address or words of a mail.
@@ -33,8 +33,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import Delivery
-from config.sealing import InvalidToken, open_sealed, seal
-from config.secret_links import hide_in_text
+from kindred.sealing import InvalidToken, open_sealed, seal
+from kindred.secret_links import hide_in_text
 
 logger = logging.getLogger(__name__)
 

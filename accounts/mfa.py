@@ -1,10 +1,10 @@
 """allauth.mfa, Kindred's way: authenticator secrets (the TOTP key, the recovery codes' seed)
-are sealed in the database (config/sealing.py), so a dump or backup holds no second factor."""
+are sealed in the database (kindred/sealing.py), so a dump or backup holds no second factor."""
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.core.exceptions import PermissionDenied
 
-from config.sealing import is_sealed, open_sealed, seal
+from kindred.sealing import is_sealed, open_sealed, seal
 
 PURPOSE = "kindred allauth.mfa authenticator secret"
 

@@ -9,9 +9,7 @@ import time
 
 from django.core.cache import cache
 
-
-class StoreUnavailable(Exception):
-    """The counter could not be read or written."""
+from kindred.cache import StoreUnavailable  # raised by the cache's count()
 
 
 def client_ip(request):

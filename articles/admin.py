@@ -13,9 +13,8 @@ from django.utils.html import format_html
 
 from articles import newsletter, publishing
 from articles.models import Article, NewsletterRecipient, NewsletterSend, Reviewer
-from config import images
-from config.admin_widgets import LabelledDateTimeAdmin
-from kindred import freshness
+from kindred import freshness, images
+from kindred.admin_widgets import LabelledDateTimeAdmin
 
 Status = NewsletterRecipient.Status
 

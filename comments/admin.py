@@ -17,8 +17,8 @@ from comments.models import (
     RejectionReason,
     WatchedWord,
 )
-from config.admin_widgets import LabelledDateTimeAdmin
 from kindred import freshness
+from kindred.admin_widgets import LabelledDateTimeAdmin
 
 
 class QueueFilter(admin.SimpleListFilter):

@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import staff
-from config import images
-from config.images import PictureError as PictureError  # what the views catch
-from kindred import freshness
+from kindred import freshness, images
+from kindred.images import PictureError as PictureError  # what the views catch
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +18,7 @@ logger = logging.getLogger(__name__)
 def process_picture(upload):
     """Return (display ContentFile, thumbnail ContentFile, width, height) or raise PictureError.
 
-    The output is a fresh WebP made from decoded pixels only (config/images.py, shared with the
+    The output is a fresh WebP made from decoded pixels only (kindred/images.py, shared with the
     staff's uploads): EXIF, GPS, comments and any trailing data of the original are gone.
     """
     image = images.decode(upload)

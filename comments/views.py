@@ -17,7 +17,7 @@ from comments.models import Comment, Report
 from comments.pictures import PictureError
 from comments.privacy_nudge import find_personal_details
 from comments.thread import ORDER_COOKIE, ORDERS, render_one
-from config.views import protect_upload
+from kindred.uploads import protect_upload
 
 
 def _wants_json(request):

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from config.secret_links import hide_in_path
 from kindred.page_cache import is_shareable
+from kindred.secret_links import hide_in_path
 
 request_log = logging.getLogger("kindred.request")
 proxy_log = logging.getLogger("kindred.proxy")
@@ -80,7 +80,7 @@ class EdgeMiddleware:
 
 
 class RequestLogMiddleware:
-    """One JSON line per request on stdout (see config/logs.py), with a request id.
+    """One JSON line per request on stdout (see kindred/logs.py), with a request id.
 
     The id comes from the load balancer's X-Request-ID when it sends one in a safe format (1-64
     of A-Z a-z 0-9 . _ -), and is returned in the response so a user's report can be matched

@@ -119,8 +119,8 @@ REDIS_URL = env_redis("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # Redis down means a slower site, not a broken one (config/cache.py).
-            "BACKEND": "config.cache.ResilientRedisCache",
+            # Redis down means a slower site, not a broken one (kindred/cache.py).
+            "BACKEND": "kindred.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kindred",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -371,8 +371,8 @@ REQUEST_LOG = env_bool("REQUEST_LOG", not DEBUG and not TESTING)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
-    "filters": {"hide_secrets": {"()": "config.logs.HideSecrets"}},
+    "formatters": {"json": {"()": "kindred.logs.JsonFormatter"}},
+    "filters": {"hide_secrets": {"()": "kindred.logs.HideSecrets"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

@@ -2,7 +2,6 @@
 
 import posixpath
 import sys
-from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,6 +14,9 @@ from django.urls import Resolver404, resolve
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.static import serve as static_serve
+
+from comments.pictures import is_private
+from kindred.uploads import protect_upload
 
 
 @never_cache
@@ -112,15 +114,6 @@ def csrf_failure(request, reason=""):
     return render(request, "csrf_failure.html", {"fields": fields[:50]}, status=403)
 
 
-# What uploads may be served as; anything else is offered as a download, never rendered.
-MEDIA_TYPES = {
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-}
-
-
 @require_GET
 def media(request, path):
     """Uploaded files, when no web server or object store serves them (SERVE_MEDIA).
@@ -130,8 +123,6 @@ def media(request, path):
     posts that are not published live under the private prefix and are never served here (their
     author and staff see them through comments.views.picture).
     """
-    from comments.pictures import is_private
-
     if is_private(posixpath.normpath(path).lstrip("/").casefold()):  # PRIVATE/ on macOS, too
         raise Http404
     response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
@@ -139,18 +130,4 @@ def media(request, path):
     # Revalidated on every view (a cheap 304): a picture deleted by a moderator stops showing
     # at once, in browsers and shared caches alike.
     response["Cache-Control"] = "public, no-cache"
-    return response
-
-
-def protect_upload(response, path):
-    """The headers every uploaded file is sent with, by the media view or the picture view."""
-    extension = Path(path).suffix.lower()
-    if extension in MEDIA_TYPES:
-        response["Content-Type"] = MEDIA_TYPES[extension]
-        response["Content-Disposition"] = "inline"
-    else:
-        response["Content-Type"] = "application/octet-stream"
-        response["Content-Disposition"] = "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
     return response

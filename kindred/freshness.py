@@ -57,7 +57,7 @@ def read(keys):
     """The counters' values as the cache holds them now, None for any it has not. With Redis,
     their digits as bytes, read without unpickling (this runs on every cached page served)."""
     keys = list(keys)
-    read_raw = getattr(cache, "get_many_raw", None)  # config.cache.ResilientRedisCache
+    read_raw = getattr(cache, "get_many_raw", None)  # kindred.cache.ResilientRedisCache
     if read_raw is not None:
         return tuple(read_raw(keys))
     found = cache.get_many(keys)

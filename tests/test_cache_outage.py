@@ -1,11 +1,11 @@
-"""Redis down means a slower site, not a broken one (config/cache.py)."""
+"""Redis down means a slower site, not a broken one (kindred/cache.py)."""
 
 import logging
 
 import pytest
 
 from accounts import ratelimits
-from config.cache import ResilientRedisCache
+from kindred.cache import ResilientRedisCache
 from kindred.ports import free_port
 
 

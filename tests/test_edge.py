@@ -137,7 +137,7 @@ def test_secret_parts_of_addresses_stay_out_of_the_request_log(client, settings,
     assert _logged_path(client, caplog, "/robots.txt") == "/robots.txt"
     # A doubled slash still reaches the view on a real server (the test client reads "//" as a
     # host, so it is checked here directly).
-    from config.secret_links import hide_in_path
+    from kindred.secret_links import hide_in_path
 
     assert hide_in_path(f"//unsubscribe//{unsubscribe_key}/") == "//unsubscribe//<key>/"
 
@@ -148,7 +148,7 @@ def test_djangos_own_warnings_name_no_secret_either(client, settings):
     import io
 
     from accounts.subscriptions import subscribe
-    from config.logs import HideSecrets
+    from kindred.logs import HideSecrets
 
     key = subscribe("Sample Reader", "reader@example.org").unsubscribe_key
     (console,) = [

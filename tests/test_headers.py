@@ -92,7 +92,7 @@ def test_every_request_is_one_json_log_line(client, settings, article, caplog):
     import json
     import logging
 
-    from config.logs import JsonFormatter
+    from kindred.logs import JsonFormatter
 
     settings.REQUEST_LOG = True
     with caplog.at_level(logging.INFO, logger="kindred.request"):

@@ -6,13 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("accounts", "articles", "comments", "config")
-
-# Function-level imports that close a cycle today and that other branches of issue 13 remove
-# (point 4): delete each line once its branch is merged.
-BEING_REMOVED = {
-    ("config.views", "comments.pictures"),  # config/ imports an app (config.page_cache -> ...)
-}
+PACKAGES = ("accounts", "articles", "comments", "config", "kindred")
 
 
 def _our_modules():
@@ -52,7 +46,7 @@ def _import_graph():
         for imported in _imported_names(ast.parse(path.read_text(), str(path))):
             while imported and imported not in modules:  # `from a.b import name` reaches a.b
                 imported = imported.rpartition(".")[0]
-            if imported and imported != name and (name, imported) not in BEING_REMOVED:
+            if imported and imported != name:
                 targets.add(imported)
         graph[name] = targets
     return graph
@@ -88,6 +82,21 @@ def _cycles(graph):
 
 def test_no_module_imports_one_that_imports_it_back():
     assert _cycles(_import_graph()) == []
+
+
+def test_the_infrastructure_imports_nothing_above_it():
+    """kindred/ is what every app uses (the resilient cache, logs, freshness, the page cache):
+    it imports no app and not the wiring in config/."""
+    graph = _import_graph()
+    above = {"accounts", "articles", "comments", "config"}
+    reached = {
+        (name, imported)
+        for name, targets in graph.items()
+        if name.startswith("kindred")
+        for imported in targets
+        if imported.partition(".")[0] in above
+    }
+    assert reached == set()
 
 
 def test_the_check_sees_an_import_hidden_in_a_function():

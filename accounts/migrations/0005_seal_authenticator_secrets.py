@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from config.sealing import is_sealed, seal
+from kindred.sealing import is_sealed, seal
 
 PURPOSE = "kindred allauth.mfa authenticator secret"  # accounts.mfa.PURPOSE, as of this migration
 FIELDS = ("secret", "seed")

@@ -5,7 +5,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 
-from config.sealing import is_sealed
+from kindred.sealing import is_sealed
 from tests.conftest import totp_code
 
 pytestmark = pytest.mark.django_db

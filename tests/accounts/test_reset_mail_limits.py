@@ -77,7 +77,7 @@ def test_reset_is_refused_while_the_limit_store_is_down(client, member, monkeypa
 
 def test_reset_is_refused_when_the_cache_cannot_be_written(client, member, monkeypatch):
     """Redis down: allauth's own limits cannot take their lock, and ours cannot count."""
-    from config.cache import ResilientRedisCache
+    from kindred.cache import ResilientRedisCache
     from kindred.ports import free_port
 
     ResilientRedisCache._down_since = None

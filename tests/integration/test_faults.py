@@ -75,7 +75,7 @@ def test_site_serves_through_a_redis_outage_and_uses_redis_again_after(
     assert len(server.log_lines("cache unavailable")) == 1  # once, not once per request
 
     redis_server.start()  # the same address, empty, as after a restart
-    # The app tries Redis again a few seconds after its last failure (config/cache.py).
+    # The app tries Redis again a few seconds after its last failure (kindred/cache.py).
     _wait_for(
         lambda: reader.get(article_url).headers["X-Page-Cache"] == "hit",
         seconds=15,

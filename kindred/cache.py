@@ -16,6 +16,13 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
+from kindred.freshness import SITE
+
+
+class StoreUnavailable(Exception):
+    """A counter could not be read or written (Redis down, or full)."""
+
+
 logger = logging.getLogger("kindred.cache")
 
 RETRY_AFTER_SECONDS = 5
@@ -69,8 +76,6 @@ class ResilientRedisCache(RedisCache):
 
     def _forget_pages(self):
         """Changes made during the outage could not reach the cache: stored pages may be stale."""
-        from kindred.freshness import SITE
-
         with contextlib.suppress(RedisError):  # gone again: the next recovery tries once more
             super().set(SITE, secrets.randbits(62), None)  # a value never used before
 
@@ -121,9 +126,7 @@ class ResilientRedisCache(RedisCache):
 
     def count(self, key, timeout, version=None):
         """Add one to the counter `key` (created with `timeout`) and return it, in one atomic
-        step; raise ratelimits.StoreUnavailable when Redis cannot count (down, or full)."""
-        from accounts.ratelimits import StoreUnavailable
-
+        step; raise StoreUnavailable when Redis cannot count (down, or full)."""
         result = self._guarded(self._count, None, (key, timeout, version), is_read=False)
         if result is None:
             raise StoreUnavailable(key)

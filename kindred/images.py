@@ -3,7 +3,7 @@
 A stored picture is never the uploaded file: EXIF (with the GPS position a phone writes),
 comments, colour-profile payloads and any trailing data are gone, and the name is random. The
 comment pictures (comments/pictures.py) and the staff's hero images and reviewer photos
-(articles/admin.py) share this core; it lives here because both apps may import config.
+(articles/admin.py) share this core; it lives here because both apps may import kindred.
 """
 
 import io

@@ -29,7 +29,7 @@ class HideSecrets(logging.Filter):
     scanner sends, a CSRF failure) name the full path, and some attach the request itself."""
 
     def filter(self, record):
-        from config.secret_links import hide_in_path, hide_in_text
+        from kindred.secret_links import hide_in_path, hide_in_text
 
         message = record.getMessage()
         hidden = hide_in_text(message)
