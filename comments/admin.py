@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
-from comments import pictures, queue
+from comments import moderator_actions, pictures
 from comments.models import (
     Ban,
     BlockedAddress,
@@ -47,7 +47,7 @@ def _reject_action(reason):
     def action(modeladmin, request, queryset):
         comments = list(queryset.select_related("article", "author_user", "author_subscriber"))
         for comment in comments:
-            queue.reject(comment, request.user, reason)
+            moderator_actions.reject(comment, request.user, reason)
         modeladmin.message_user(request, f"Rejected {len(comments)} post(s): {reason.label}")
 
     action.__name__ = f"reject_{reason.value}"
@@ -64,7 +64,7 @@ def _picture_tag(url, alt, width):
 
 
 class CommentEditForm(forms.ModelForm):
-    """A moderator's edit: checked here, saved by queue.moderator_edit (save_model)."""
+    """A moderator's edit: checked here, saved by moderator_actions.moderator_edit (save_model)."""
 
     class Meta:
         model = Comment
@@ -213,7 +213,7 @@ class CommentAdmin(admin.ModelAdmin):
         comments = list(queryset.select_related("article", "author_user", "author_subscriber"))
         empty = 0
         for comment in comments:
-            empty += queue.approve(comment, request.user) is False
+            empty += moderator_actions.approve(comment, request.user) is False
         self.message_user(request, f"Approved {len(comments) - empty} post(s).")
         if empty:
             self.message_user(
@@ -230,7 +230,7 @@ class CommentAdmin(admin.ModelAdmin):
     def mark_spam(self, request, queryset):
         comments = list(queryset)
         for comment in comments:
-            queue.mark_spam(comment, request.user)
+            moderator_actions.mark_spam(comment, request.user)
         self.message_user(request, f"Marked {len(comments)} post(s) as spam.")
 
     @admin.action(
@@ -244,10 +244,10 @@ class CommentAdmin(admin.ModelAdmin):
             )
             if who and who not in banned | refused:
                 try:
-                    queue.ban_author(
+                    moderator_actions.ban_author(
                         comment, request.user, reason="Banned from the moderation queue"
                     )
-                except queue.CannotBan as refusal:
+                except moderator_actions.CannotBan as refusal:
                     refused.add(who)
                     self.message_user(request, f"{comment.author_name}: {refusal}", messages.ERROR)
                     continue
@@ -267,12 +267,13 @@ class CommentAdmin(admin.ModelAdmin):
             freshness.thread_changed(article_id)
 
     def save_model(self, request, obj, form, change):
-        """The text and picture description go through queue.moderator_edit: what readers see
-        is rebuilt, cached pages follow, and the audit log keeps the words before the edit."""
+        """The text and picture description go through moderator_actions.moderator_edit: what
+        readers see is rebuilt, cached pages follow, and the audit log keeps the words before
+        the edit."""
         if not change:
             return super().save_model(request, obj, form, change)
         stored = Comment.objects.select_related("article").get(pk=obj.pk)
-        queue.moderator_edit(
+        moderator_actions.moderator_edit(
             stored,
             request.user,
             body=form.cleaned_data["body"],
@@ -291,8 +292,8 @@ class BanForm(forms.ModelForm):
         if not (data.get("user") or data.get("email") or self.instance.email_hash):
             raise forms.ValidationError(gettext("Choose the member or type the address to ban."))
         try:
-            queue.check_bannable(user=data.get("user"), email=data.get("email") or "")
-        except queue.CannotBan as refusal:
+            moderator_actions.check_bannable(user=data.get("user"), email=data.get("email") or "")
+        except moderator_actions.CannotBan as refusal:
             raise forms.ValidationError(str(refusal)) from None
         return data
 
@@ -309,15 +310,15 @@ class BanAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.created_by = obj.created_by or request.user
         if obj.user_id or obj.email:  # a ban kept only as a hash keeps its hash
-            obj.email_hash = queue.ban_key(user=obj.user, email=obj.email)
+            obj.email_hash = moderator_actions.ban_key(user=obj.user, email=obj.email)
         super().save_model(request, obj, form, change)
-        queue.log(
+        moderator_actions.log(
             request.user,
             "ban" if obj.until is None else "suspend",
             subject=str(obj),
             note=obj.reason,
         )
-        queue.reject_waiting_posts_of(obj, request.user)
+        moderator_actions.reject_waiting_posts_of(obj, request.user)
 
 
 @admin.register(ModerationAction)

@@ -302,7 +302,8 @@ class Ban(models.Model):
     )
     email = models.EmailField(blank=True, help_text="A guest's address.")
     # A keyed hash of the inbox the ban's address reaches (accounts.privacy.address_hash, so
-    # bob+2@ is bob@): set when the ban is made (comments.queue.ban_key) and matched on, indexed.
+    # bob+2@ is bob@): set when the ban is made (comments.moderator_actions.ban_key) and
+    # matched on, indexed.
     # It is all that is left of a ban when its member deleted their account, or a banned guest
     # erased their data, so the ban still holds when the inbox comes back, without the address
     # being kept. Hashes made before bans were by inbox are of the address as typed.

@@ -4,7 +4,7 @@ address (case, +tag, Gmail dots), and after the account is deleted."""
 import pytest
 from allauth.account.models import EmailAddress
 
-from comments import queue
+from comments import moderator_actions
 from comments.models import Ban, Comment
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,9 @@ def _is_refused(browser, article, post_comment, body):
 
 
 def _ban_member(user, article, make_comment, moderator):
-    return queue.ban_author(make_comment(article, user, body="Spam"), moderator, reason="Spam")
+    return moderator_actions.ban_author(
+        make_comment(article, user, body="Spam"), moderator, reason="Spam"
+    )
 
 
 @pytest.mark.parametrize(
@@ -100,7 +102,7 @@ def test_a_banned_guest_cannot_sign_up_and_post_as_a_member(
     django_user_model,
 ):
     guest_post = make_comment(article, make_subscriber(email="eve@example.org"), body="Spam")
-    queue.ban_author(guest_post, moderator, reason="Spam")
+    moderator_actions.ban_author(guest_post, moderator, reason="Spam")
     eve = _member(django_user_model, address, name="Sample Eve")
     assert _is_refused(_as_member(client, eve), article, post_comment, "Now I am a member")
 
@@ -161,7 +163,7 @@ def test_gmail_dots_and_googlemail_reach_the_same_banned_inbox(
     client, article, make_comment, moderator, make_subscriber, guest_login, post_comment
 ):
     guest_post = make_comment(article, make_subscriber(email="bob.smith@gmail.com"), body="Spam")
-    queue.ban_author(guest_post, moderator, reason="Spam")
+    moderator_actions.ban_author(guest_post, moderator, reason="Spam")
     for n, address in enumerate(["bobsmith@gmail.com", "B.o.b.Smith+1@googlemail.com"]):
         guest = _as_guest(client, make_subscriber, guest_login, address)
         assert _is_refused(guest, article, post_comment, f"Dots {n}")
@@ -202,8 +204,8 @@ def test_a_staff_member_cannot_be_banned_through_an_alias_of_their_address(
     )
     assert "Staff members and superusers cannot be banned" in response.content.decode()
     guest_post = make_comment(article, make_subscriber(email="staff+guest@example.org"))
-    with pytest.raises(queue.CannotBan):
-        queue.ban_author(guest_post, moderator, reason="no")
+    with pytest.raises(moderator_actions.CannotBan):
+        moderator_actions.ban_author(guest_post, moderator, reason="no")
     assert not Ban.objects.exists()
 
 

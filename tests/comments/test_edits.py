@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core import mail
 
-from comments import queue
+from comments import moderator_actions
 from comments.models import Ban, Comment, WatchedWord
 
 pytestmark = [pytest.mark.django_db, pytest.mark.default_moderation]
@@ -105,7 +105,7 @@ def test_a_new_authors_typo_fix_keeps_their_approved_post_up(
     assert (
         "Your post waits for a moderator" in author.get(article.get_absolute_url()).content.decode()
     )
-    queue.approve(first, moderator)
+    moderator_actions.approve(first, moderator)
     response = _edit(author, first, body="Hello: I am new here, and glad to find you all.")
     first.refresh_from_db()
     assert first.status == Comment.Status.PUBLISHED
@@ -118,7 +118,7 @@ def test_a_new_authors_approved_post_edited_into_links_is_held(
 ):
     post_comment(author, article, body="Hello, I am new here.")
     first = Comment.objects.get()
-    queue.approve(first, moderator)
+    moderator_actions.approve(first, moderator)
     response = _edit(
         author, first, body="Buy now https://a.example https://b.example https://c.example"
     )
@@ -185,7 +185,7 @@ def test_an_edit_after_approval_in_advance_faces_the_policy_at_confirmation(
     client.post("/subscribe/", {"name": "Sample Guest", "email": "guest@example.org"})
     post_comment(client, article, body="Early bird")
     comment = Comment.objects.get()
-    queue.approve(comment, moderator)  # approved before the address is confirmed
+    moderator_actions.approve(comment, moderator)  # approved before the address is confirmed
     _edit(client, comment, body="Deals https://a.example https://b.example https://c.example")
     comment.refresh_from_db()
     assert comment.status == Comment.Status.AWAITING_EMAIL and not comment.is_approved

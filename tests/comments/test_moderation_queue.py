@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 from articles import publishing
-from comments import queue
+from comments import moderator_actions
 from comments.models import (
     Ban,
     BlockedAddress,
@@ -113,7 +113,7 @@ def test_approving_a_guests_post_waits_for_their_confirmation(
     client.post("/subscribe/", {"name": "Sample Guest", "email": "guest@example.org"})
     post_comment(client, article, body="Early bird")
     comment = Comment.objects.get()
-    queue.approve(comment, moderator)
+    moderator_actions.approve(comment, moderator)
     comment.refresh_from_db()
     assert comment.status == Comment.Status.AWAITING_EMAIL and comment.is_approved
     import re
@@ -127,10 +127,10 @@ def test_approve_and_reject_tell_the_author_and_are_logged(
     article, member, make_comment, moderator
 ):
     held = make_comment(article, member, body="Please check me", status="pending")
-    queue.approve(held, moderator)
+    moderator_actions.approve(held, moderator)
     assert "now live" in mail.outbox[-1].subject and mail.outbox[-1].to == ["member@example.org"]
     other = make_comment(article, member, body="Buy my supplements", status="pending")
-    queue.reject(other, moderator, reason="spam")
+    moderator_actions.reject(other, moderator, reason="spam")
     message = mail.outbox[-1]
     assert "was not published" in message.subject
     assert "It advertises or links to products or services." in message.body
@@ -147,7 +147,7 @@ def test_ban_tells_the_author_plainly_and_rejects_their_waiting_posts(
     poster, member, article, make_comment, moderator, post_comment
 ):
     waiting = make_comment(article, member, body="Waiting one", status="pending")
-    queue.ban_author(waiting, moderator, reason="Repeated spam")
+    moderator_actions.ban_author(waiting, moderator, reason="Repeated spam")
     waiting.refresh_from_db()
     assert waiting.status == Comment.Status.REJECTED
     response = post_comment(poster, article, body="Can I still post?")
@@ -237,7 +237,7 @@ def test_audit_log_is_read_only_even_for_superusers(
     client, staff, article, make_comment, moderator
 ):
     comment = make_comment(article, body="x", status="pending")
-    queue.approve(comment, moderator)
+    moderator_actions.approve(comment, moderator)
     entry = ModerationAction.objects.get()
     client.force_login(staff)
     assert client.get(f"/admin/comments/moderationaction/{entry.pk}/change/").status_code == 200

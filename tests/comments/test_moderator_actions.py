@@ -3,7 +3,7 @@ cannot be banned from the moderation tools."""
 
 import pytest
 
-from comments import queue
+from comments import moderator_actions
 from comments.models import Ban, Comment, ModerationAction
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +46,7 @@ def test_moderator_edit_of_the_picture_description_is_logged(article, make_comme
     comment = make_comment(
         article, body="Our ramp", image="comments/ramp.webp", image_alt="Ramp at 12 Oak Street"
     )
-    queue.moderator_edit(comment, moderator, body="Our ramp", image_alt="A wooden ramp")
+    moderator_actions.moderator_edit(comment, moderator, body="Our ramp", image_alt="A wooden ramp")
     comment.refresh_from_db()
     assert comment.image_alt == "A wooden ramp"
     entry = ModerationAction.objects.get()
@@ -57,7 +57,7 @@ def test_moderator_edit_of_the_picture_description_is_logged(article, make_comme
 def test_moderator_edit_is_not_held_by_the_policy(article, make_comment, moderator):
     comment = make_comment(article, body="See the guide")
     links = "See https://a.example https://b.example https://c.example https://d.example"
-    queue.moderator_edit(comment, moderator, body=links)
+    moderator_actions.moderator_edit(comment, moderator, body=links)
     comment.refresh_from_db()
     assert comment.status == Comment.Status.PUBLISHED
     assert comment.body_html.count("<a ") == 4
@@ -90,8 +90,8 @@ def test_moderator_cannot_ban_a_superuser_from_the_queue(client, moderator, staf
     )
     assert "Staff members and superusers cannot be banned" in response.content.decode()
     assert not Ban.objects.exists()
-    with pytest.raises(queue.CannotBan):
-        queue.ban_author(staff_post, moderator, reason="no")
+    with pytest.raises(moderator_actions.CannotBan):
+        moderator_actions.ban_author(staff_post, moderator, reason="no")
     assert not Ban.objects.exists()
 
 
@@ -111,8 +111,8 @@ def test_moderator_cannot_ban_a_staff_member_by_hand(
     assert not Ban.objects.exists()
     # A guest using a staff member's address is not banned through them either.
     guest_post = make_comment(article, make_subscriber(email="colleague@example.org"))
-    with pytest.raises(queue.CannotBan):
-        queue.ban_author(guest_post, moderator, reason="no")
+    with pytest.raises(moderator_actions.CannotBan):
+        moderator_actions.ban_author(guest_post, moderator, reason="no")
 
 
 def test_moderator_still_bans_members(client, moderator, member, article, make_comment):

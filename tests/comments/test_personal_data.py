@@ -204,12 +204,16 @@ def test_a_guest_ban_on_a_members_old_address_is_kept_hashed(
 def test_the_audit_log_forgets_the_words_and_names_of_a_deleted_account(
     logged_in, member, article, make_comment, moderator, keep
 ):
-    from comments import queue
+    from comments import moderator_actions
     from comments.models import ModerationAction
 
     post = make_comment(article, member, body="Call me on 07700 900123, I am Jo Bloggs")
-    queue.moderator_edit(post, moderator, body="Call me (number removed by a moderator)")
-    queue.ban_author(post, moderator, reason="Shared a phone number", until=timezone.now())
+    moderator_actions.moderator_edit(
+        post, moderator, body="Call me (number removed by a moderator)"
+    )
+    moderator_actions.ban_author(
+        post, moderator, reason="Shared a phone number", until=timezone.now()
+    )
 
     _delete_account(logged_in, keep=keep)
 

@@ -199,7 +199,7 @@ def test_picture_names_are_random_and_unguessable(poster, article, post_comment)
 def test_moderators_no_deletes_the_picture_at_once(
     action, poster, client, article, post_comment, moderator, settings
 ):
-    from comments import queue
+    from comments import moderator_actions
 
     comment = _post_picture(poster, article, post_comment)
     url, thumb = comment.picture_url, comment.thumb_url
@@ -208,9 +208,9 @@ def test_moderators_no_deletes_the_picture_at_once(
         # A ban rejects the author's waiting posts: hidden by reports, this one waits.
         Comment.objects.filter(pk=comment.pk).update(status=Comment.Status.PENDING)
         comment.refresh_from_db()
-        queue.ban_author(comment, moderator, reason="Spam run")
+        moderator_actions.ban_author(comment, moderator, reason="Spam run")
     else:
-        getattr(queue, action)(comment, moderator)
+        getattr(moderator_actions, action)(comment, moderator)
     comment.refresh_from_db()
     assert comment.status in (Comment.Status.REJECTED, Comment.Status.SPAM)
     assert _get(client, url).status_code == 404
@@ -238,10 +238,10 @@ def test_bulk_reject_in_the_admin_deletes_the_pictures(
 def test_a_rejected_post_comes_back_without_its_picture(
     poster, client, article, post_comment, moderator
 ):
-    from comments import queue
+    from comments import moderator_actions
 
     comment = _post_picture(poster, article, post_comment, body="Words and a picture")
-    queue.reject(comment, moderator)
+    moderator_actions.reject(comment, moderator)
     admin = _stranger(client)
     admin.force_login(moderator)
     change = _get(admin, f"/admin/comments/comment/{comment.pk}/change/").content.decode()
@@ -256,11 +256,11 @@ def test_a_rejected_post_comes_back_without_its_picture(
 def test_a_rejected_picture_only_post_cannot_be_approved(
     poster, client, article, post_comment, moderator
 ):
-    from comments import queue
+    from comments import moderator_actions
 
     post_comment(poster, article, image=_upload(_image_bytes()), image_alt="Only a picture")
     comment = Comment.objects.get()
-    queue.mark_spam(comment, moderator)
+    moderator_actions.mark_spam(comment, moderator)
     admin = _stranger(client)
     admin.force_login(moderator)
     response = admin.post(
@@ -315,11 +315,11 @@ def test_guests_waiting_picture_is_theirs_alone(
 def test_approving_makes_the_picture_public_under_a_new_name(
     held, poster, client, article, post_comment, moderator, settings
 ):
-    from comments import queue
+    from comments import moderator_actions
 
     comment = _post_picture(poster, article, post_comment)
     private_name = comment.image.name
-    queue.approve(comment, moderator)
+    moderator_actions.approve(comment, moderator)
     comment.refresh_from_db()
     assert comment.image.name != private_name
     assert _get(_stranger(client), comment.picture_url).status_code == 200
@@ -329,7 +329,7 @@ def test_approving_makes_the_picture_public_under_a_new_name(
 def test_post_hidden_by_reports_takes_its_picture_out_of_public_view(
     poster, client, article, post_comment, moderator, member
 ):
-    from comments import queue
+    from comments import moderator_actions
     from comments.models import ModerationRules
 
     ModerationRules.objects.update_or_create(pk=1, defaults={"report_threshold": 2})
@@ -352,7 +352,7 @@ def test_post_hidden_by_reports_takes_its_picture_out_of_public_view(
     assert _get(client, public_url).status_code == 404
     assert _get(_stranger(client), comment.picture_url).status_code == 404
     assert _get(poster, comment.picture_url).status_code == 200
-    queue.approve(comment, moderator)
+    moderator_actions.approve(comment, moderator)
     comment.refresh_from_db()
     assert _get(_stranger(client), comment.picture_url).status_code == 200
 
@@ -372,7 +372,7 @@ def test_pictures_move_through_any_django_storage(
     """No file-system calls: the same steps work with S3 (django-storages)."""
     from django.core.files.storage import default_storage
 
-    from comments import queue
+    from comments import moderator_actions
 
     settings.STORAGES = {
         **settings.STORAGES,
@@ -381,11 +381,11 @@ def test_pictures_move_through_any_django_storage(
     comment = _post_picture(poster, article, post_comment)
     private = comment.image.name
     assert default_storage.exists(private)
-    queue.approve(comment, moderator)
+    moderator_actions.approve(comment, moderator)
     comment.refresh_from_db()
     public = comment.image.name
     assert not default_storage.exists(private) and default_storage.exists(public)
-    queue.reject(comment, moderator)
+    moderator_actions.reject(comment, moderator)
     assert not default_storage.exists(public)
     assert _files(settings) == []
 

@@ -56,7 +56,7 @@ def test_a_post_rejected_while_its_address_is_confirmed_stays_rejected(
     address: the release must not put it back online."""
     from django.test import Client
 
-    from comments import posting, queue
+    from comments import moderator_actions, posting
 
     settings.COMMENTS_READ_GATE = False  # anonymous readers see the thread itself
     client.post("/subscribe/", {"name": "Sample Guest", "email": "guest@example.org"})
@@ -65,7 +65,7 @@ def test_a_post_rejected_while_its_address_is_confirmed_stays_rejected(
     decide = posting.decide_for
 
     def a_moderator_rejects_it_meanwhile(*args, **kwargs):
-        queue.reject(Comment.objects.get(pk=post.pk), moderator)
+        moderator_actions.reject(Comment.objects.get(pk=post.pk), moderator)
         return decide(*args, **kwargs)
 
     monkeypatch.setattr(posting, "decide_for", a_moderator_rejects_it_meanwhile)
