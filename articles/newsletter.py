@@ -48,7 +48,7 @@ RETRY_DELAYS = [60, 300, 1800, 7200]
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 # A batch still "sending" after this long lost its worker.
 LEASE = datetime.timedelta(minutes=15)
-PAGE = 2000  # subscribers written per query when a send is set up
+RECIPIENTS_PER_INSERT = 2000  # subscribers written per query when a send is set up
 
 # Markers in the stored message where each reader's own details go.
 NAME_MARK = "KINDRED-READER-NAME"
@@ -172,7 +172,7 @@ def add_recipients(send):
             .filter(pk__gt=last)
             .exclude(newsletter_copies__send=send)
             .order_by("pk")
-            .values_list("pk", flat=True)[:PAGE]
+            .values_list("pk", flat=True)[:RECIPIENTS_PER_INSERT]
         )
         if not page:
             NewsletterSend.objects.filter(pk=send.pk).update(recipients_ready=True)

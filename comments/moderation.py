@@ -12,12 +12,16 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop
+
 from accounts.addresses import inbox_of
+from comments.models import Comment
 from comments.text import link_targets
 
-PUBLISHED = "published"
-PENDING = "pending"
-REJECTED = "rejected"
+# The outcomes are statuses a post takes (one source: Comment.Status).
+PUBLISHED = Comment.Status.PUBLISHED
+PENDING = Comment.Status.PENDING
+REJECTED = Comment.Status.REJECTED
 
 # Letters people swap in to slip past filters, folded back to the letter they imitate.
 _LOOKALIKES = str.maketrans(
@@ -54,7 +58,8 @@ class Decision:
     status: str
     reasons: list = field(default_factory=list)
     text: str = ""
-    # What the author is told when the post is refused; neutral on purpose.
+    # What the author is told when the post is refused; neutral on purpose. Marked for
+    # translation here, translated where it is shown (the policy knows no request).
     message: str = ""
     alt: str = ""  # the picture description to store
 
@@ -67,16 +72,22 @@ def decide(*, author, text, article, rules, alt=""):
             REJECTED,
             [f"author is banned: {author.ban_reason}"],
             text,
-            "You can no longer post comments on this site.",
+            gettext_noop("You can no longer post comments on this site."),
             alt,
         )
     if not getattr(article, "comments_open", True):
         return Decision(
-            REJECTED, ["comments are closed"], text, "Comments are closed on this article.", alt
+            REJECTED,
+            ["comments are closed"],
+            text,
+            gettext_noop("Comments are closed on this article."),
+            alt,
         )
     blocked = _blocked_reason(author, rules)
     if blocked:
-        return Decision(REJECTED, [blocked], text, "Your post could not be published.", alt)
+        return Decision(
+            REJECTED, [blocked], text, gettext_noop("Your post could not be published."), alt
+        )
 
     reasons = []
     for phrase, action in rules.watched:
@@ -87,7 +98,9 @@ def decide(*, author, text, article, rules, alt=""):
         if not spans:
             reason = f"the picture description {reason}"
         if action == "reject":
-            return Decision(REJECTED, [reason], text, "Your post could not be published.", alt)
+            return Decision(
+                REJECTED, [reason], text, gettext_noop("Your post could not be published."), alt
+            )
         if action == "hold":
             reasons.append(reason)
         else:
