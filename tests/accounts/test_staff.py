@@ -18,8 +18,8 @@ from accounts.models import Delivery
 from articles.models import Article
 from comments.models import Comment
 from tests.comments.test_pictures import _image_bytes, _upload
-from tests.conftest import add_totp, totp_code
 from tests.config.test_settings import _django_prints
+from tests.conftest import add_totp, totp_code
 
 pytestmark = pytest.mark.django_db
 
