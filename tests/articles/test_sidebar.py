@@ -64,7 +64,7 @@ def test_cached_sidebar_never_outlives_a_scheduled_publication(client, make_arti
 def test_article_page_query_count_is_constant(
     client, settings, make_article, make_reviewer, recent_count, django_assert_num_queries
 ):
-    settings.PAGE_CACHE_SECONDS = 0  # the page as rendered (tests/kindred/test_page_cache.py: cached)
+    settings.PAGE_CACHE_SECONDS = 0  # the page as rendered (cached: tests/kindred/)
     reviewers = [make_reviewer(), make_reviewer()]
     for _ in range(recent_count):
         make_article(reviewers=reviewers)
