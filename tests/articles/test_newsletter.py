@@ -245,7 +245,7 @@ def test_cron_stopped_while_listing_recipients_is_completed_by_the_next_run(
     for n in range(5):
         make_subscriber(email=f"list{n}@example.org")
     make_article(published_at=timezone.now() - MINUTE)
-    monkeypatch.setattr(newsletter, "PAGE", 2)
+    monkeypatch.setattr(newsletter, "RECIPIENTS_PER_INSERT", 2)
     real_bulk_create = NewsletterRecipient.objects.bulk_create
     calls = []
 
