@@ -138,10 +138,13 @@ class PageCacheMiddleware:
             return self.get_response(request)
         request.get_host()  # an unknown Host is refused (400) before anything is looked up
         page_key = _page_key(_address(request), translation.get_language())
-        stored = _kept.get(page_key)
-        if stored is None or stored.expires_at <= time.time():
-            stored = cache.get(page_key)
-        if stored is not None and freshness.read(stored.counters) == stored.stamp:
+        # A copy this process served lately needs only its counters from the shared cache. It
+        # answers hits only: a stale answer is always the shared cache's copy.
+        kept = _kept.get(page_key)
+        if kept is not None and kept.expires_at > time.time() and _is_current(kept):
+            return _replay(kept, "hit")
+        stored = cache.get(page_key)
+        if stored is not None and _is_current(stored):
             _kept.put(page_key, stored)
             return _replay(stored, "hit")
         lock_key = f"{page_key}:lock"
@@ -174,6 +177,10 @@ class PageCacheMiddleware:
             if stored is not None:
                 cache.delete(lock_key)
         return response
+
+
+def _is_current(page):
+    return freshness.read(page.counters) == page.stamp
 
 
 def _policy_for(request):

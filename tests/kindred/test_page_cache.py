@@ -396,3 +396,19 @@ def test_a_page_is_kept_no_longer_than_until_the_next_article_goes_live(
     assert _get(client, article)["X-Page-Cache"] == "miss"
     key = page_cache._page_key(article.get_absolute_url() + "?", settings.LANGUAGE_CODE)
     assert 0 < _seconds_left(key) <= 5 * 60 + 1
+
+
+def test_a_copy_withdrawn_from_the_shared_cache_never_comes_back_from_a_servers_memory(
+    client, settings, article
+):
+    from django.core.cache import cache
+
+    assert _get(client, article)["X-Page-Cache"] == "miss"  # stored, and kept by this process
+    key = page_cache._page_key(article.get_absolute_url() + "?", settings.LANGUAGE_CODE)
+    freshness.article_changed(article.pk)  # then the article was withdrawn: another server
+    cache.delete(key)  # rendered it, found it gone and deleted the shared copy
+    cache.add(f"{key}:lock", 1, 10)  # while a request here is rendering it again
+
+    response = client.get(article.get_absolute_url())
+
+    assert response["X-Page-Cache"] == "miss"  # rendered now, not the withdrawn copy
