@@ -56,7 +56,7 @@ class User(AbstractUser):
         return self.display_name or f"member #{self.pk}"
 
     # What pages show of a member: a change to these is a change of every page they posted on.
-    SHOWN_ON_PAGES = ("display_name", "bio")
+    SHOWN_ON_PAGES = ("display_name",)  # the bio shows on no page yet
 
     def get_full_name(self):
         return self.display_name

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -122,12 +123,24 @@ def account_settings(request):
         request.POST or None, instance=request.user, initial={"wants_newsletter": wants}
     )
     if request.method == "POST" and form.is_valid():
+        is_renamed = bool(set(form.changed_data) & set(User.SHOWN_ON_PAGES))
+        # A new name refreshes every cached page (it may show on any of them): a few a day.
+        limit, window = settings.ACCOUNT_RENAME_RATE_LIMIT
+        if is_renamed and not hit(f"rename-{window}", request.user.pk, limit, window):
+            form.add_error(
+                "display_name",
+                gettext(
+                    "You have changed your name several times today. Please keep this one "
+                    "until tomorrow; your other settings are as you left them."
+                ),
+            )
+            return render(request, "accounts/settings.html", {"form": form}, status=429)
         form.save()
-        if set(form.changed_data) & set(User.SHOWN_ON_PAGES):  # not a form sent unchanged
+        if is_renamed:  # not a form sent unchanged
             freshness.site_changed()
         if form.cleaned_data["wants_newsletter"] != wants:
             subscriptions.set_member_newsletter(request.user, form.cleaned_data["wants_newsletter"])
-        messages.success(request, "Your settings are saved.")
+        messages.success(request, gettext("Your settings are saved."))
         return redirect("accounts:settings")
     return render(request, "accounts/settings.html", {"form": form})
 

@@ -313,6 +313,8 @@ PAGE_CACHE_SECONDS = env_int(
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 # Forms on cached pages that may be offered again with a token when JavaScript is off.
 CSRF_RESEND_VIEWS = ["accounts:subscribe", "comments:post"]
+# A member's new name refreshes every cached page: at most 5 a day.
+ACCOUNT_RENAME_RATE_LIMIT = (5, 86400)
 SUBSCRIBE_RATE_LIMIT = (5, 3600)  # at most 5 subscribe requests an hour from one IP address
 CONFIRMATION_RESEND_SECONDS = 600  # one new confirmation mail per address per 10 minutes
 # ...and at most 5 an hour to one inbox, however its address is spelled (accounts/addresses.py)

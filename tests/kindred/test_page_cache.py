@@ -102,8 +102,8 @@ def test_changing_only_what_pages_do_not_show_keeps_stored_pages(client, article
     form = {"display_name": "Sample Member", "bio": "", "wants_newsletter": ""}
     assert browser.post("/account/", form).status_code == 302  # reply mails off
     assert _get(client, article)["X-Page-Cache"] == "hit"
-    browser.post("/account/", {**form, "bio": "Now with a bio"})
-    assert _get(client, article)["X-Page-Cache"] == "miss"
+    browser.post("/account/", {**form, "display_name": "Sample Renamed"})
+    assert _get(client, article)["X-Page-Cache"] == "miss"  # a name may show on any page
 
 
 def test_members_never_get_or_fill_the_shared_page(client, article, member):
@@ -412,3 +412,39 @@ def test_a_copy_withdrawn_from_the_shared_cache_never_comes_back_from_a_servers_
     response = client.get(article.get_absolute_url())
 
     assert response["X-Page-Cache"] == "miss"  # rendered now, not the withdrawn copy
+
+
+def test_a_members_bio_which_no_page_shows_keeps_every_stored_page(client, article, member):
+    assert _get(client, article)["X-Page-Cache"] == "miss"
+    browser = Client()
+    browser.force_login(member)
+    for n in range(3):
+        form = {"display_name": member.display_name, "bio": f"bio {n}", "notify_replies": "on"}
+        assert browser.post("/account/", form).status_code == 302
+
+    assert _get(client, article)["X-Page-Cache"] == "hit"
+
+
+def test_renaming_again_and_again_cannot_keep_flushing_every_page(
+    client, settings, article, member
+):
+    """Each new name refreshes every cached page (it may show on any): a loop of renames
+    is refused after a few, with the reason beside the field, and the pages stay."""
+    settings.ACCOUNT_RENAME_RATE_LIMIT = (2, 86400)
+    browser = Client()
+    browser.force_login(member)
+
+    def rename(n):
+        form = {"display_name": f"Sample Name {n}", "bio": "", "notify_replies": "on"}
+        return browser.post("/account/", form)
+
+    assert rename(1).status_code == 302 and rename(2).status_code == 302
+    _get(client, article)
+    refused = rename(3)
+
+    assert refused.status_code == 429
+    assert "changed your name several times today" in refused.content.decode()
+    assert 'value="Sample Name 3"' in refused.content.decode()  # what they typed is kept
+    member.refresh_from_db()
+    assert member.display_name == "Sample Name 2"
+    assert _get(client, article)["X-Page-Cache"] == "hit"
