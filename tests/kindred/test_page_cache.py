@@ -448,3 +448,23 @@ def test_renaming_again_and_again_cannot_keep_flushing_every_page(
     member.refresh_from_db()
     assert member.display_name == "Sample Name 2"
     assert _get(client, article)["X-Page-Cache"] == "hit"
+
+
+def test_after_a_settings_change_and_forget_cached_pages_no_old_copy_is_served(
+    client, settings, article, make_comment, make_subscriber
+):
+    """Copies live in Redis, which outlives a restart: the deploy steps (docs/deploy.md) run
+    forget_cached_pages after migrate, and after a change like turning the read gate on."""
+    import io
+
+    from django.core.management import call_command
+
+    make_comment(article, make_subscriber(), body="Words for those who joined")
+    assert "Words for those who joined" in _get(client, article).content.decode()
+    settings.COMMENTS_READ_GATE = True  # the operator turns the gate on and restarts
+
+    call_command("forget_cached_pages", stdout=io.StringIO())
+
+    page = _get(Client(), article)
+    assert page["X-Page-Cache"] == "miss"
+    assert "Words for those who joined" not in page.content.decode()
