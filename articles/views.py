@@ -6,7 +6,6 @@ from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
 from accounts import staff
-from articles import page_sections
 from articles.models import Article, Reviewer
 from articles.recent import keep_until_next_publication
 from articles.seo import article_json_ld
@@ -61,7 +60,6 @@ def article_detail(request, slug):
             "is_preview": is_preview,
             "json_ld": article_json_ld(article),
             "is_indexable": article.is_reviewed and not is_preview,
-            "sections": page_sections.sections_for(request, article),
         },
     )
 

@@ -7,10 +7,8 @@ class CommentsConfig(AppConfig):
 
     def ready(self):
         from accounts import privacy, subscriptions
-        from articles import page_sections
-        from comments import personal_data, posting, thread
+        from comments import personal_data, posting
 
-        page_sections.register(thread.thread_section)
         subscriptions.register_waiting_posts(posting.waiting_posts, posting.release_awaiting)
         privacy.register_exporter("comments", personal_data.export_comments)
         privacy.register_eraser("comments", personal_data.erase_comments)

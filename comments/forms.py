@@ -1,4 +1,12 @@
-"""Input boundary for the thread: posting, editing, reporting."""
+"""Input boundary for the thread: posting, editing, reporting.
+
+A post or an edit is valid only once every check a send goes through has passed, in this order:
+the fields, the honeypot and the "started" token (cheap), the post replied to, then the
+sender's rate limits, counted before the personal-details scan (the costly part) so a flood
+cannot run it, and last the scan itself, which holds the post until its author confirms.
+The comment forms render themselves (templates/comments/_comment_form.html, edit.html) from
+their fields, labels and ids (`auto_id`: one prefix per form on the page).
+"""
 
 import hashlib
 import secrets
@@ -8,13 +16,22 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
-from django.utils.translation import gettext
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_lazy
 
-from comments.models import Report
+from comments import rate_limits
+from comments.models import Comment, Report
+from comments.privacy_nudge import find_personal_details
 from comments.text import clean_comment_text
+from kindred.images import ALLOWED_FORMATS
 
 STARTED_SALT = "comments.forms.started"
-EMPTY_POST = "Every post needs text or a picture."
+EMPTY_POST = gettext_lazy("Every post needs text or a picture.")
+TOO_FAST = gettext_lazy("You are posting very fast. Please wait a minute and try again.")
+# What the file chooser offers: the formats config/images.py accepts.
+PICTURE_TYPES = ",".join(sorted(f"image/{name.lower()}" for name in ALLOWED_FORMATS))
 
 
 def _holder(author):
@@ -68,32 +85,151 @@ def _started_problem(token, author):
     return None
 
 
-class CommentForm(forms.Form):
-    body = forms.CharField(
-        label="Your post",
+def personal_details(body, image_alt=""):
+    """What the privacy nudge names: details in the text, and in the picture description,
+    which everyone reads too (said as such, so the author knows where to look)."""
+    details = find_personal_details(body)
+    if image_alt:
+        details += [
+            gettext("%(detail)s in the picture description") % {"detail": detail}
+            for detail in find_personal_details(image_alt)
+        ]
+    return details
+
+
+class _SendChecks:
+    """The last two checks of a post or an edit, shared by both forms (see the module's doc)."""
+
+    def _check_limits_then_details(self, body, image_alt):
+        if not rate_limits.is_within(self.ip, self.author):
+            raise forms.ValidationError(TOO_FAST, code="rate_limited")
+        self.details = personal_details(body, image_alt)
+        if self.details and not self.cleaned_data.get("confirm_details"):
+            self.add_error(
+                "confirm_details",
+                forms.ValidationError(
+                    gettext(
+                        "Your post seems to contain %(details)s. Everyone who reads this article "
+                        "can see your post, so you may want to take it out."
+                    ),
+                    code="personal_details",
+                    params={"details": gettext(" and ").join(self.details)},
+                ),
+            )
+
+    @property
+    def top_errors(self):
+        """What stopped the send as a whole: the form's own errors, and those of its hidden
+        fields (the post replied to), which have no place of their own on the page."""
+        errors = list(self.non_field_errors())
+        for hidden in self.hidden_fields():
+            errors.extend(hidden.errors)
+        return errors
+
+    @property
+    def is_asking_about_details(self):
+        """Held by the privacy nudge only: the author confirms, or edits the details out."""
+        return self.is_bound and self.has_error("confirm_details", "personal_details")
+
+
+def _body_field(label):
+    limit = settings.COMMENTS_MAX_LENGTH
+    return forms.CharField(
+        label=label,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=settings.COMMENTS_MAX_LENGTH,
+        max_length=limit,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         error_messages={
-            "max_length": "Please keep your post under %(limit_value)d characters "
-            "(it has %(show_value)d)."
+            "max_length": gettext_lazy(
+                "Please keep your post under %(limit_value)d characters (it has %(show_value)d)."
+            )
         },
     )
-    image = forms.FileField(label="Add a picture (optional)", required=False)
-    image_alt = forms.CharField(
-        label="Describe the picture for people who cannot see it",
+
+
+def _picture_description_field():
+    return forms.CharField(
+        label=gettext_lazy("Describe the picture"),
         required=False,
         max_length=250,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
     )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    # A field people never see; bots fill in everything.
-    website = forms.CharField(required=False, label="Leave this empty")
-    started = forms.CharField(required=False, widget=forms.HiddenInput)
-    confirm_details = forms.BooleanField(required=False)
 
-    def __init__(self, *args, author=None, **kwargs):
+
+def _confirm_details_field():
+    return forms.BooleanField(
+        label=gettext_lazy("I know; post it as it is"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+class CommentForm(_SendChecks, forms.Form):
+    """A new post or a reply, by `author` under `article`. Shown under a post (`parent`) it is
+    that post's reply form."""
+
+    body = _body_field(gettext_lazy("Your post"))
+    image = forms.FileField(
+        label=gettext_lazy("Add a picture (optional)"),
+        required=False,
+        widget=forms.FileInput(attrs={"class": "form-control", "accept": PICTURE_TYPES}),
+    )
+    image_alt = _picture_description_field()
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # A field people never see (the template hides it from sight and from assistive
+    # technology); bots fill in everything.
+    website = forms.CharField(
+        label=gettext_lazy("Leave this empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    confirm_details = _confirm_details_field()
+
+    def __init__(self, *args, author, article, parent=None, ip="", **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.author = author  # whom the form was shown to: its "started" token names them
+        self.article = article
+        self.ip = ip
+        self.details = []
+        self._parent = parent
+        self.fields["body"].help_text = gettext(
+            "Text, a picture, or both; up to %(limit)s characters. Everyone who reads this "
+            "article can see it."
+        ) % {"limit": settings.COMMENTS_MAX_LENGTH}
+        if parent is not None:
+            self.fields["body"].label = gettext("Your reply")
+            self.initial["parent"] = parent.pk
+
+    @cached_property
+    def action(self):
+        """Where the form is sent (every reply form of a page shares its form's)."""
+        return reverse("comments:post", args=[self.article.slug])
+
+    @cached_property
+    def posting_as(self):
+        """Whom the post will show as written by. Until this browser proves the address, the
+        name typed here, never the stored one."""
+        line = format_html(
+            gettext("Posting as <strong><bdi>{name}</bdi></strong>."), name=self.author.name
+        )
+        if self.author.is_unproven_guest:
+            note = gettext("Your post will appear once you open the link we emailed you.")
+            line = format_html("{} {}", line, note)
+        return line
+
+    @cached_property
+    def started_token(self):
+        """The token the form is shown with (each token is good for one send)."""
+        return form_started_token(self.author)
+
+    @property
+    def replying_to(self):
+        """The post this form answers: the one it is shown under, or the one it was sent to,
+        if that is still there to answer."""
+        if not self.is_bound:
+            return self._parent
+        return getattr(self, "cleaned_data", {}).get("parent")
 
     def clean_body(self):
         return clean_comment_text(self.cleaned_data["body"])
@@ -101,58 +237,94 @@ class CommentForm(forms.Form):
     def clean_image(self):
         image = self.cleaned_data.get("image")
         if image and image.size > settings.PICTURE_MAX_BYTES:
-            limit = settings.PICTURE_MAX_BYTES // (1024 * 1024)
             raise forms.ValidationError(
-                f"That picture is too large. Please choose one under {limit} MB."
+                gettext("That picture is too large. Please choose one under %(limit)s MB."),
+                params={"limit": settings.PICTURE_MAX_BYTES // (1024 * 1024)},
             )
         return image
+
+    def clean_parent(self):
+        """The published post of this article replied to, or None for a new post."""
+        parent_id = self.cleaned_data.get("parent")
+        if not parent_id:
+            return None
+        parent = Comment.objects.filter(
+            pk=parent_id, article=self.article, status=Comment.Status.PUBLISHED
+        ).first()
+        if parent is None:
+            raise forms.ValidationError(
+                gettext("The post you replied to is no longer there."), code="parent_gone"
+            )
+        return parent
 
     def clean(self):
         data = super().clean()
         if self.errors:
             return data
         if data.get("website"):
-            raise forms.ValidationError("Your post could not be accepted.", code="honeypot")
+            raise forms.ValidationError(
+                gettext("Your post could not be accepted."), code="honeypot"
+            )
         if not data.get("body") and not data.get("image"):
             raise forms.ValidationError(EMPTY_POST, code="empty")
         if data.get("image") and not data.get("image_alt", "").strip():
-            self.add_error("image_alt", "Please describe the picture in a few words.")
-        problem = _started_problem(data.get("started"), self.author)
+            self.add_error("image_alt", gettext("Please describe the picture in a few words."))
+        problem = _started_problem(self.data.get("started"), self.author)
         if problem is not None:
             code, message = problem
             raise forms.ValidationError(message, code=code)
+        if not self.errors:
+            image_alt = data.get("image_alt", "") if data.get("image") else ""
+            self._check_limits_then_details(data["body"], image_alt)
         return data
 
 
-class EditForm(forms.Form):
-    body = CommentForm.base_fields["body"]
-    image_alt = CommentForm.base_fields["image_alt"]
-    confirm_details = forms.BooleanField(required=False)
+class EditForm(_SendChecks, forms.Form):
+    """The author's edit of `comment`: its text, and its picture's description if it has one."""
 
-    def __init__(self, *args, has_picture=False, **kwargs):
+    body = _body_field(gettext_lazy("Your post"))
+    image_alt = _picture_description_field()
+    confirm_details = _confirm_details_field()
+
+    def __init__(self, *args, comment, author, ip="", **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        kwargs.setdefault("auto_id", "edit-%s")
+        kwargs.setdefault("initial", {"body": comment.body, "image_alt": comment.image_alt})
         super().__init__(*args, **kwargs)
-        self.has_picture = has_picture
-        if not has_picture:
+        self.comment = comment
+        self.author = author
+        self.ip = ip
+        self.details = []
+        self.fields["body"].widget.attrs["rows"] = 6
+        if not self.has_picture:
             del self.fields["image_alt"]
+
+    @property
+    def has_picture(self):
+        return bool(self.comment.image)
 
     def clean_body(self):
         return clean_comment_text(self.cleaned_data["body"])
 
     def clean(self):
         data = super().clean()
-        if not self.errors and not data.get("body") and not self.has_picture:
+        if self.errors:
+            return data
+        if not data.get("body") and not self.has_picture:
             raise forms.ValidationError(EMPTY_POST, code="empty")
+        image_alt = data.get("image_alt", "") if self.has_picture else ""
+        self._check_limits_then_details(data["body"], image_alt)
         return data
 
 
 class ReportForm(forms.Form):
     reason = forms.ChoiceField(
-        label="What is wrong with this post?",
+        label=gettext_lazy("What is wrong with this post?"),
         choices=Report.Reason.choices,
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label="Anything moderators should know? (optional)",
+        label=gettext_lazy("Anything moderators should know? (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),

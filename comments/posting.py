@@ -212,7 +212,12 @@ DUPLICATE_MINUTES = 10
 
 def create_comment(*, article, author, body, picture=None, image_alt="", parent=None, ip=None):
     """Store a post with the status the policy gives it. Returns (comment, decision); the
-    comment is None when the policy refused the post (nothing is stored, the author is told)."""
+    comment is None when the policy refused the post (nothing is stored, the author is told).
+    The same post sent again (find_duplicate) is not stored twice: it comes back as it is,
+    with no decision."""
+    duplicate = find_duplicate(article=article, author=author, body=body, parent=parent)
+    if duplicate is not None:
+        return duplicate, None
     image_alt = image_alt if picture else ""  # shown only with a picture
     status, decision = judge(author, body, article, ip, image_alt=image_alt)
     if status is None:

@@ -2,6 +2,8 @@
 
 import re
 
+from django.utils.translation import gettext
+
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 # Seven or more digits, allowing spaces, dots, dashes, brackets and a leading +.
 _PHONE = re.compile(r"(?<![\w/])\+?\(?\d[\d\s().-]{6,}\d(?![\w/])")
@@ -19,10 +21,10 @@ def find_personal_details(text):
     """The kinds of personal detail found in `text`, e.g. ["a phone number"]."""
     found = []
     if _EMAIL.search(text):
-        found.append("an email address")
+        found.append(gettext("an email address"))
     without_emails = _EMAIL.sub(" ", text)
     if any(sum(ch.isdigit() for ch in m.group(0)) >= 7 for m in _PHONE.finditer(without_emails)):
-        found.append("a phone number")
+        found.append(gettext("a phone number"))
     if _STREET.search(without_emails):
-        found.append("a street address")
+        found.append(gettext("a street address"))
     return found

@@ -1,62 +1,128 @@
-"""The comment thread under an article: who may read it, and the nested tree to show.
+"""The comment thread under an article: who may read it, the nested tree to show, and what
+each viewer may do with each post.
 
-The number of queries is the same for ten comments or a thousand: one count, one page of
-top-level comments (plus the paginator's count), one query for all their replies, and for a
-member one query for their hugs.
+Every viewer's thread (anonymous reader, guest, member, staff) is made by the same code: each
+comment's face (who wrote it and when, its words, its picture) is the same for everyone who
+sees it, so it is kept in the "fragments" cache, keyed by what it shows and the language, and
+fetched for the whole page at once; what the viewer may do with it (hug, edit, delete, report,
+reply) is decided here by their `Viewer` and rendered in the same loop
+(templates/comments/_thread_items.html). A post made in place with JavaScript is rendered by
+the same code (`render_one`).
 
-Members mostly see the same thread: only their own posts and the ones they hugged look
-different to them. So a page of the thread is rendered once for "any member" and kept in the
-process under the page's stamp (kindred.freshness: it changes with every comment change, on
-every server). Each member's page is then that rendering with their own actions, reply form and
-CSRF token put in, and two queries: their waiting posts (if any, their page is rendered for
-them alone) and their hugs.
+The reply form under each post has ids of its own (reply-<id>-...): its fields, the same for
+every viewer, are kept in the fragments cache too; the page's form gives the rest (address,
+author, token).
+
+The number of queries is the same for ten comments or a thousand: the published count, the
+page's top-level posts (plus the paginator's count), those posts with all their replies, and
+for a member their hugs among them.
 """
 
-import collections
-import re
-import secrets
-import threading
+import hashlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.middleware.csrf import get_token
+from django.db.models import Q
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.safestring import SafeString
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
-from articles.page_sections import Section
-from comments.forms import CommentForm, form_started_token
+from comments.forms import CommentForm
 from comments.models import Comment, Hug
 from comments.posting import author_for, can_edit
-from kindred import freshness, page_cache
+from kindred import page_cache
 
 ORDER_COOKIE = "comment_order"
 ORDERS = {"newest": ("-created_at", "-pk"), "oldest": ("created_at", "pk")}
 DEFAULT_ORDER = "newest"
+FRAGMENT_SECONDS = 600
+# What the thread reads of a post and of its author: the rest is not fetched (a post's words
+# are shown as body_html, a member by their display name).
+SHOWN_FIELDS = (
+    *("article_id", "parent_id", "root_id", "depth", "status", "created_at", "edited_at"),
+    *("author_user_id", "author_subscriber_id", "guest_key", "body_html", "hug_count"),
+    *("image", "image_thumb", "image_alt"),
+    *("author_user__display_name", "author_subscriber__name"),
+)
+# What the author of a post that others cannot see is told about it, on the post itself.
+STATUS_BADGES = {
+    Comment.Status.AWAITING_EMAIL: gettext_lazy("Awaiting email confirmation"),
+    Comment.Status.PENDING: gettext_lazy("Waiting for review"),
+    Comment.Status.REJECTED: gettext_lazy("Not published"),
+}
 
 
-@dataclass
-class Node:
-    comment: Comment
-    children: list = field(default_factory=list)
-    replying_to: str = ""  # set when shown at a shallower level than its real parent
-    author_name: str = ""  # the name shown on it (_node)
-    is_own: bool = False
-    can_edit: bool = False
+@dataclass(frozen=True)
+class Actions:
+    """What the viewer may do with one post."""
+
+    hug: bool = False
     has_hugged: bool = False
-    # What the viewer may do with it, decided here once rather than in the template.
-    can_hug: bool = False
-    can_report: bool = False
-    can_reply: bool = False
+    edit: bool = False
+    delete: bool = False
+    report: bool = False
+    reply: bool = False
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads the thread and what they may do in it: `author` is None for a reader who
+    neither logged in nor shared a name and email (they may only read, if that)."""
+
+    author: object = None  # comments.posting.Author
+    comments_open: bool = False
+    hugged: frozenset = frozenset()  # the posts on the page this member hugged
 
     @property
-    def face_key(self):
-        """Everything the viewer-independent part of the comment shows (its fragment's key)."""
+    def is_member(self):
+        return self.author is not None and self.author.is_member
+
+    def is_own(self, comment):
+        return self.author is not None and comment.is_by(self.author.user, self.author.guest_key)
+
+    def actions(self, comment):
+        is_own = self.is_own(comment)
+        others_published = self.author is not None and comment.is_published and not is_own
+        return Actions(
+            hug=others_published and self.is_member,
+            has_hugged=comment.pk in self.hugged,
+            edit=is_own and can_edit(comment),
+            delete=is_own,
+            report=others_published,
+            reply=self.author is not None and self.comments_open and comment.is_published,
+        )
+
+    def name_on(self, comment):
+        """The name shown on `comment`. A guest who has not proven their address in this
+        browser sees the name they typed on their own posts: the row's may be the owner's."""
+        if self.author is not None and self.author.is_unproven_guest and self.is_own(comment):
+            return self.author.name
+        return comment.author_name
+
+
+@dataclass(eq=False)
+class Entry:
+    """One comment as the thread shows it, with the replies shown under it."""
+
+    comment: Comment
+    author_name: str
+    replying_to: str = ""  # set when shown at a shallower level than its real parent
+    children: list = field(default_factory=list)
+    # Set by _in_page_order and _prepare, for the template:
+    ends: list = field(default_factory=list)  # the entries whose replies end after this one
+    face: str = ""
+    actions: Actions = Actions()
+    reply_form: CommentForm = None
+    reply_fields: str = ""  # the reply form's fields, the same for every viewer
+
+    def face_key(self, minute, language):
+        """The fragments cache's key for the face: everything it shows, in `language`, at
+        `minute` ("5 minutes ago" is right to the minute)."""
         c = self.comment
-        return (
-            c.pk,
+        shown = (
             c.created_at,
             c.status,
             c.edited_at,
@@ -67,7 +133,11 @@ class Node:
             self.replying_to,
             c.image.name,
             c.image_alt,
+            minute,
+            language,
         )
+        digest = hashlib.md5(repr(shown).encode(), usedforsecurity=False).hexdigest()
+        return f"comment-face:{c.pk}:{digest}"
 
 
 def reading_order(request):
@@ -82,13 +152,12 @@ def requested_page(request):
     return int(cpage) if cpage.isascii() and cpage.isdigit() and len(cpage) <= 9 else 1
 
 
-def _is_canonical(request, context):
+def _is_canonical(request, page):
     """Whether the address's `order` and `cpage` are the page's own: `order` only when the thread
-    is shown and it is a known order other than the default, `cpage` only when the thread is
-    shown and it is the number of the page shown (2 to the last page, as the page's links write
-    it). Any other address shows a page that has a canonical address of its own, so it is not
-    stored by the page cache: made-up values cannot fill it."""
-    page = context.get("page")  # only when the thread is shown
+    is shown (`page`) and it is a known order other than the default, `cpage` only when the
+    thread is shown and it is the number of the page shown (2 to the last page, as the page's
+    links write it). Any other address shows a page that has a canonical address of its own,
+    so it is not stored by the page cache: made-up values cannot fill it."""
     order, cpage = request.GET.get("order"), request.GET.get("cpage")
     if order is not None and (page is None or order not in ORDERS or order == DEFAULT_ORDER):
         return False
@@ -99,298 +168,165 @@ def can_read(request, author):
     return author is not None or not settings.COMMENTS_READ_GATE
 
 
-# Where a comment's id goes in the reply form, which is rendered once per page, not per comment.
-# Random per process, so no slug, name or text on the page can contain it.
-REPLY_MARK = f"reply-parent-{secrets.token_hex(16)}"
-
-
-# The same for URLs: each comment's links are one reversed URL with its id filled in.
-ID_MARK = 10**17 + secrets.randbelow(10**17)
-
-
-def _comment_urls():
-    return {
-        name: reverse(f"comments:{name}", args=[ID_MARK])
-        for name in ("hug", "edit", "delete", "report")
-    }
-
-
-def thread_section(request, article):
-    """The article page's comment section (registered in CommentsConfig.ready)."""
+def thread_context(request, article):
+    """Everything templates/comments/_thread.html shows under an article, for this viewer."""
     author = author_for(request)
     context = {
-        **_comment_parts(request, article, author),
+        "article": article,
+        "author": author,
         "can_read": can_read(request, author),
         "order": reading_order(request),
         "is_open": article.comments_open,
-    }
-    shared = None
-    if author is not None and author.is_member:
-        shared = _members_thread(request, article, author, context)
-    if shared is not None:
-        context.update(shared)
-    else:
-        context["count"] = _published_count(article)
-        if context["can_read"]:
-            context.update(_thread(request, article, author, context["order"]))
-            context["items_html"] = _render_items(context, request=request)
-    if author is not None and article.comments_open:
-        context["form"] = CommentForm(prefix=None, auto_id="new-comment-%s")
-    if not _is_canonical(request, context):
-        page_cache.not_canonical(request)
-    return Section("comments/_thread.html", context)
-
-
-def _published_count(article):
-    return Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED).count()
-
-
-def _render_items(context, request=None, **extra):
-    return render_to_string(
-        "comments/_thread_items.html", {"section": context, **extra}, request=request
-    )
-
-
-def _comment_parts(request, article, author):
-    """What comments/_comment.html needs besides the comment: made once per page."""
-    parts = {
-        "article": article,
-        "author": author,
-        "started": form_started_token(author),
-        "max_length": settings.COMMENTS_MAX_LENGTH,
-        "minute": timezone.now().strftime("%Y%m%d%H%M"),  # "5 minutes ago" is right to the minute
-        "urls": _comment_urls(),
+        "count": Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED).count(),
+        "display_depth": settings.COMMENTS_DISPLAY_DEPTH,
     }
     if author is not None and article.comments_open:
-        parts["reply_form"] = render_to_string(
-            "comments/_comment_form.html",
-            {
-                **parts,
-                "form": None,
-                "form_id": "reply-",
-                "parent_id": REPLY_MARK,
-                "label": "Your reply",
-            },
-            request=request,
+        # The page's form: its address, author and "started" token serve every reply form
+        # too (after a send, all of them take the fresh token the answer brings: site.js).
+        context["form"] = CommentForm(author=author, article=article, auto_id="new-comment-%s")
+    page = None
+    if context["can_read"]:
+        page, entries, hugged = _page_of_thread(request, article, author, context["order"])
+        viewer = Viewer(author=author, comments_open=article.comments_open, hugged=hugged)
+        shown, context["form_fields"] = _prepare(
+            _in_page_order(entries), viewer, article, context.get("form")
         )
-    return parts
+        context.update(
+            entries=shown,
+            page=page,
+            is_paginated=page.paginator.num_pages > 1,
+            is_empty=not entries,
+        )
+    if not _is_canonical(request, page):
+        page_cache.not_canonical(request)
+    return context
 
 
 def render_one(request, comment, author):
     """One comment as it appears in the thread (for posting in place with JavaScript)."""
-    parts = _comment_parts(request, comment.article, author)
-    node = _node(comment, author, set(), comment.article)
-    return render_to_string(
-        "comments/_comment.html",
-        {**parts, "node": node, "section": parts},
-        request=request,
-    )
+    article = comment.article
+    viewer = Viewer(author=author, comments_open=article.comments_open)
+    entries, _ = _prepare([Entry(comment, author_name=viewer.name_on(comment))], viewer, article)
+    form = CommentForm(author=author, article=article)  # the page's form, for the reply form
+    context = {"entries": entries, "form": form}
+    return render_to_string("comments/_thread_items.html", context, request=request)
 
 
-def _thread(request, article, author, order):
-    viewer = None if author is ANY_MEMBER else author
+def _page_of_thread(request, article, author, order):
+    """The page of the thread asked for: (page, its top-level entries with their replies
+    nested under them, the posts on it this member hugged). Three queries whatever the size:
+    the page's top-level posts (and the paginator's count), those posts with every reply of
+    theirs, this member's hugs among them."""
     visible = Comment.objects.visible_to(
-        user=viewer.user if viewer else None,
-        guest_key=viewer.guest_key if viewer else "",
-    ).select_related("author_user", "author_subscriber")
-    top_level = visible.filter(article=article, parent=None).order_by(*ORDERS[order])
+        user=author.user if author else None,
+        guest_key=author.guest_key if author else "",
+    ).filter(article=article)
+    top_level = visible.filter(parent=None).order_by(*ORDERS[order]).values_list("pk", flat=True)
     paginator = Paginator(top_level, settings.COMMENTS_PER_PAGE)
     page = paginator.get_page(requested_page(request))
-    roots = list(page.object_list)
-    replies = list(visible.filter(root__in=roots).order_by("created_at", "pk")) if roots else []
-    hugged = set()
-    if viewer is not None and viewer.is_member and roots:
-        hugged = set(
-            Hug.objects.filter(user=viewer.user, comment__in=roots + replies).values_list(
-                "comment_id", flat=True
-            )
-        )
-    nodes = {c.pk: _node(c, author, hugged, article) for c in roots + replies}
+    page_ids = list(page.object_list)
+    # The page's top-level posts and all their replies, with their authors, in one query.
+    on_page = visible.filter(Q(pk__in=page_ids) | Q(root_id__in=page_ids))
+    on_page = on_page.select_related("author_user", "author_subscriber").only(*SHOWN_FIELDS)
+    posts = {c.pk: c for c in on_page.order_by("created_at", "pk")}
+    roots = [posts[pk] for pk in page_ids if pk in posts]
+    replies = [c for c in posts.values() if c.parent_id is not None]
+    hugged = frozenset()
+    if author is not None and author.is_member and posts:
+        hugs = Hug.objects.filter(user=author.user, comment_id__in=list(posts))
+        hugged = frozenset(hugs.values_list("comment_id", flat=True))
+    viewer = Viewer(author=author)
+    entries = {c.pk: Entry(c, author_name=viewer.name_on(c)) for c in roots + replies}
     deepest = settings.COMMENTS_DISPLAY_DEPTH - 1
     for reply in replies:
-        shown_under = nodes.get(reply.parent_id)
+        shown_under = entries.get(reply.parent_id)
         real_parent = shown_under
         while shown_under is not None and shown_under.comment.depth > deepest - 1:
-            shown_under = nodes.get(shown_under.comment.parent_id)
+            shown_under = entries.get(shown_under.comment.parent_id)
         if shown_under is None:
             continue  # its branch is hidden (waiting or rejected)
         if real_parent is not shown_under:
-            nodes[reply.pk].replying_to = real_parent.comment.author_name
-        shown_under.children.append(nodes[reply.pk])
-    return {
-        "nodes": [nodes[c.pk] for c in roots],
-        "comments": {c.pk: c for c in roots + replies},
-        "is_empty": not roots,
-        "page": page,
-        "is_paginated": paginator.num_pages > 1,
+            entries[reply.pk].replying_to = real_parent.author_name
+        shown_under.children.append(entries[reply.pk])
+    return page, [entries[c.pk] for c in roots], hugged
+
+
+def _in_page_order(entries):
+    """The entries as the page shows them, each followed by its replies (see `Entry.ends`);
+    a removed post is left out unless replies are shown under it."""
+    shown = []
+    for entry in entries:
+        replies = _in_page_order(entry.children)
+        if entry.comment.is_removed and not replies:
+            continue
+        kept = {id(reply) for reply in replies}
+        entry.children = [reply for reply in entry.children if id(reply) in kept]
+        shown.append(entry)
+        if replies:
+            replies[-1].ends.append(entry)
+            shown.extend(replies)
+    return shown
+
+
+def _prepare(entries, viewer, article, form=None):
+    """Give each entry (in page order) its face, the viewer's actions and, where they may
+    reply, the fields of a reply form with ids of its own. What is the same for every viewer
+    (the faces, and the fields of the comment forms: the reply forms' and the fields of `form`,
+    the page's own form, returned) comes from the fragments cache, fetched for the page at
+    once, and is rendered here when it is not kept."""
+    shown = [entry for entry in entries if not entry.comment.is_removed]
+    for entry in shown:
+        entry.actions = viewer.actions(entry.comment)
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    language = translation.get_language()
+    faces = {entry.comment.pk: entry.face_key(minute, language) for entry in shown}
+    replies = {
+        entry.comment.pk: _fields_key(_reply_ids(entry.comment), language)
+        for entry in shown
+        if entry.actions.reply
     }
+    form_key = _fields_key(form.auto_id, language) if form is not None else None
+    fragments = caches["fragments"]
+    kept = fragments.get_many([*faces.values(), *replies.values(), *filter(None, [form_key])])
+    made = {}
+
+    def kept_or_made(key, render, *args):
+        if key not in kept:
+            kept[key] = made[key] = render(*args)
+        return mark_safe(kept[key])  # our own rendering, kept as it was made
+
+    for entry in shown:
+        entry.face = kept_or_made(faces[entry.comment.pk], _render_face, entry)
+        if entry.actions.reply:
+            key = replies[entry.comment.pk]
+            entry.reply_fields = kept_or_made(key, _render_reply_fields, entry.comment, article)
+    form_fields = kept_or_made(form_key, _render_fields, form) if form is not None else ""
+    if made:
+        fragments.set_many(made, FRAGMENT_SECONDS)
+    return entries, form_fields
 
 
-# The viewer of the thread shared by members: a member who wrote and hugged none of it.
-ANY_MEMBER = object()
+def _fields_key(auto_id, language):
+    """The fields of an unbound comment form differ only in their ids (and language)."""
+    return f"comment-form-fields:{auto_id}:{language}"
 
 
-def _node(comment, author, hugged, article):
-    if author is ANY_MEMBER:
-        is_member, is_own = True, False
-    else:
-        is_member = author is not None and author.is_member
-        is_own = author is not None and comment.is_by(author.user, author.guest_key)
-    others_published = author is not None and comment.is_published and not is_own
-    author_name = comment.author_name
-    if is_own and author.is_unproven_guest:
-        # Its row's name may be the address owner's: this browser sees the name it typed.
-        author_name = author.name
-    return Node(
-        comment=comment,
-        author_name=author_name,
-        is_own=is_own,
-        can_edit=is_own and can_edit(comment),
-        has_hugged=comment.pk in hugged,
-        can_hug=others_published and is_member,
-        can_report=others_published,
-        can_reply=author is not None and comment.is_published and article.comments_open,
-    )
+def _reply_ids(comment):
+    return f"reply-{comment.pk}-%s"
 
 
-# --- The thread shared by members ---------------------------------------------------------------
-
-# Marks in the shared rendering, random per process like REPLY_MARK: where each comment's actions
-# (`a`, with the ones any member gets) and its reply form (`r`) go, and the hug forms' CSRF token.
-SLOT = f"slot{secrets.token_hex(12)}"
-_SLOTS = re.compile(rf"<!--{SLOT}a(\d+)-->(.*?)<!--{SLOT}-->|<!--{SLOT}r(\d+)-->", re.DOTALL)
-CSRF_MARK = f"csrf{secrets.token_hex(12)}"
-WAITING = (Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL)
+def _render_face(entry):
+    c = entry.comment
+    context = {"entry": entry, "c": c, "badge": STATUS_BADGES.get(c.status)}
+    return render_to_string("comments/_comment_face.html", context)
 
 
-class _Renderings:
-    """The shared renderings this process made lately: one per page of a thread (article, order,
-    comment page), with what it is current for (the stamp, the minute, comments open or not).
-    The least recently used go when they add up to more than `budget` characters of HTML."""
-
-    def __init__(self, budget):
-        self.budget = budget
-        self._entries = collections.OrderedDict()  # key -> (current_for, rendering, size)
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key, current_for):
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] != current_for:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, key, current_for, rendering):
-        size = rendering["size"]
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._size -= old[2]
-            self._entries[key] = (current_for, rendering, size)
-            self._size += size
-            while self._size > self.budget and len(self._entries) > 1:
-                _, (_, _, dropped) = self._entries.popitem(last=False)
-                self._size -= dropped
-
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
-            self._size = 0
-
-    def __len__(self):
-        return len(self._entries)
+def _render_reply_fields(comment, article):
+    """The fields of the reply form under `comment`: a CommentForm of its own, for its ids
+    (the page's form gives the rest: the address, the author, the token)."""
+    reply = CommentForm(author=None, article=article, parent=comment, auto_id=_reply_ids(comment))
+    return _render_fields(reply)
 
 
-# About 8 MB of HTML, and as much again in the comments kept with it, per process.
-_shared = _Renderings(budget=8_000_000)
-
-
-def _members_thread(request, article, author, parts):
-    """This member's thread from the shared rendering, or None when it cannot be used: the
-    counters are off or unreadable (no stamp), or the member has posts waiting, which only
-    they see."""
-    counters = [freshness.SITE, freshness.article(article.pk)]  # the page's own, as cached
-    stamp = freshness.current(counters) if settings.PAGE_CACHE_SECONDS else None
-    if stamp is None:
-        return None
-    mine = Comment.objects.filter(article=article, author_user=author.user)
-    if mine.filter(status__in=WAITING).exists():
-        return None
-    requested = requested_page(request)
-    key = (article.pk, parts["order"], requested)
-    # The stamp is read before anything is rendered, so a rendering is never current for a
-    # thread that changed after it was read.
-    current_for = (stamp, parts["minute"], article.comments_open)
-    shared = _shared.get(key, current_for)
-    if shared is None:
-        shared = _render_shared(request, article, parts)
-        # A number past the last page shows the last page: kept only under its own number, so
-        # made-up numbers add no renderings.
-        if shared["page"].number == requested:
-            _shared.put(key, current_for, shared)
-    return {
-        **{name: shared[name] for name in ("count", "page", "is_paginated", "is_empty")},
-        "items_html": _personalised(request, article, author, parts, shared),
-    }
-
-
-def _personalised(request, article, author, parts, shared):
-    """The shared rendering with this member's actions, reply form and CSRF token put in."""
-    comments = shared["comments"]
-    hugged = set()
-    if comments:
-        hugged = set(
-            Hug.objects.filter(user=author.user, comment__in=list(comments)).values_list(
-                "comment_id", flat=True
-            )
-        )
-    # Their own posts (edit, delete, no hug) and the ones they hugged: actions of their own.
-    own_actions = {}
-    for pk, comment in comments.items():
-        if pk in hugged or comment.author_user_id == author.user.pk:
-            node = _node(comment, author, hugged, article)
-            own_actions[pk] = render_to_string(
-                "comments/_comment_actions.html",
-                {"node": node, "c": comment, "section": parts, "csrf_token": CSRF_MARK},
-            )
-    out = []
-    reply_form = parts.get("reply_form", "")
-    for piece in shared["pieces"]:
-        if isinstance(piece, str):
-            out.append(piece)
-        elif piece[0] == "r":
-            out.append(reply_form.replace(REPLY_MARK, piece[1]))
-        else:
-            out.append(own_actions.get(piece[1], piece[2]))
-    # Our own rendering, with ids and tokens put in.
-    return SafeString("".join(out).replace(CSRF_MARK, get_token(request)))
-
-
-def _render_shared(request, article, parts):
-    """One page of the thread for any member, cut into pieces at its slots."""
-    context = {
-        **parts,
-        **_thread(request, article, ANY_MEMBER, parts["order"]),
-        "reply_form": f"<!--{SLOT}r{REPLY_MARK}-->",
-        "slot": SLOT,
-    }
-    count = _published_count(article)
-    html = _render_items(context, csrf_token=CSRF_MARK)
-    cut = _SLOTS.split(html)
-    pieces = []
-    for start in range(0, len(cut), 4):
-        pieces.append(cut[start])
-        if start + 1 < len(cut):
-            actions_pk, actions, reply_pk = cut[start + 1 : start + 4]
-            pieces.append(("a", int(actions_pk), actions) if actions_pk else ("r", reply_pk))
-    return {
-        "count": count,
-        "page": context["page"],
-        "is_paginated": context["is_paginated"],
-        "is_empty": context["is_empty"],
-        "comments": context["comments"],
-        "pieces": pieces,
-        "size": len(html),
-    }
+def _render_fields(form):
+    return render_to_string("comments/_comment_fields.html", {"form": form})

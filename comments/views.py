@@ -3,49 +3,25 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.ratelimits import client_ip, hit
 from articles.models import Article
-from comments import notifications, pictures, posting, reports
+from comments import notifications, pictures, posting, rate_limits, reports
 from comments.forms import CommentForm, EditForm, ReportForm, form_started_token
 from comments.models import Comment, Report
 from comments.pictures import PictureError
-from comments.privacy_nudge import find_personal_details
 from comments.thread import ORDER_COOKIE, ORDERS, render_one
 from kindred.uploads import protect_upload
 
 
 def _wants_json(request):
     return request.headers.get("Accept", "").startswith("application/json")
-
-
-def _is_within_rate_limits(request, author, limits=None, action="comment"):
-    """Posts and edits share one count (`action` "comment"); reports have their own."""
-    for limit, window in limits or settings.COMMENTS_RATE_LIMITS:
-        for scope, identity in (("ip", client_ip(request)), ("who", author.identity)):
-            if not hit(f"{action}-{scope}-{window}", identity, limit, window):
-                return False
-    return True
-
-
-def _personal_details(body, image_alt=""):
-    """What the privacy nudge names: details in the text, and in the picture description,
-    which everyone reads too (said as such, so the author knows where to look)."""
-    details = find_personal_details(body)
-    if image_alt:
-        details += [
-            gettext("%(detail)s in the picture description") % {"detail": detail}
-            for detail in find_personal_details(image_alt)
-        ]
-    return details
-
-
-TOO_FAST = gettext_noop("You are posting very fast. Please wait a minute and try again.")
 
 
 def _tell_what_happens(request, comment):
@@ -69,24 +45,51 @@ def _tell_what_happens(request, comment):
         )
 
 
-def _compose(request, article, form, author, status=400, details=(), parent=None):
-    """The post form on a page of its own, with what the author typed and what to fix."""
-    context = {
-        "article": article,
-        "form": form,
-        "author": author,
-        "parent": parent,
-        "details": details,
-        "started": form_started_token(author),
-        "max_length": settings.COMMENTS_MAX_LENGTH,
-    }
+def _refused(form, decision):
+    """The policy refused the send: the author is told, in the form, with what they wrote."""
+    form.add_error(None, ValidationError(gettext(decision.message), code="refused"))
+
+
+def _status_of(form):
+    """The answer's status for a form shown again: what stopped its send."""
+    if not form.is_bound or form.is_asking_about_details:
+        return 200
+    if form.has_error(NON_FIELD_ERRORS, "refused"):
+        return 403
+    if form.has_error(NON_FIELD_ERRORS, "rate_limited"):
+        return 429
+    return 400
+
+
+def _form_again(request, form):
+    """The post form with what the author typed and what stopped it: in the page's own form
+    when posted with JavaScript, else on a page of its own."""
     if _wants_json(request):
-        html = render_to_string("comments/_compose_errors.html", context, request=request)
+        html = render_to_string("comments/_compose_errors.html", {"form": form}, request=request)
         # The form on the page is sent again with a fresh token (each is good for one send).
         return JsonResponse(
-            {"ok": False, "html": html, "started": context["started"]}, status=status
+            {"ok": False, "html": html, "started": form.started_token}, status=_status_of(form)
         )
-    return render(request, "comments/compose.html", context, status=status)
+    return render(request, "comments/compose.html", {"form": form}, status=_status_of(form))
+
+
+def _posted(request, comment, author, is_repeat):
+    if _wants_json(request):
+        answer = {
+            "ok": True,
+            "id": comment.pk,
+            "html": render_one(request, comment, author),
+            "started": form_started_token(author),
+        }
+        if comment.parent_id:  # the label of the list of replies the page may have to start
+            name = comment.parent.author_name
+            answer["replies_label"] = gettext("Replies to %(name)s") % {"name": name}
+        return JsonResponse(answer)
+    if is_repeat:  # sent again (Back, then Post): the post is there once
+        messages.info(request, gettext("You had already posted this. Here it is."))
+    else:
+        _tell_what_happens(request, comment)
+    return redirect(f"{comment.article.get_absolute_url()}#comment-{comment.pk}")
 
 
 @require_POST
@@ -95,57 +98,29 @@ def post_comment(request, slug):
     author = posting.author_for(request)
     if author is None:
         return redirect(article.get_absolute_url() + "#comments")
-    form = CommentForm(request.POST, request.FILES, author=author)
-    parent = None
-    if not form.is_valid():
-        return _compose(request, article, form, author)
-    if form.cleaned_data.get("parent"):
-        parent = Comment.objects.filter(
-            pk=form.cleaned_data["parent"], article=article, status=Comment.Status.PUBLISHED
-        ).first()
-        if parent is None:
-            form.add_error(None, "The post you replied to is no longer there.")
-            return _compose(request, article, form, author)
-    duplicate = posting.find_duplicate(
-        article=article, author=author, body=form.cleaned_data["body"], parent=parent
+    ip = client_ip(request)
+    form = CommentForm(
+        request.POST, request.FILES, author=author, article=article, ip=ip, auto_id="compose-%s"
     )
-    if duplicate is not None:  # sent again (Back, then Post): the post is there once
-        if _wants_json(request):
-            html = render_one(request, duplicate, author)
-            started = form_started_token(author)
-            return JsonResponse({"ok": True, "id": duplicate.pk, "html": html, "started": started})
-        messages.info(request, gettext("You had already posted this. Here it is."))
-        return redirect(f"{article.get_absolute_url()}#comment-{duplicate.pk}")
-    # Counted before the personal-details scan, the costly part, so a flood cannot run it.
-    if not _is_within_rate_limits(request, author):
-        form.add_error(None, gettext(TOO_FAST))
-        return _compose(request, article, form, author, status=429, parent=parent)
-    image_alt = form.cleaned_data.get("image_alt", "") if form.cleaned_data.get("image") else ""
-    details = _personal_details(form.cleaned_data["body"], image_alt)
-    if details and not form.cleaned_data["confirm_details"]:
-        return _compose(request, article, form, author, status=200, details=details, parent=parent)
-    try:
-        comment, decision = posting.create_comment(
-            article=article,
-            author=author,
-            body=form.cleaned_data["body"],
-            picture=form.cleaned_data.get("image"),
-            image_alt=form.cleaned_data.get("image_alt", ""),
-            parent=parent,
-            ip=client_ip(request),
-        )
-    except PictureError as error:
-        form.add_error("image", str(error))
-        return _compose(request, article, form, author, parent=parent)
-    if comment is None:
-        form.add_error(None, decision.message)
-        return _compose(request, article, form, author, status=403, parent=parent)
-    if _wants_json(request):
-        html = render_one(request, comment, author)
-        started = form_started_token(author)
-        return JsonResponse({"ok": True, "id": comment.pk, "html": html, "started": started})
-    _tell_what_happens(request, comment)
-    return redirect(f"{article.get_absolute_url()}#comment-{comment.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            comment, decision = posting.create_comment(
+                article=article,
+                author=author,
+                body=data["body"],
+                picture=data["image"],
+                image_alt=data["image_alt"],
+                parent=data["parent"],
+                ip=ip,
+            )
+        except PictureError as error:
+            form.add_error("image", str(error))
+        else:
+            if comment is not None:
+                return _posted(request, comment, author, is_repeat=decision is None)
+            _refused(form, decision)
+    return _form_again(request, form)
 
 
 def _own_comment(request, pk):
@@ -161,34 +136,21 @@ def edit_comment(request, pk):
     """An edit goes through the same steps as a new post: rate limit, privacy nudge, policy."""
     comment, author = _own_comment(request, pk)
     if not posting.can_edit(comment):
-        return render(request, "comments/edit_closed.html", {"comment": comment}, status=403)
-    form = EditForm(
-        request.POST or None,
-        has_picture=bool(comment.image),
-        initial={"body": comment.body, "image_alt": comment.image_alt},
-    )
+        context = {"comment": comment, "edit_minutes": settings.COMMENTS_EDIT_MINUTES}
+        return render(request, "comments/edit_closed.html", context, status=403)
+    ip = client_ip(request)
+    form = EditForm(request.POST or None, comment=comment, author=author, ip=ip)
+    if form.is_valid():
+        data = form.cleaned_data
+        status, decision = posting.edit_comment(
+            comment, author, data["body"], data.get("image_alt"), ip=ip
+        )
+        if status is not None:
+            _tell_what_happens(request, comment)
+            return redirect(comment.get_absolute_url())
+        _refused(form, decision)
     context = {"comment": comment, "form": form}
-    if request.method != "POST" or not form.is_valid():
-        return render(request, "comments/edit.html", context, status=400 if form.errors else 200)
-    if not _is_within_rate_limits(request, author):
-        form.add_error(None, gettext(TOO_FAST))
-        return render(request, "comments/edit.html", context, status=429)
-    image_alt = form.cleaned_data.get("image_alt") if comment.image else ""
-    details = _personal_details(form.cleaned_data["body"], image_alt)
-    if details and not form.cleaned_data["confirm_details"]:
-        return render(request, "comments/edit.html", {**context, "details": details})
-    status, decision = posting.edit_comment(
-        comment,
-        author,
-        form.cleaned_data["body"],
-        form.cleaned_data.get("image_alt"),
-        ip=client_ip(request),
-    )
-    if status is None:
-        form.add_error(None, gettext(decision.message))
-        return render(request, "comments/edit.html", context, status=403)
-    _tell_what_happens(request, comment)
-    return redirect(comment.get_absolute_url())
+    return render(request, "comments/edit.html", context, status=_status_of(form))
 
 
 @require_http_methods(["GET", "POST"])
@@ -216,7 +178,7 @@ def report_comment(request, pk):
     context = {"comment": comment, "form": form}
     if request.method == "POST" and form.is_valid():
         limits = settings.COMMENTS_REPORT_RATE_LIMITS
-        if not _is_within_rate_limits(request, author, limits, action="report"):
+        if not rate_limits.is_within(client_ip(request), author, limits, action="report"):
             form.add_error(
                 None,
                 gettext(
@@ -248,6 +210,11 @@ def report_comment(request, pk):
     return render(request, "comments/report.html", context, status=400 if form.errors else 200)
 
 
+def _hugs(count):
+    """The count of hugs as the thread shows it (for the page's script)."""
+    return ngettext("%(count)d hug", "%(count)d hugs", count) % {"count": count}
+
+
 @login_required
 @require_POST
 def hug_comment(request, pk):
@@ -262,7 +229,13 @@ def hug_comment(request, pk):
             comment.refresh_from_db(fields=["hug_count"])
             hugged = comment.hugs.filter(user=request.user).exists()
             return JsonResponse(
-                {"hugged": hugged, "count": comment.hug_count, "error": message}, status=429
+                {
+                    "hugged": hugged,
+                    "count": comment.hug_count,
+                    "label": _hugs(comment.hug_count),
+                    "error": message,
+                },
+                status=429,
             )
         return render(
             request, "comments/slow_down.html", {"comment": comment, "message": message}, status=429
@@ -270,7 +243,9 @@ def hug_comment(request, pk):
     has_hugged = reports.toggle_hug(comment, request.user)
     if _wants_json(request):
         comment.refresh_from_db(fields=["hug_count"])
-        return JsonResponse({"hugged": has_hugged, "count": comment.hug_count})
+        return JsonResponse(
+            {"hugged": has_hugged, "count": comment.hug_count, "label": _hugs(comment.hug_count)}
+        )
     return redirect(comment.get_absolute_url())
 
 

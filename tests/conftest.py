@@ -21,11 +21,8 @@ def _fresh_cache():
     """Each test starts with empty caches (Redis in CI keeps data between tests)."""
     from django.core.cache import caches
 
-    from comments import thread
-
     for alias in ("default", "fragments"):
         caches[alias].clear()
-    thread._shared.clear()  # goes with the shared renderings (issue 13, point 1)
     yield
     cache.clear()
 

@@ -1,21 +1,16 @@
-"""Template helpers for the comment thread."""
+"""The conversation under an article, placed by the article page's template.
+
+articles knows nothing of comments: the project's template for the article page (templates/
+articles/article_detail.html) puts the thread in with `{% comment_thread article %}`, as
+config/urls.py puts the apps' URLs together."""
 
 from django import template
-from django.utils.safestring import SafeString
 
-from comments.thread import ID_MARK, REPLY_MARK
+from comments import thread
 
 register = template.Library()
 
 
-@register.filter
-def for_parent(reply_form, parent_id):
-    """The page's one pre-rendered reply form, pointed at this comment."""
-    # Our own rendered HTML with an int put in: safe as it stands.
-    return SafeString(reply_form.replace(REPLY_MARK, str(int(parent_id))))
-
-
-@register.filter
-def with_id(url, comment_id):
-    """One of the page's comment URLs (see thread._comment_urls), for this comment."""
-    return url.replace(str(ID_MARK), str(int(comment_id)))
+@register.inclusion_tag("comments/_thread.html", takes_context=True)
+def comment_thread(context, article):
+    return thread.thread_context(context["request"], article)

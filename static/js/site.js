@@ -42,7 +42,7 @@
     });
   }
 
-  function placeComment(form, item) {
+  function placeComment(form, item, repliesLabel) {
     var parentId = form.getAttribute("data-parent");
     var list;
     if (!parentId) {
@@ -57,7 +57,9 @@
     for (var el = parent.parentElement; el; el = el.parentElement) {
       if (el.classList && el.classList.contains("thread--replies")) { depth += 1; }
     }
-    if (depth >= 2) {
+    // Levels shown (settings.COMMENTS_DISPLAY_DEPTH, written on the thread by the server).
+    var levels = Number(document.querySelector("[data-thread]").getAttribute("data-display-depth"));
+    if (depth >= levels - 1) {
       // The deepest level shown: the reply sits beside its parent, as the server shows it.
       parent.after(item);
       return;
@@ -66,7 +68,7 @@
     if (!list) {
       list = document.createElement("ol");
       list.className = "thread thread--replies";
-      list.setAttribute("aria-label", "Replies to " + (parent.getAttribute("data-author") || "this post"));
+      list.setAttribute("aria-label", repliesLabel);  // "Replies to <name>", from the server
       parent.appendChild(list);
     }
     list.appendChild(item);
@@ -98,7 +100,7 @@
         return;
       }
       var item = fromHtml(result.data.html);
-      placeComment(form, item);
+      placeComment(form, item, result.data.replies_label);
       errors.innerHTML = "";
       form.reset();
       useFreshStarted(result.data.started);
@@ -127,7 +129,7 @@
         count.setAttribute("data-hug-count", "");
         actions.prepend(count);
       }
-      count.textContent = result.data.count === 1 ? "1 hug" : result.data.count + " hugs";
+      count.textContent = result.data.label;  // "1 hug", "2 hugs": in the page's language
       if (!result.data.count) { count.remove(); }
     }).catch(function () { form.submit(); });
   }

@@ -120,12 +120,12 @@ def test_the_cached_page_of_anonymous_readers_carries_no_form_token(client, arti
 def test_a_flood_is_refused_before_the_personal_details_scan(
     poster, article, post_comment, settings, monkeypatch
 ):
-    from comments import views
+    from comments import forms
 
     scans = []
-    real_scan = views.find_personal_details
+    real_scan = forms.find_personal_details
     monkeypatch.setattr(
-        views, "find_personal_details", lambda text: scans.append(1) or real_scan(text)
+        forms, "find_personal_details", lambda text: scans.append(1) or real_scan(text)
     )
     settings.COMMENTS_RATE_LIMITS = [(1, 60)]
     assert post_comment(poster, article, body="First").status_code == 302

@@ -345,3 +345,38 @@ def test_a_blocked_address_is_refused_under_another_spelling(
     response = post_comment(client, article, body="Cheap deals")
     assert response.status_code == 403
     assert not Comment.objects.exists()
+
+
+def test_words_sent_to_a_post_that_is_gone_may_be_posted_as_a_post_of_their_own(
+    client, member, article, make_comment, post_comment
+):
+    gone = make_comment(article, body="Soon gone.")
+    gone_id = gone.pk
+    client.force_login(member)
+    gone.delete()
+    page = post_comment(client, article, body="My answer", parent=gone_id).content.decode()
+    assert "no longer there" in page and "My answer" in page
+    assert 'name="parent"' not in page  # the form shown again is a new post's
+    assert "Post reply" not in page
+
+
+def test_an_edit_flood_is_refused_before_the_personal_details_scan(
+    client, member, article, make_comment, settings, monkeypatch
+):
+    from comments import forms
+
+    post = make_comment(article, author=member, body="Rest helps.")
+    client.force_login(member)
+    scans = []
+    real_scan = forms.find_personal_details
+    monkeypatch.setattr(
+        forms, "find_personal_details", lambda text: scans.append(1) or real_scan(text)
+    )
+    settings.COMMENTS_RATE_LIMITS = [(1, 60)]
+    edit = f"/comments/{post.pk}/edit/"
+    assert client.post(edit, {"body": "Rest helps a lot."}).status_code == 302
+    for n in range(3):
+        refused = client.post(edit, {"body": f"Call 555 123 456{n}"})
+        assert refused.status_code == 429
+        assert "You are posting very fast" in refused.content.decode()
+    assert len(scans) == 1

@@ -52,30 +52,28 @@ def test_member_page_queries_do_not_grow_with_comments(
         article=article, body="A new post", body_html="<p>A new post</p>", status="published"
     )
     freshness.thread_changed(article.pk)  # as comments/posting.py says after a post
-    # 1 session, 2 member, 3 the article, 4 its reviewers, 5 its authors, 6 the member's
-    # waiting posts, 7 top-level count for the paginator, 8 page of top-level comments with
-    # their authors, 9 every reply of those threads with their authors, 10 published count,
-    # 11 the member's hugs among them.
-    with django_assert_num_queries(11):
+    # 1 session, 2 member, 3 the article, 4 its reviewers, 5 its authors, 6 published count,
+    # 7 top-level count for the paginator, 8 the page of top-level comments, 9 those comments
+    # and every reply of theirs with their authors, 10 the member's hugs among them.
+    with django_assert_num_queries(10):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
-    # Another member's page reuses that rendering of the thread: 1 session, 2 member, 3-5 the
-    # article with its reviewers and authors, 6 waiting posts, 7 hugs.
-    with django_assert_num_queries(7):
+    # Another member's page is made the same way (the comments' faces come from the fragments
+    # cache, which is no query).
+    with django_assert_num_queries(10):
         response = other_client.get(article.get_absolute_url())
     assert b"<p>A new post</p>" in response.content
-    # The article changed: the thread's rendering, made under the site's previous generation,
-    # is made again (the 11 above), and so is the recent-articles sidebar (2: the articles,
-    # the next scheduled one).
+    # The article changed: the recent-articles sidebar is read again (2: the articles, the
+    # next scheduled one), beside the 10.
     article.title = "A title edited just now"
     publishing.save_article(article)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = other_client.get(article.get_absolute_url())
     assert b"A title edited just now" in response.content
 
 
 @pytest.mark.parametrize("count", [10, 500])
-def test_member_with_waiting_posts_gets_their_own_rendering(
+def test_member_with_waiting_posts_sees_them_at_no_extra_query(
     client, member, article, make_subscriber, count, django_assert_num_queries
 ):
     _fill(article, count, make_subscriber, member)
@@ -88,10 +86,10 @@ def test_member_with_waiting_posts_gets_their_own_rendering(
     )
     client.force_login(member)
     client.get(article.get_absolute_url())
-    # 1 session, 2 member, 3 the article, 4 its reviewers, 5 its authors, 6 the member's
-    # waiting posts (some: the shared rendering is not for them), 7 published count, 8
-    # top-level count, 9 page of top-level comments, 10 their replies, 11 the member's hugs.
-    with django_assert_num_queries(11):
+    # 1 session, 2 member, 3 the article, 4 its reviewers, 5 its authors, 6 published count,
+    # 7 top-level count, 8 the page of top-level comments (their own waiting posts among
+    # them), 9 those comments with their replies, 10 the member's hugs.
+    with django_assert_num_queries(10):
         response = client.get(article.get_absolute_url())
     assert b"<p>Mine, waiting</p>" in response.content
 
@@ -104,7 +102,8 @@ def test_guest_page_queries_do_not_grow_with_comments(
     guest_login(client, make_subscriber())
     client.get(article.get_absolute_url())
     # 1 session, 2 the guest's subscriber row, 3 the article, 4 its reviewers, 5 its authors,
-    # 6 published count, 7 top-level count, 8 page of top-level comments, 9 their replies.
+    # 6 published count, 7 top-level count, 8 the page of top-level comments, 9 those comments
+    # with their replies.
     with django_assert_num_queries(9):
         assert client.get(article.get_absolute_url()).status_code == 200
 

@@ -254,14 +254,13 @@ def test_page_numbers_are_not_stored_while_anonymous_readers_see_no_thread(
     assert _stored_pages() == 1
 
 
-def test_made_up_page_numbers_add_no_shared_member_renderings(client, member, three_comment_pages):
-    from comments import thread
-
+def test_made_up_page_numbers_show_members_a_real_page(client, member, three_comment_pages):
     client.force_login(member)
     url = three_comment_pages.get_absolute_url()
     for query in _made_up_queries(200):
-        assert client.get(url, query).status_code == 200
-    assert len(thread._shared) <= 6  # at most the 3 pages in 2 orders
+        response = client.get(url, query)
+        assert response.status_code == 200
+        assert "Page " in response.content.decode()
 
 
 def test_unknown_hosts_get_nothing_from_the_cache(client, article):
@@ -290,15 +289,12 @@ def test_a_page_withdrawn_while_rendering_leaves_no_stale_copy(client, settings,
 def test_reply_forms_point_at_their_own_comment_whatever_the_slug(
     client, make_article, make_comment, make_subscriber, member
 ):
-    from comments.thread import REPLY_MARK
-
-    article = make_article(slug=f"trial-{REPLY_MARK[-6:]}")
+    article = make_article(slug="trial-reply-1-parent-2")
     first = make_comment(article, make_subscriber(), body="First")
     client.force_login(member)
     page = client.get(article.get_absolute_url()).content.decode()
     assert f'name="parent" value="{first.pk}"' in page
     assert f'id="reply-{first.pk}-body"' in page
-    assert REPLY_MARK not in page
     assert f'action="/articles/{article.slug}/comments/"' in page
 
 
