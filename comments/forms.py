@@ -132,12 +132,14 @@ class _SendChecks:
         return self.is_bound and self.has_error("confirm_details", "personal_details")
 
 
-def _body_field(label):
-    limit = settings.COMMENTS_MAX_LENGTH
-    return forms.CharField(
-        label=label,
+class CommentForm(_SendChecks, forms.Form):
+    """A new post or a reply, by `author` under `article`. Shown under a post (`parent`) it is
+    that post's reply form."""
+
+    body = forms.CharField(
+        label=gettext_lazy("Your post"),
         required=False,
-        max_length=limit,
+        max_length=settings.COMMENTS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         error_messages={
             "max_length": gettext_lazy(
@@ -145,36 +147,17 @@ def _body_field(label):
             )
         },
     )
-
-
-def _picture_description_field():
-    return forms.CharField(
-        label=gettext_lazy("Describe the picture"),
-        required=False,
-        max_length=250,
-        widget=forms.TextInput(attrs={"class": "form-control"}),
-    )
-
-
-def _confirm_details_field():
-    return forms.BooleanField(
-        label=gettext_lazy("I know; post it as it is"),
-        required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
-
-
-class CommentForm(_SendChecks, forms.Form):
-    """A new post or a reply, by `author` under `article`. Shown under a post (`parent`) it is
-    that post's reply form."""
-
-    body = _body_field(gettext_lazy("Your post"))
     image = forms.FileField(
         label=gettext_lazy("Add a picture (optional)"),
         required=False,
         widget=forms.FileInput(attrs={"class": "form-control", "accept": PICTURE_TYPES}),
     )
-    image_alt = _picture_description_field()
+    image_alt = forms.CharField(
+        label=gettext_lazy("Describe the picture"),
+        required=False,
+        max_length=250,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # A field people never see (the template hides it from sight and from assistive
     # technology); bots fill in everything.
@@ -183,7 +166,11 @@ class CommentForm(_SendChecks, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
-    confirm_details = _confirm_details_field()
+    confirm_details = forms.BooleanField(
+        label=gettext_lazy("I know; post it as it is"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(self, *args, author, article, parent=None, ip="", **kwargs):
         kwargs.setdefault("label_suffix", "")
@@ -282,9 +269,9 @@ class CommentForm(_SendChecks, forms.Form):
 class EditForm(_SendChecks, forms.Form):
     """The author's edit of `comment`: its text, and its picture's description if it has one."""
 
-    body = _body_field(gettext_lazy("Your post"))
-    image_alt = _picture_description_field()
-    confirm_details = _confirm_details_field()
+    body = CommentForm.base_fields["body"]
+    image_alt = CommentForm.base_fields["image_alt"]
+    confirm_details = CommentForm.base_fields["confirm_details"]
 
     def __init__(self, *args, comment, author, ip="", **kwargs):
         kwargs.setdefault("label_suffix", "")

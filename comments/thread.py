@@ -115,7 +115,6 @@ class Entry:
     ends: list = field(default_factory=list)  # the entries whose replies end after this one
     face: str = ""
     actions: Actions = Actions()
-    reply_form: CommentForm = None
     reply_fields: str = ""  # the reply form's fields, the same for every viewer
 
     def face_key(self, minute, language):
@@ -287,7 +286,7 @@ def _prepare(entries, viewer, article, form=None):
     }
     form_key = _fields_key(form.auto_id, language) if form is not None else None
     fragments = caches["fragments"]
-    kept = fragments.get_many([*faces.values(), *replies.values(), *filter(None, [form_key])])
+    kept = fragments.get_many([*faces.values(), *replies.values(), *([form_key] if form else [])])
     made = {}
 
     def kept_or_made(key, render, *args):
