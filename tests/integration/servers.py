@@ -21,6 +21,16 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "integration-tests-only-shared-by-every-server-0123456789abcdef"  # noqa: S105
 
 
+def wait_for(condition, seconds, what):
+    """Poll `condition` every 0.2 s; fail the test with `what` if it is not true in time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"after {seconds} s: {what}")
+
+
 def database_address():
     from django.db import connection
 

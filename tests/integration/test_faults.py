@@ -14,21 +14,12 @@ from comments.models import Comment
 from kindred.ports import free_port
 from tests.accounts.test_smtp import _Inbox
 from tests.integration.browser import Browser
-from tests.integration.servers import servers_database_url
+from tests.integration.servers import servers_database_url, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BACK_SOON = "We will be back in a moment"
 CHECK_INBOX = "Check your inbox"
-
-
-def _wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"after {seconds} s: {what}")
 
 
 def test_site_serves_through_a_redis_outage_and_uses_redis_again_after(
@@ -76,7 +67,7 @@ def test_site_serves_through_a_redis_outage_and_uses_redis_again_after(
 
     redis_server.start()  # the same address, empty, as after a restart
     # The app tries Redis again a few seconds after its last failure (kindred/cache.py).
-    _wait_for(
+    wait_for(
         lambda: reader.get(article_url).headers["X-Page-Cache"] == "hit",
         seconds=15,
         what="anonymous pages are still not served from Redis",

@@ -13,18 +13,9 @@ from aiosmtpd.controller import Controller
 from accounts import mail as kindred_mail
 from accounts.models import Delivery
 from tests.accounts.test_smtp import _Inbox
-from tests.integration.servers import ROOT, SECRET_KEY, free_port, servers_database_url
+from tests.integration.servers import ROOT, SECRET_KEY, free_port, servers_database_url, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"after {seconds} s: {what}")
 
 
 @pytest.fixture
@@ -75,10 +66,10 @@ def test_the_worker_waits_out_a_database_outage_and_then_sends_the_mail(
 ):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     worker = start_worker(servers_database_url(("127.0.0.1", database_cable.port)), inbox.port)
-    _wait_for(lambda: "Starting worker" in worker.log(), 30, "the worker did not start")
+    wait_for(lambda: "Starting worker" in worker.log(), 30, "the worker did not start")
 
     database_cable.cut()
-    _wait_for(lambda: "The database is unavailable" in worker.log(), 15, "the worker saw no outage")
+    wait_for(lambda: "The database is unavailable" in worker.log(), 15, "the worker saw no outage")
     delivery = kindred_mail.queue_message(  # by the web server, which reaches the database
         key="outage:1", to="reader@example.org", subject="Hello", text="Plain words"
     )
@@ -88,7 +79,7 @@ def test_the_worker_waits_out_a_database_outage_and_then_sends_the_mail(
 
     database_cable.start()  # plugged back in, same address
 
-    _wait_for(lambda: inbox.messages, 45, "the mail did not go out after the outage")
+    wait_for(lambda: inbox.messages, 45, "the mail did not go out after the outage")
     assert [envelope.rcpt_tos for envelope in inbox.messages] == [["reader@example.org"]]
     delivery.refresh_from_db()
     assert delivery.status == Delivery.Status.SENT
