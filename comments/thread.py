@@ -5,9 +5,8 @@ Every viewer's thread (anonymous reader, guest, member, staff) is made by the sa
 comment's face (who wrote it and when, its words, its picture) is the same for everyone who
 sees it, so it is kept in the "fragments" cache, keyed by what it shows and the language, and
 fetched for the whole page at once; what the viewer may do with it (hug, edit, delete, report,
-reply) is decided here by their `Viewer` and rendered in the same loop
-(templates/comments/_thread_items.html). A post made in place with JavaScript is rendered by
-the same code (`render_one`).
+reply) is decided here by their `Viewer` and written in the same loop (comments/thread_html.py).
+A post made in place with JavaScript is written by the same code (`render_one`).
 
 The reply form under each post has ids of its own (reply-<id>-...): its fields, the same for
 every viewer, are kept in the fragments cache too; the page's form gives the rest (address,
@@ -24,12 +23,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
+from comments import thread_html
 from comments.forms import CommentForm
 from comments.models import Comment, Hug
 from comments.posting import author_for, can_edit
@@ -176,7 +176,6 @@ def thread_context(request, article):
         "can_read": can_read(request, author),
         "order": reading_order(request),
         "is_open": article.comments_open,
-        "count": Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED).count(),
         "display_depth": settings.COMMENTS_DISPLAY_DEPTH,
     }
     if author is not None and article.comments_open:
@@ -184,14 +183,19 @@ def thread_context(request, article):
         # too (after a send, all of them take the fresh token the answer brings: site.js).
         context["form"] = CommentForm(author=author, article=article, auto_id="new-comment-%s")
     page = None
-    if context["can_read"]:
-        page, entries, hugged = _page_of_thread(request, article, author, context["order"])
+    if not context["can_read"]:
+        published = Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED)
+        context["count"] = published.count()
+    else:
+        page, entries, hugged, context["count"] = _page_of_thread(
+            request, article, author, context["order"]
+        )
         viewer = Viewer(author=author, comments_open=article.comments_open, hugged=hugged)
         shown, context["form_fields"] = _prepare(
             _in_page_order(entries), viewer, article, context.get("form")
         )
         context.update(
-            entries=shown,
+            items=thread_html.items(request, shown, context.get("form")),
             page=page,
             is_paginated=page.paginator.num_pages > 1,
             is_empty=not entries,
@@ -207,33 +211,42 @@ def render_one(request, comment, author):
     viewer = Viewer(author=author, comments_open=article.comments_open)
     entries, _ = _prepare([Entry(comment, author_name=viewer.name_on(comment))], viewer, article)
     form = CommentForm(author=author, article=article)  # the page's form, for the reply form
-    context = {"entries": entries, "form": form}
-    return render_to_string("comments/_thread_items.html", context, request=request)
+    return thread_html.items(request, entries, form)
 
 
 def _page_of_thread(request, article, author, order):
     """The page of the thread asked for: (page, its top-level entries with their replies
-    nested under them, the posts on it this member hugged). Three queries whatever the size:
-    the page's top-level posts (and the paginator's count), those posts with every reply of
-    theirs, this member's hugs among them."""
+    nested under them, the posts on it this member hugged, the thread's published posts).
+    Three queries whatever the size: one counts the thread (its top-level posts, for the
+    paginator, and its published posts), one takes the page's top-level posts, one fetches
+    them with every reply of theirs, their authors, and whether this member hugged each."""
     visible = Comment.objects.visible_to(
         user=author.user if author else None,
         guest_key=author.guest_key if author else "",
     ).filter(article=article)
+    counted = visible.aggregate(
+        top_level=Count("pk", filter=Q(parent=None)),
+        published=Count("pk", filter=Q(status=Comment.Status.PUBLISHED)),
+    )
     top_level = visible.filter(parent=None).order_by(*ORDERS[order]).values_list("pk", flat=True)
     paginator = Paginator(top_level, settings.COMMENTS_PER_PAGE)
+    paginator.count = counted["top_level"]  # counted above, with the published posts
     page = paginator.get_page(requested_page(request))
+    # A list, not a subquery: the subquery, written twice, cost more to compile than this
+    # query costs to run (bench/run.py).
     page_ids = list(page.object_list)
-    # The page's top-level posts and all their replies, with their authors, in one query.
     on_page = visible.filter(Q(pk__in=page_ids) | Q(root_id__in=page_ids))
     on_page = on_page.select_related("author_user", "author_subscriber").only(*SHOWN_FIELDS)
-    posts = {c.pk: c for c in on_page.order_by("created_at", "pk")}
-    roots = [posts[pk] for pk in page_ids if pk in posts]
-    replies = [c for c in posts.values() if c.parent_id is not None]
-    hugged = frozenset()
-    if author is not None and author.is_member and posts:
-        hugs = Hug.objects.filter(user=author.user, comment_id__in=list(posts))
-        hugged = frozenset(hugs.values_list("comment_id", flat=True))
+    is_member = author is not None and author.is_member
+    if is_member:
+        on_page = on_page.annotate(
+            hugged=Exists(Hug.objects.filter(user=author.user, comment=OuterRef("pk")))
+        )
+    posts = list(on_page.order_by("created_at", "pk"))
+    by_pk = {c.pk: c for c in posts}
+    roots = [by_pk[pk] for pk in page_ids if pk in by_pk]
+    replies = [c for c in posts if c.parent_id is not None]
+    hugged = frozenset(c.pk for c in posts if c.hugged) if is_member else frozenset()
     viewer = Viewer(author=author)
     entries = {c.pk: Entry(c, author_name=viewer.name_on(c)) for c in roots + replies}
     deepest = settings.COMMENTS_DISPLAY_DEPTH - 1
@@ -247,7 +260,7 @@ def _page_of_thread(request, article, author, order):
         if real_parent is not shown_under:
             entries[reply.pk].replying_to = real_parent.author_name
         shown_under.children.append(entries[reply.pk])
-    return page, [entries[c.pk] for c in roots], hugged
+    return page, [entries[c.pk] for c in roots], hugged, counted["published"]
 
 
 def _in_page_order(entries):

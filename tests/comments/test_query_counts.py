@@ -52,22 +52,23 @@ def test_member_page_queries_do_not_grow_with_comments(
         article=article, body="A new post", body_html="<p>A new post</p>", status="published"
     )
     freshness.thread_changed(article.pk)  # as comments/posting.py says after a post
-    # 1 session, 2 member, 3 the article, 4 its reviewers, 5 its authors, 6 published count,
-    # 7 top-level count for the paginator, 8 the page of top-level comments, 9 those comments
-    # and every reply of theirs with their authors, 10 the member's hugs among them.
-    with django_assert_num_queries(10):
+    # 1 session, 2 member, 3 the article, 4 its reviewers, 5 its authors, 6 the thread's
+    # counts (top-level posts for the paginator, published posts for the heading), 7 the page's
+    # top-level posts, 8 those and every reply of theirs, with their authors and the member's
+    # hugs.
+    with django_assert_num_queries(8):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     # Another member's page is made the same way (the comments' faces come from the fragments
     # cache, which is no query).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         response = other_client.get(article.get_absolute_url())
     assert b"<p>A new post</p>" in response.content
     # The article changed: the recent-articles sidebar is read again (2: the articles, the
-    # next scheduled one), beside the 10.
+    # next scheduled one), beside the 8.
     article.title = "A title edited just now"
     publishing.save_article(article)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         response = other_client.get(article.get_absolute_url())
     assert b"A title edited just now" in response.content
 
@@ -86,10 +87,10 @@ def test_member_with_waiting_posts_sees_them_at_no_extra_query(
     )
     client.force_login(member)
     client.get(article.get_absolute_url())
-    # 1 session, 2 member, 3 the article, 4 its reviewers, 5 its authors, 6 published count,
-    # 7 top-level count, 8 the page of top-level comments (their own waiting posts among
-    # them), 9 those comments with their replies, 10 the member's hugs.
-    with django_assert_num_queries(10):
+    # 1 session, 2 member, 3 the article, 4 its reviewers, 5 its authors, 6 the thread's
+    # counts, 7 the page's top-level posts (their own waiting posts among them), 8 those with
+    # their replies and the member's hugs.
+    with django_assert_num_queries(8):
         response = client.get(article.get_absolute_url())
     assert b"<p>Mine, waiting</p>" in response.content
 
@@ -102,9 +103,8 @@ def test_guest_page_queries_do_not_grow_with_comments(
     guest_login(client, make_subscriber())
     client.get(article.get_absolute_url())
     # 1 session, 2 the guest's subscriber row, 3 the article, 4 its reviewers, 5 its authors,
-    # 6 published count, 7 top-level count, 8 the page of top-level comments, 9 those comments
-    # with their replies.
-    with django_assert_num_queries(9):
+    # 6 the thread's counts, 7 the page's top-level posts, 8 those with their replies.
+    with django_assert_num_queries(8):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 
