@@ -117,9 +117,9 @@ class Entry:
     actions: Actions = Actions()
     reply_fields: str = ""  # the reply form's fields, the same for every viewer
 
-    def face_key(self, minute, language):
+    def face_key(self, now, language):
         """The fragments cache's key for the face: everything it shows, in `language`, at
-        `minute` ("5 minutes ago" is right to the minute)."""
+        `now` (its age, to the step its time is written in: "5 minutes ago", "3 hours ago")."""
         c = self.comment
         shown = (
             c.created_at,
@@ -132,7 +132,7 @@ class Entry:
             self.replying_to,
             c.image.name,
             c.image_alt,
-            minute,
+            _age_step(c.created_at, now)[0],
             language,
         )
         digest = hashlib.md5(repr(shown).encode(), usedforsecurity=False).hexdigest()
@@ -200,9 +200,26 @@ def thread_context(request, article):
             is_paginated=page.paginator.num_pages > 1,
             is_empty=not entries,
         )
+        if shown:  # "5 minutes ago" must not be kept past the minute
+            page_cache.keep_at_most(request, _until_a_time_changes(shown))
     if not _is_canonical(request, page):
         page_cache.not_canonical(request)
     return context
+
+
+def _age_step(created_at, now):
+    """(the step of a post's age its time is written in, the seconds until the next step):
+    minutes while it is under an hour old ("5 minutes ago"), else hours ("3 hours ago",
+    "2 days, 3 hours ago")."""
+    age = int((now - created_at).total_seconds())
+    unit = 60 if age < 3600 else 3600
+    return (unit, age // unit), unit - age % unit
+
+
+def _until_a_time_changes(entries):
+    """Seconds until the first of the posts' times ("5 minutes ago") reads differently."""
+    now = timezone.now()
+    return min(_age_step(entry.comment.created_at, now)[1] for entry in entries)
 
 
 def render_one(request, comment, author):
@@ -289,9 +306,9 @@ def _prepare(entries, viewer, article, form=None):
     shown = [entry for entry in entries if not entry.comment.is_removed]
     for entry in shown:
         entry.actions = viewer.actions(entry.comment)
-    minute = timezone.now().strftime("%Y%m%d%H%M")
+    now = timezone.now()
     language = translation.get_language()
-    faces = {entry.comment.pk: entry.face_key(minute, language) for entry in shown}
+    faces = {entry.comment.pk: entry.face_key(now, language) for entry in shown}
     replies = {
         entry.comment.pk: _fields_key(_reply_ids(entry.comment), language)
         for entry in shown

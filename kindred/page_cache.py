@@ -158,6 +158,7 @@ class PageCacheMiddleware:
                 timeout = settings.PAGE_CACHE_SECONDS
                 if policy.expires is not None:
                     timeout = min(timeout, policy.expires())
+                timeout = min(timeout, getattr(request, "page_cache_most_seconds", timeout))
                 headers = {k: v for k, v in response.items() if k != "X-Page-Cache"}
                 page = _Page(
                     *stamp, response.status_code, headers, response.content, time.time() + timeout
@@ -210,6 +211,14 @@ def not_canonical(request):
     one, a parameter the page ignores): the page is served but not stored, so made-up
     parameter values add no entries to the cache."""
     request.page_is_canonical = False
+
+
+def keep_at_most(request, seconds):
+    """Said by a view (or a part of its page) that shows something going out of date by
+    itself, such as "5 minutes ago": a copy of the page is kept at most `seconds`."""
+    request.page_cache_most_seconds = min(
+        seconds, getattr(request, "page_cache_most_seconds", seconds)
+    )
 
 
 def _address(request):

@@ -394,6 +394,36 @@ def test_a_page_is_kept_no_longer_than_until_the_next_article_goes_live(
     assert 0 < _seconds_left(key) <= 5 * 60 + 1
 
 
+def _posted_ago(make_comment, make_subscriber, article, **ago):
+    comment = make_comment(article, make_subscriber(), body="Timed words")
+    when = timezone.now() - datetime.timedelta(**ago)
+    type(comment).objects.filter(pk=comment.pk).update(created_at=when)
+
+
+def test_a_page_saying_minutes_ago_is_kept_only_until_the_minute_turns(
+    client, settings, article, make_comment, make_subscriber
+):
+    _posted_ago(make_comment, make_subscriber, article, minutes=4, seconds=58)
+    response = _get(client, article)
+    assert response["X-Page-Cache"] == "miss" and "4\xa0minutes ago" in response.content.decode()
+    key = page_cache._page_key(article.get_absolute_url() + "?", settings.LANGUAGE_CODE)
+    assert 0 < _seconds_left(key) <= 2
+    time.sleep(2.1)
+    response = _get(client, article)
+    assert response["X-Page-Cache"] == "miss"  # the copy saying "4 minutes ago" is gone
+    assert "5\xa0minutes ago" in response.content.decode()
+
+
+def test_a_page_whose_newest_post_is_hours_old_is_kept_until_the_hour_turns(
+    client, settings, article, make_comment, make_subscriber
+):
+    _posted_ago(make_comment, make_subscriber, article, hours=3, minutes=50)
+    assert _get(client, article)["X-Page-Cache"] == "miss"
+    key = page_cache._page_key(article.get_absolute_url() + "?", settings.LANGUAGE_CODE)
+    assert 9 * 60 < _seconds_left(key) <= 10 * 60 + 1
+    assert _get(client, article)["X-Page-Cache"] == "hit"
+
+
 def test_a_copy_withdrawn_from_the_shared_cache_never_comes_back_from_a_servers_memory(
     client, settings, article
 ):
