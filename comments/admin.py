@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from comments import moderator_actions, pictures
 from comments.models import (
@@ -38,7 +38,10 @@ class QueueFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "reported":
             return queryset.filter(report_count__gt=0).exclude(status__in=["rejected", "spam"])
-        if value in {"pending", "awaiting", "rejected", "spam"}:
+        if value == "pending":
+            # Urgent posts first of all, even those still public or awaiting an address.
+            return queryset.filter(Q(status=value) | Q(is_urgent=True))
+        if value in {"awaiting", "rejected", "spam"}:
             return queryset.filter(status=value)
         return queryset
 
@@ -117,6 +120,7 @@ class CommentAdmin(admin.ModelAdmin):
         "picture",
         "reasons",
         "report_reasons",
+        "report_notes",
         "created_at",
         "edited_at",
         "author_history",
@@ -173,6 +177,25 @@ class CommentAdmin(admin.ModelAdmin):
         for report in comment.reports.all():
             counts[report.get_reason_display()] = counts.get(report.get_reason_display(), 0) + 1
         return ", ".join(f"{reason} ×{n}" for reason, n in counts.items())
+
+    @admin.display(description=gettext_lazy("what the readers said"))
+    def report_notes(self, comment):
+        reports = sorted(comment.reports.all(), key=lambda report: report.created_at)
+        if not reports:
+            return "—"
+        rows = format_html_join(
+            "",
+            "<li><strong>{}</strong> · {}{}</li>",
+            (
+                (
+                    report.get_reason_display(),
+                    report.created_at.strftime("%Y-%m-%d %H:%M"),
+                    format_html(": “{}”", report.note) if report.note else "",
+                )
+                for report in reports
+            ),
+        )
+        return format_html("<ul>{}</ul>", rows)
 
     @admin.display(description="the author's history")
     def author_history(self, comment):

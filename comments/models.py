@@ -71,6 +71,10 @@ class Comment(models.Model):
     is_urgent = models.BooleanField(
         default=False, help_text="Reported as self-harm or crisis: top of the moderators' queue."
     )
+    # When it became urgent (the on-call moderators were mailed then), and when the staff were
+    # alerted because nobody had acted in time (comments/crisis.py).
+    urgent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
     hug_count = models.PositiveIntegerField(default=0)
     report_count = models.PositiveIntegerField(default=0)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -259,6 +263,7 @@ class WatchedWord(models.Model):
         REJECT = "reject", "Reject the post"
         HOLD = "hold", "Hold for review"
         MASK = "mask", "Replace with asterisks"
+        CRISIS = "crisis", "Hold as a crisis: urgent, on-call moderators mailed at once"
 
     phrase = models.CharField(max_length=100, unique=True)
     action = models.CharField(max_length=10, choices=Action.choices, default=Action.HOLD)

@@ -62,6 +62,7 @@ class Decision:
     # translation here, translated where it is shown (the policy knows no request).
     message: str = ""
     alt: str = ""  # the picture description to store
+    crisis: str = ""  # why the post may come from someone in crisis (comments/crisis.py)
 
 
 def decide(*, author, text, article, rules, alt=""):
@@ -90,6 +91,7 @@ def decide(*, author, text, article, rules, alt=""):
         )
 
     reasons = []
+    crisis = ""
     for phrase, action in rules.watched:
         spans, alt_spans = find_phrase(text, phrase), find_phrase(alt, phrase)
         if not (spans or alt_spans):
@@ -103,6 +105,10 @@ def decide(*, author, text, article, rules, alt=""):
             )
         if action == "hold":
             reasons.append(reason)
+        elif action == "crisis":
+            reason = f"crisis phrase: {reason}"
+            reasons.append(reason)
+            crisis = crisis or reason
         else:
             text, alt = _mask(text, spans), _mask(alt, alt_spans)
     is_trusted = author.approved_posts >= rules.trusted_after_approved
@@ -111,7 +117,7 @@ def decide(*, author, text, article, rules, alt=""):
         reasons.append(f"{links} links (more than {rules.max_links})")
     if author.approved_posts < rules.new_author_held_posts:
         reasons.append("new author: first posts are reviewed")
-    return Decision(PENDING if reasons else PUBLISHED, reasons, text, alt=alt)
+    return Decision(PENDING if reasons else PUBLISHED, reasons, text, alt=alt, crisis=crisis)
 
 
 def _blocked_reason(author, rules):

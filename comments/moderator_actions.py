@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from accounts import mail, privacy, subscriptions
 from accounts.addresses import inbox_of
-from comments import notifications, pictures
+from comments import crisis, notifications, pictures
 from comments.models import Ban, Comment, ModerationAction, RejectionReason
 from comments.text import clean_comment_text, render_comment_text
 from kindred import freshness
@@ -45,6 +45,7 @@ def approve(comment, actor, note=""):
             comment.status = Comment.Status.PUBLISHED
         comment.rejection_reason = ""
         comment.save(update_fields=["status", "is_approved", "rejection_reason"])
+        crisis.settle(comment)  # a moderator decided: no second alert
         log(actor, "approve", comment=comment, before=before, after=comment.status, note=note)
     pictures.sync_visibility(comment)
     freshness.thread_changed(comment.article_id)
@@ -60,6 +61,7 @@ def reject(comment, actor, reason=RejectionReason.OFF_TOPIC, note=""):
         comment.status = Comment.Status.REJECTED
         comment.rejection_reason = reason
         comment.save(update_fields=["status", "rejection_reason"])
+        crisis.settle(comment)
         log(
             actor,
             "reject",
@@ -79,6 +81,7 @@ def mark_spam(comment, actor, note=""):
     with transaction.atomic():
         comment.status = Comment.Status.SPAM
         comment.save(update_fields=["status"])
+        crisis.settle(comment)
         log(actor, "mark spam", comment=comment, before=before, after=comment.status, note=note)
     pictures.sync_visibility(comment)  # its picture is deleted
     freshness.thread_changed(comment.article_id)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from accounts import privacy, subscriptions
 from accounts.addresses import inbox_of
 from accounts.models import Subscriber
-from comments import moderation, notifications, pictures
+from comments import crisis, moderation, notifications, pictures
 from comments.models import Ban, BlockedAddress, Comment, ModerationRules, WatchedWord
 from comments.pictures import process_picture
 from comments.text import render_comment_text
@@ -246,6 +246,8 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
     with transaction.atomic():
         comment.save()
     freshness.thread_changed(article.pk)
+    if decision.crisis:
+        crisis.flag(comment, decision.crisis)
     if comment.status == Comment.Status.AWAITING_EMAIL:
         subscriptions.ask_to_confirm(author.subscriber, author.guest_key, author.typed_name)
     if comment.is_published:
@@ -389,6 +391,8 @@ def edit_comment(comment, author, body, image_alt=None, ip=None):
         )
     pictures.sync_visibility(comment)  # held again: its picture leaves the public folder
     freshness.thread_changed(comment.article_id)
+    if decision.crisis:
+        crisis.flag(comment, decision.crisis)
     if was_published and status == Comment.Status.PENDING:
         notifications.tell_moderators()
     if status == Comment.Status.AWAITING_EMAIL:

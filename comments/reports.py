@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.addresses import inbox_of
-from comments import notifications, pictures
+from comments import crisis, notifications, pictures
 from comments.models import Comment, Hug, ModerationRules, Report
 from kindred import freshness
 
@@ -61,10 +61,10 @@ def report_comment(comment, author, reason, note="", ip=None):
                 counts=counts,
                 ip_address=ip,
             )
-            updates = {"report_count": F("report_count") + 1}
+            Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
             if reason == Report.Reason.SELF_HARM:
-                updates["is_urgent"] = True  # straight to the top of the moderators' queue
-            Comment.objects.filter(pk=comment.pk).update(**updates)
+                # Top of the moderators' queue, and the on-call moderators are mailed now.
+                crisis.flag(comment, Report.Reason.SELF_HARM.label)
     except IntegrityError:
         return REPEATED
     is_hidden = counts and _hide_if_reported_enough(comment)

@@ -324,6 +324,10 @@ CONFIRMATION_MAX_AGE_SECONDS = 7 * 24 * 3600
 # --- Comments -------------------------------------------------------------------------------
 # On (as on the seed page): an anonymous visitor sees the count and the name + email box only.
 COMMENTS_READ_GATE = env_bool("COMMENTS_READ_GATE", True)
+# Who hears of a possible crisis at once (comments/crisis.py): these staff accounts' addresses,
+# else the Moderators group; then every staff account if nobody acts within the minutes.
+MODERATION_ON_CALL = env_list("MODERATION_ON_CALL", [])
+CRISIS_ESCALATION_MINUTES = env_int("CRISIS_ESCALATION_MINUTES", 30, minimum=1)
 COMMENTS_PER_PAGE = 20  # top-level comments per page; each comes with all its replies
 COMMENTS_DISPLAY_DEPTH = 3  # nesting levels shown; deeper replies show at the last level
 COMMENTS_EDIT_MINUTES = 15

@@ -12,7 +12,7 @@ register = template.Library()
 def moderation_counts():
     return Comment.objects.aggregate(
         pending=Count("pk", filter=Q(status=Comment.Status.PENDING)),
-        urgent=Count("pk", filter=Q(status=Comment.Status.PENDING, is_urgent=True)),
+        urgent=Count("pk", filter=Q(is_urgent=True)),
         reported=Count("pk", filter=Q(report_count__gt=0, status__in=["published", "pending"])),
         awaiting=Count("pk", filter=Q(status=Comment.Status.AWAITING_EMAIL)),
     )

@@ -1,0 +1,144 @@
+"""Crisis first: a post that may come from someone in crisis reaches a person at once, and
+everyone on the staff when nobody acts in time."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from comments import crisis, moderator_actions
+from comments.models import Comment, ModeratorDigest, WatchedWord
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def post(article, make_subscriber, make_comment):
+    return make_comment(article, make_subscriber(name="Sample Writer"), body="I can't go on")
+
+
+@pytest.fixture
+def reporter(member):
+    browser = Client()
+    browser.force_login(member)
+    return browser
+
+
+def _report_crisis(browser, post, capture, note="They sound like they are saying goodbye"):
+    with capture(execute=True):
+        response = browser.post(
+            f"/comments/{post.pk}/report/", {"reason": "self_harm", "note": note}
+        )
+    assert response.status_code in (200, 302)
+
+
+def _alerts_to(address):
+    """The crisis alerts mailed to `address` (a report also sends the ordinary digest)."""
+    return [
+        message
+        for message in mail.outbox
+        if message.to == [address] and message.subject.startswith("Urgent:")
+    ]
+
+
+def test_a_crisis_report_mails_the_moderators_at_once_even_right_after_a_digest(
+    reporter, post, moderator, django_capture_on_commit_callbacks
+):
+    ModeratorDigest.objects.create(pk=1, last_sent_at=timezone.now())  # the digest waits now
+    _report_crisis(reporter, post, django_capture_on_commit_callbacks)
+
+    [alert] = _alerts_to(moderator.email)
+    assert "They sound like they are saying goodbye" in alert.body  # the reporter's note
+    assert "I can't go on" in alert.body
+    assert f"/admin/comments/comment/{post.pk}/change/" in alert.body
+    post.refresh_from_db()
+    assert post.is_urgent and post.urgent_at is not None
+
+
+def test_the_on_call_setting_names_who_hears_first(
+    reporter, post, moderator, staff, settings, django_capture_on_commit_callbacks
+):
+    settings.MODERATION_ON_CALL = ["STAFF@example.org"]
+    _report_crisis(reporter, post, django_capture_on_commit_callbacks)
+    assert len(_alerts_to(staff.email)) == 1
+    assert _alerts_to(moderator.email) == []
+
+
+def test_an_on_call_address_that_is_no_staff_account_falls_back_to_the_moderators(
+    reporter, post, moderator, member, settings, django_capture_on_commit_callbacks
+):
+    settings.MODERATION_ON_CALL = [member.email]  # a plain member is never on call
+    _report_crisis(reporter, post, django_capture_on_commit_callbacks)
+    assert len(_alerts_to(moderator.email)) == 1
+    assert _alerts_to(member.email) == []
+
+
+def test_a_second_crisis_report_of_the_same_post_does_not_mail_again(
+    reporter, post, moderator, django_user_model, django_capture_on_commit_callbacks
+):
+    _report_crisis(reporter, post, django_capture_on_commit_callbacks)
+    other = django_user_model.objects.create_user(
+        email="other@example.org", password="a-long-test-password", display_name="Sample Other"
+    )
+    second = Client()
+    second.force_login(other)
+    _report_crisis(second, post, django_capture_on_commit_callbacks, note="Worried too")
+    assert len(_alerts_to(moderator.email)) == 1
+
+
+def test_nobody_acting_in_time_alerts_every_staff_member_once(
+    reporter, post, moderator, staff, django_capture_on_commit_callbacks
+):
+    _report_crisis(reporter, post, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    soon = timezone.now() + datetime.timedelta(minutes=29)
+    assert crisis.escalate_unanswered(now=soon) == 0
+    late = timezone.now() + datetime.timedelta(minutes=31)
+    assert crisis.escalate_unanswered(now=late) == 1
+    assert {message.to[0] for message in mail.outbox} == {moderator.email, staff.email}
+    assert all(message.subject.startswith("Still unanswered") for message in mail.outbox)
+    assert crisis.escalate_unanswered(now=late + datetime.timedelta(minutes=5)) == 0
+
+
+def test_a_moderator_acting_in_time_means_no_second_alert(
+    reporter, post, moderator, staff, django_capture_on_commit_callbacks
+):
+    _report_crisis(reporter, post, django_capture_on_commit_callbacks)
+    post.refresh_from_db()
+    moderator_actions.approve(post, moderator)
+    mail.outbox.clear()
+    call_command("escalate_crisis")
+    assert crisis.escalate_unanswered(now=timezone.now() + datetime.timedelta(hours=2)) == 0
+    assert mail.outbox == []
+    post.refresh_from_db()
+    assert not post.is_urgent
+
+
+def test_a_crisis_phrase_holds_the_post_and_alerts_at_once(
+    client, member, article, moderator, post_comment, django_capture_on_commit_callbacks
+):
+    WatchedWord.objects.create(phrase="end it all", action=WatchedWord.Action.CRISIS)
+    client.force_login(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_comment(client, article, body="Some days I want to end it all")
+    comment = Comment.objects.get(body="Some days I want to end it all")
+    assert comment.status == Comment.Status.PENDING and comment.is_urgent
+    [alert] = _alerts_to(moderator.email)
+    assert "crisis phrase" in alert.body
+
+
+def test_urgent_posts_top_the_queue_with_the_reporters_note_and_count_on_the_index(
+    client, reporter, post, moderator, django_capture_on_commit_callbacks
+):
+    _report_crisis(reporter, post, django_capture_on_commit_callbacks)  # still public
+    client.force_login(moderator)
+    queue = client.get("/admin/comments/comment/?queue=pending").content.decode()
+    assert "URGENT" in queue and "I can&#x27;t go on" in queue
+    change = client.get(f"/admin/comments/comment/{post.pk}/change/").content.decode()
+    assert "They sound like they are saying goodbye" in change
+    index = client.get("/admin/").content.decode()
+    assert "Urgent: a possible crisis" in index
+    assert "<strong>1</strong>" in index.split("Urgent: a possible crisis")[1][:200]
