@@ -12,6 +12,7 @@ from comments.models import (
     Ban,
     BlockedAddress,
     Comment,
+    CrisisResource,
     ModerationAction,
     ModerationRules,
     RejectionReason,
@@ -112,7 +113,14 @@ class CommentAdmin(admin.ModelAdmin):
     list_select_related = ["article", "author_user", "author_subscriber"]
     search_fields = ["body", "author_user__display_name", "author_subscriber__name"]
     ordering = ["-is_urgent", "-created_at"]
-    actions = ["approve", *[_reject_action(r) for r in RejectionReason], "mark_spam", "ban_authors"]
+    actions = [
+        "approve",
+        "crisis_members_only",
+        "crisis_hide",
+        *[_reject_action(r) for r in RejectionReason],
+        "mark_spam",
+        "ban_authors",
+    ]
     readonly_fields = [
         "article",
         "author",
@@ -249,6 +257,39 @@ class CommentAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
+    def _respond_to_crisis(self, request, queryset, *, hide_fully):
+        comments = list(queryset.select_related("article", "author_user", "author_subscriber"))
+        mailed = sum(
+            moderator_actions.respond_to_crisis(comment, request.user, hide_fully=hide_fully)
+            for comment in comments
+        )
+        done = (
+            gettext("Hidden from everyone but their authors: %(count)d post(s).")
+            if hide_fully
+            else gettext("Shown to signed-in members only: %(count)d post(s).")
+        )
+        self.message_user(request, done % {"count": len(comments)})
+        self.message_user(
+            request,
+            gettext("The support message went to %(mailed)d of %(count)d author(s).")
+            % {"mailed": mailed, "count": len(comments)},
+            messages.SUCCESS if mailed == len(comments) else messages.WARNING,
+        )
+
+    @admin.action(
+        description=gettext_lazy("Crisis: show to members only, and send the support message"),
+        permissions=["change"],
+    )
+    def crisis_members_only(self, request, queryset):
+        self._respond_to_crisis(request, queryset, hide_fully=False)
+
+    @admin.action(
+        description=gettext_lazy("Crisis: hide from everyone, and send the support message"),
+        permissions=["change"],
+    )
+    def crisis_hide(self, request, queryset):
+        self._respond_to_crisis(request, queryset, hide_fully=True)
+
     @admin.action(description="Mark as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
         comments = list(queryset)
@@ -373,6 +414,13 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CrisisResource)
+class CrisisResourceAdmin(admin.ModelAdmin):
+    list_display = ["name", "how_to_reach", "language", "country", "position"]
+    list_editable = ["position"]
+    list_filter = ["language", "country"]
 
 
 @admin.register(WatchedWord)

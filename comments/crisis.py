@@ -8,6 +8,9 @@ person at once.
 - `escalate_unanswered()` (manage.py escalate_crisis, every minute) mails every active staff
   account about each urgent post nobody has acted on within CRISIS_ESCALATION_MINUTES.
 - `settle(comment)`: a moderator decided (approved, rejected, spam): no longer urgent.
+- `send_support(comment, hidden=...)`: the kind message with the crisis resources staff keep in
+  the admin (CrisisResource), sent by the moderator's answer (moderator_actions.respond_to_crisis:
+  the post shown to members only, or held out of sight altogether).
 """
 
 import datetime
@@ -17,11 +20,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import Truncator
 
-from accounts import mail
-from comments.models import Comment
+from accounts import mail, subscriptions
+from comments.models import Comment, CrisisResource
 from comments.notifications import MODERATORS_GROUP
 
 logger = logging.getLogger(__name__)
@@ -100,3 +103,44 @@ def _alert(comment_id, why, recipients, template):
             },
             key=f"{template}:{comment.pk}:{comment.urgent_at:%Y%m%d%H%M%S}:{person.pk}",
         )
+
+
+def resources_for(language):
+    """The crisis resources for readers of `language` (and those for any language)."""
+    code = (language or "").split("-")[0]
+    return [
+        resource
+        for resource in CrisisResource.objects.all()
+        if not resource.language or resource.language.split("-")[0] == code
+    ]
+
+
+def send_support(comment, *, hidden):
+    """The kind message to the author of a post a moderator answered as a possible crisis
+    (moderator_actions.respond_to_crisis). Returns True when there was somebody to write to."""
+    if comment.author_user_id:
+        email, name, unsubscribe = comment.author_user.email, comment.author_user.display_name, ""
+    elif comment.author_subscriber_id:
+        subscriber = comment.author_subscriber
+        email, name = subscriber.email, subscriber.name
+        unsubscribe = subscriptions.unsubscribe_url(subscriber)
+    else:
+        return False  # a former member: nobody to write to
+    language = settings.LANGUAGE_CODE
+    reply_to = settings.MODERATION_REPLY_TO
+    with translation.override(language):
+        mail.send_template(
+            "crisis_support",
+            to=email,
+            context={
+                "name": name,
+                "article": comment.article.title,
+                "hidden": hidden,
+                "resources": resources_for(language),
+                "reply_to": reply_to,
+                "unsubscribe_url": unsubscribe,
+            },
+            key=f"crisis-support:{comment.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+            headers={"Reply-To": reply_to} if reply_to else None,
+        )
+    return True

@@ -237,7 +237,10 @@ class CommentForm(_SendChecks, forms.Form):
             return None
         parent = Comment.objects.filter(
             pk=parent_id, article=self.article, status=Comment.Status.PUBLISHED
-        ).first()
+        )
+        if not (self.author is not None and self.author.is_member):
+            parent = parent.filter(members_only=False)  # they cannot see it to answer it
+        parent = parent.first()
         if parent is None:
             raise forms.ValidationError(
                 gettext("The post you replied to is no longer there."), code="parent_gone"

@@ -11,13 +11,18 @@ from comments import pictures
 
 class CommentQuerySet(models.QuerySet):
     def visible_to(self, user=None, guest_key=""):
-        """Published comments, removed placeholders, and the viewer's own waiting posts."""
+        """Published comments, removed placeholders, and the viewer's own waiting posts. A
+        post a moderator showed to members only (`members_only`) is left out for everyone
+        else but its author."""
         shown = Q(status__in=[Comment.Status.PUBLISHED, Comment.Status.REMOVED])
-        own_waiting = Q(status__in=[Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL])
+        own = Q(status__in=[Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL])
         if user is not None and user.is_authenticated:
-            shown |= own_waiting & Q(author_user=user)
+            shown |= own & Q(author_user=user)
+        else:
+            shown &= Q(members_only=False)
+            own |= Q(status=Comment.Status.PUBLISHED)  # their own members-only posts too
         if guest_key:
-            shown |= own_waiting & Q(guest_key=guest_key, author_user=None)
+            shown |= own & Q(guest_key=guest_key, author_user=None)
         return self.filter(shown)
 
 
@@ -75,6 +80,11 @@ class Comment(models.Model):
     # alerted because nobody had acted in time (comments/crisis.py).
     urgent_at = models.DateTimeField(null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A moderator's answer to a possible crisis: still shown to members, not to anonymous
+    # readers, guests or search engines (comments/crisis.py).
+    members_only = models.BooleanField(
+        default=False, help_text="Shown to signed-in members only (not to search engines)."
+    )
     hug_count = models.PositiveIntegerField(default=0)
     report_count = models.PositiveIntegerField(default=0)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -197,6 +207,32 @@ class Hug(models.Model):
 
     def __str__(self):
         return f"Hug on comment {self.comment_id}"
+
+
+class CrisisResource(models.Model):
+    """Somebody a person in crisis can reach now, sent in the moderators' support message
+    (comments/crisis.py). Staff keep the list in the admin, per language and country."""
+
+    name = models.CharField(max_length=120)
+    how_to_reach = models.CharField(
+        max_length=200, help_text="What to do, in the language below: “Call or text 988”."
+    )
+    url = models.URLField(blank=True)
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="The language it is written in and answers in (en, es); blank: any.",
+    )
+    country = models.CharField(
+        max_length=2, blank=True, help_text="Two-letter code (GB, US); blank: anywhere."
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
 
 
 class ReplyNotice(models.Model):

@@ -87,6 +87,30 @@ def mark_spam(comment, actor, note=""):
     freshness.thread_changed(comment.article_id)
 
 
+HIDDEN_IN_CRISIS = "hidden by a moderator: a possible crisis"
+
+
+def respond_to_crisis(comment, actor, *, hide_fully):
+    """A moderator's answer to a possible crisis, in one action: the post is shown to members
+    only (not to anonymous readers, guests or search engines), or hidden from everyone but its
+    author (it waits in the queue, not rejected: nothing is deleted); it is settled; its author
+    gets the kind message with the crisis resources. Returns True when the author was mailed."""
+    before = comment.status
+    with transaction.atomic():
+        if hide_fully and comment.status == Comment.Status.PUBLISHED:
+            comment.status = Comment.Status.PENDING
+            comment.held_at = timezone.now()
+            comment.moderation_reasons = [*comment.moderation_reasons, HIDDEN_IN_CRISIS]
+        comment.members_only = comment.members_only or not hide_fully
+        comment.save(update_fields=["status", "held_at", "moderation_reasons", "members_only"])
+        crisis.settle(comment)
+        action = "crisis: hidden" if hide_fully else "crisis: members only"
+        log(actor, action, comment=comment, before=before, after=comment.status)
+    pictures.sync_visibility(comment)
+    freshness.thread_changed(comment.article_id)
+    return crisis.send_support(comment, hidden=hide_fully)
+
+
 class CannotBan(ValueError):
     """A ban the moderation tools may not make, with the reason for the person who tried."""
 

@@ -170,6 +170,8 @@ def report_comment(request, pk):
         status=Comment.Status.PUBLISHED,
     )
     author = posting.author_for(request)
+    if comment.members_only and not (author is not None and author.is_member):
+        raise Http404("No such comment.")  # shown to members only: not there for them
     if author is None:
         return render(request, "comments/report_who.html", {"comment": comment}, status=403)
     if reports.is_own_post(comment, author):

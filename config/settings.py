@@ -192,6 +192,9 @@ STAFF_ENROLMENT_MAIL_LIMIT = (3, 3600)
 # --- Mail -----------------------------------------------------------------------------------
 globals().update(env_email("EMAIL_URL", "console://"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kindred <no-reply@localhost>")
+# An inbox the moderators read: replies to their mails to authors go there (none: the mails
+# do not invite a reply).
+MODERATION_REPLY_TO = env_str("MODERATION_REPLY_TO", "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Sent mails keep their text this many days (for questions about what was sent), then
 # `clear_mail_bodies` empties it. Mails with a log-in, reset or confirmation link keep none.

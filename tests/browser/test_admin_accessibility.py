@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts import mail
-from comments.models import Ban, BlockedAddress, WatchedWord
+from comments.models import Ban, BlockedAddress, CrisisResource, WatchedWord
 from tests.browser.test_article_page import _violations
 from tests.conftest import totp_code
 
@@ -50,6 +50,7 @@ def test_every_admin_form_passes_axe(
     make_comment(article, guest)
     Ban.objects.create(email="spammer@example.org", reason="Sample spam", created_by=staff)
     WatchedWord.objects.create(phrase="sample pills")
+    CrisisResource.objects.create(name="Sample crisis line", how_to_reach="Sample: call 000")
     BlockedAddress.objects.create(kind=BlockedAddress.Kind.EMAIL, value="bad@example.org")
     Group.objects.get_or_create(name="Moderators")
     mail.queue_message(key="sample", to=guest.email, subject="Sample", text="Sample text.")

@@ -10,14 +10,15 @@ from django.test import Client
 from django.utils import timezone
 
 from comments import crisis, moderator_actions
-from comments.models import Comment, ModeratorDigest, WatchedWord
+from comments.models import Comment, CrisisResource, ModerationAction, ModeratorDigest, WatchedWord
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def post(article, make_subscriber, make_comment):
-    return make_comment(article, make_subscriber(name="Sample Writer"), body="I can't go on")
+    writer = make_subscriber(name="Sample Writer")
+    return make_comment(article, writer, body="Everything feels too heavy today")
 
 
 @pytest.fixture
@@ -52,7 +53,7 @@ def test_a_crisis_report_mails_the_moderators_at_once_even_right_after_a_digest(
 
     [alert] = _alerts_to(moderator.email)
     assert "They sound like they are saying goodbye" in alert.body  # the reporter's note
-    assert "I can't go on" in alert.body
+    assert "Everything feels too heavy today" in alert.body
     assert f"/admin/comments/comment/{post.pk}/change/" in alert.body
     post.refresh_from_db()
     assert post.is_urgent and post.urgent_at is not None
@@ -136,9 +137,100 @@ def test_urgent_posts_top_the_queue_with_the_reporters_note_and_count_on_the_ind
     _report_crisis(reporter, post, django_capture_on_commit_callbacks)  # still public
     client.force_login(moderator)
     queue = client.get("/admin/comments/comment/?queue=pending").content.decode()
-    assert "URGENT" in queue and "I can&#x27;t go on" in queue
+    assert "URGENT" in queue and "Everything feels too heavy today" in queue
     change = client.get(f"/admin/comments/comment/{post.pk}/change/").content.decode()
     assert "They sound like they are saying goodbye" in change
     index = client.get("/admin/").content.decode()
     assert "Urgent: a possible crisis" in index
     assert "<strong>1</strong>" in index.split("Urgent: a possible crisis")[1][:200]
+
+
+# --- The moderator's answer: members only, or hidden; the support message ---------------------
+
+
+@pytest.fixture
+def resources():
+    CrisisResource.objects.create(
+        name="Sample Line", how_to_reach="Sample: call 000", language="en", position=1
+    )
+    CrisisResource.objects.create(name="Sample Anywhere Line", how_to_reach="Sample: text 111")
+    CrisisResource.objects.create(
+        name="Sample Línea", how_to_reach="Muestra: llame al 000", language="es"
+    )
+
+
+def _act(client, moderator, post, action):
+    client.force_login(moderator)
+    return client.post(
+        "/admin/comments/comment/", {"action": action, "_selected_action": [post.pk]}, follow=True
+    )
+
+
+def _thread_of(browser, article):
+    return browser.get(article.get_absolute_url()).content.decode()
+
+
+def test_members_only_hides_the_post_from_visitors_and_guests_but_not_members(
+    client, settings, article, post, member, moderator, make_subscriber, guest_login, resources
+):
+    settings.COMMENTS_READ_GATE = False  # so that visitors would see the thread
+    _act(client, moderator, post, "crisis_members_only")
+    # Visitors and search engines:
+    assert "Everything feels too heavy today" not in _thread_of(Client(), article)
+    guest = Client()
+    guest_login(guest, make_subscriber(name="Sample Guest Reader"))
+    assert "Everything feels too heavy today" not in _thread_of(guest, article)
+    reader = Client()
+    reader.force_login(member)
+    assert "Everything feels too heavy today" in _thread_of(reader, article)
+    writer = Client()
+    guest_login(writer, post.author_subscriber)  # its author still sees it
+    assert "Everything feels too heavy today" in _thread_of(writer, article)
+
+
+def test_the_author_gets_the_support_message_with_the_resources_for_their_language(
+    client, settings, post, moderator, resources
+):
+    settings.MODERATION_REPLY_TO = "moderators@example.org"
+    page = _act(client, moderator, post, "crisis_members_only").content.decode()
+    assert "The support message went to 1 of 1 author(s)." in page
+    [support] = [m for m in mail.outbox if m.to == [post.author_subscriber.email]]
+    assert "Sample Line" in support.body and "Sample Anywhere Line" in support.body
+    assert "Sample Línea" not in support.body  # another language's
+    assert "still there for signed-in members" in support.body
+    assert "local emergency number" in support.body
+    assert support.extra_headers["Reply-To"] == "moderators@example.org"
+    assert "moderators@example.org" in support.body
+    post.refresh_from_db()
+    assert post.members_only and not post.is_urgent and post.is_published
+    assert ModerationAction.objects.filter(comment=post, action="crisis: members only").exists()
+
+
+def test_hiding_fully_keeps_the_post_out_of_sight_without_rejecting_it(
+    client, settings, article, post, member, moderator
+):
+    settings.COMMENTS_READ_GATE = False
+    _act(client, moderator, post, "crisis_hide")
+    post.refresh_from_db()
+    assert post.status == Comment.Status.PENDING and post.body == "Everything feels too heavy today"
+    assert "a possible crisis" in "; ".join(post.moderation_reasons)
+    reader = Client()
+    reader.force_login(member)
+    assert "Everything feels too heavy today" not in _thread_of(reader, article)
+    [support] = [m for m in mail.outbox if m.to == [post.author_subscriber.email]]
+    assert "It is not deleted" in support.body
+    assert "Reply-To" not in support.extra_headers  # no inbox set: no reply is invited
+    assert "reply to this mail" not in support.body
+    assert not any("decided not to publish" in m.body for m in mail.outbox)
+
+
+def test_a_guest_cannot_open_report_or_answer_a_members_only_post_by_its_number(
+    client, article, post, moderator, make_subscriber, guest_login, post_comment
+):
+    _act(client, moderator, post, "crisis_members_only")
+    guest = Client()
+    guest_login(guest, make_subscriber(name="Sample Curious Guest"))
+    assert guest.get(f"/comments/{post.pk}/report/").status_code == 404
+    response = post_comment(guest, article, body="Answering a post I cannot see", parent=post.pk)
+    assert "no longer there" in response.content.decode()
+    assert not Comment.objects.filter(body="Answering a post I cannot see").exists()
