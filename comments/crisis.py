@@ -24,10 +24,16 @@ from django.utils import timezone, translation
 from django.utils.text import Truncator
 
 from accounts import mail, subscriptions
+from accounts.ratelimits import hit
 from comments.models import Comment, CrisisResource
 from comments.notifications import MODERATORS_GROUP
 
 logger = logging.getLogger(__name__)
+
+
+# At most this many immediate alerts a person on call gets an hour: past it (a flood of made-up
+# reports, say) the posts still top the queue, and the escalation's one summary mail names them.
+ALERTS_PER_HOUR = 10
 
 
 def flag(comment, why):
@@ -40,7 +46,7 @@ def flag(comment, why):
     comment.is_urgent = True
     if became_urgent:
         comment.urgent_at = now
-        transaction.on_commit(lambda: _alert(comment.pk, why, on_call_moderators(), "crisis_alert"))
+        transaction.on_commit(lambda: _alert_on_call(comment.pk, why))
 
 
 def settle(comment):
@@ -50,12 +56,12 @@ def settle(comment):
 
 
 def on_call_moderators():
-    """The active staff accounts MODERATION_ON_CALL names; the Moderators group when it names
-    none (or none of them can act)."""
-    users = get_user_model().objects.filter(is_active=True)
+    """The active staff accounts MODERATION_ON_CALL names; the Moderators group's active staff
+    when it names none (or none of them can act)."""
+    users = get_user_model().objects.filter(is_active=True, is_staff=True)
     named = [address.lower() for address in settings.MODERATION_ON_CALL]
     if named:
-        on_call = list(users.filter(email__in=named, is_staff=True))
+        on_call = list(users.filter(email__in=named))
         if on_call:
             return on_call
         logger.warning("MODERATION_ON_CALL names no active staff account: alerting Moderators")
@@ -63,46 +69,78 @@ def on_call_moderators():
 
 
 def escalate_unanswered(now=None):
-    """Alert all active staff about each urgent post nobody acted on in time. Returns how many
-    posts were escalated."""
+    """Mail every active staff account one summary of the urgent posts nobody acted on in
+    time. Returns how many posts it named."""
     now = now or timezone.now()
     overdue = now - datetime.timedelta(minutes=settings.CRISIS_ESCALATION_MINUTES)
-    staff = list(get_user_model().objects.filter(is_active=True, is_staff=True))
-    escalated = 0
-    for pk in Comment.objects.filter(
-        is_urgent=True, urgent_at__lte=overdue, escalated_at=None
-    ).values_list("pk", flat=True):
-        # Claimed first: two runs at once alert once.
-        if Comment.objects.filter(pk=pk, escalated_at=None).update(escalated_at=now):
-            _alert(pk, "", staff, "crisis_escalation")
-            escalated += 1
-    return escalated
+    still_overdue = {"is_urgent": True, "urgent_at__lte": overdue, "escalated_at": None}
+    claimed = []
+    for pk in Comment.objects.filter(**still_overdue).values_list("pk", flat=True):
+        # Claimed one by one, with the same conditions: two runs at once name a post once,
+        # and a post a moderator settled meanwhile is left alone.
+        if Comment.objects.filter(pk=pk, **still_overdue).update(escalated_at=now):
+            claimed.append(pk)
+    posts = [_described(post) for post in _with_reports(claimed)]
+    if posts:
+        staff = get_user_model().objects.filter(is_active=True, is_staff=True)
+        _send("crisis_escalation", staff, {"posts": posts}, f"{now:%Y%m%d%H%M%S}")
+    return len(posts)
 
 
-def _alert(comment_id, why, recipients, template):
-    comment = (
-        Comment.objects.select_related("article").prefetch_related("reports").get(pk=comment_id)
-    )
-    reports = [
-        {"reason": report.get_reason_display(), "note": report.note}
-        for report in comment.reports.all()
+def _alert_on_call(comment_id, why):
+    posts = [_described(post) for post in _with_reports([comment_id])]
+    if not posts:
+        return  # deleted meanwhile
+    recipients = on_call_moderators()
+    if not recipients:
+        logger.error("a possible crisis (post %s) and nobody on call to tell", comment_id)
+    within = [
+        person
+        for person in recipients
+        if hit("crisis-alert", person.pk, ALERTS_PER_HOUR, 3600, fail_closed=False)
     ]
-    link = settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk])
+    if len(within) < len(recipients):
+        logger.warning("crisis alerts past %s an hour: post %s left to the escalation",
+                       ALERTS_PER_HOUR, comment_id)  # fmt: skip
+    _send("crisis_alert", within, {"post": posts[0], "why": why}, f"{comment_id}:{posts[0]['at']}")
+
+
+def _with_reports(pks):
+    found = Comment.objects.filter(pk__in=pks).select_related("article")
+    return found.prefetch_related("reports").order_by("urgent_at", "pk")
+
+
+def _described(comment):
+    """What the mails say of a post: a report's note on one line (it is the reader's text),
+    and whether its author removed it meanwhile (its words are gone then)."""
+    return {
+        "article": comment.article.title,
+        "excerpt": Truncator(comment.body).words(40),
+        "is_removed": comment.is_removed,
+        "reports": [
+            {"reason": report.get_reason_display(), "note": " ".join(report.note.split())}
+            for report in comment.reports.all()
+        ],
+        "link": settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk]),
+        "at": f"{comment.urgent_at or timezone.now():%Y%m%d%H%M%S}",
+    }
+
+
+def _send(template, recipients, context, key):
     for person in recipients:
-        mail.send_template(
-            template,
-            to=person.email,
-            context={
-                "name": person.display_name,
-                "why": why,
-                "article": comment.article.title,
-                "excerpt": Truncator(comment.body).words(40) or "",
-                "reports": reports,
-                "minutes": settings.CRISIS_ESCALATION_MINUTES,
-                "link": link,
-            },
-            key=f"{template}:{comment.pk}:{comment.urgent_at:%Y%m%d%H%M%S}:{person.pk}",
-        )
+        try:
+            mail.send_template(
+                template,
+                to=person.email,
+                context={
+                    "name": person.display_name,
+                    "minutes": settings.CRISIS_ESCALATION_MINUTES,
+                    **context,
+                },
+                key=f"{template}:{key}:{person.pk}",
+            )
+        except Exception:  # one mail that cannot be queued must not stop the others
+            logger.exception("could not queue %s for %s", template, person.pk)
 
 
 def resources_for(language):

@@ -90,25 +90,27 @@ def decide(*, author, text, article, rules, alt=""):
             REJECTED, [blocked], text, gettext_noop("Your post could not be published."), alt
         )
 
-    reasons = []
-    crisis = ""
+    # Crisis phrases first, on the words as written: a person in crisis is held for a
+    # moderator, never refused by another phrase nor masked out of sight.
+    reasons = [
+        f"crisis phrase: contains the watched phrase “{phrase}”"
+        for phrase, action in rules.watched
+        if action == "crisis" and (find_phrase(text, phrase) or find_phrase(alt, phrase))
+    ]
+    crisis = reasons[0] if reasons else ""
     for phrase, action in rules.watched:
         spans, alt_spans = find_phrase(text, phrase), find_phrase(alt, phrase)
-        if not (spans or alt_spans):
+        if action == "crisis" or not (spans or alt_spans):
             continue
         reason = f"contains the watched phrase “{phrase}”"
         if not spans:
             reason = f"the picture description {reason}"
-        if action == "reject":
+        if action == "reject" and not crisis:
             return Decision(
                 REJECTED, [reason], text, gettext_noop("Your post could not be published."), alt
             )
-        if action == "hold":
+        if action in ("reject", "hold"):
             reasons.append(reason)
-        elif action == "crisis":
-            reason = f"crisis phrase: {reason}"
-            reasons.append(reason)
-            crisis = crisis or reason
         else:
             text, alt = _mask(text, spans), _mask(alt, alt_spans)
     is_trusted = author.approved_posts >= rules.trusted_after_approved

@@ -36,6 +36,7 @@ def approve(comment, actor, note=""):
     A rejected or spam post lost its picture for good: approving it brings back its text only,
     and a post that was only a picture cannot be approved (returns False)."""
     if not (comment.body or comment.image):
+        crisis.settle(comment)  # removed by its author, say: the moderator has looked at it
         return False
     before = comment.status
     with transaction.atomic():
@@ -231,6 +232,7 @@ def reject_waiting_posts_of(ban, actor):
         before = post.status
         post.status = Comment.Status.REJECTED
         post.save(update_fields=["status"])
+        crisis.settle(post)
         log(actor, "reject (author banned)", comment=post, before=before, after=post.status)
         pictures.sync_visibility(post)  # its picture is deleted
         freshness.thread_changed(post.article_id)

@@ -11,7 +11,8 @@ register = template.Library()
 @register.simple_tag
 def moderation_counts():
     return Comment.objects.aggregate(
-        pending=Count("pk", filter=Q(status=Comment.Status.PENDING)),
+        # As the "Waiting for review" list shows them: urgent posts are in it wherever they are.
+        pending=Count("pk", filter=Q(status=Comment.Status.PENDING) | Q(is_urgent=True)),
         urgent=Count("pk", filter=Q(is_urgent=True)),
         reported=Count("pk", filter=Q(report_count__gt=0, status__in=["published", "pending"])),
         awaiting=Count("pk", filter=Q(status=Comment.Status.AWAITING_EMAIL)),
