@@ -2,7 +2,8 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext, gettext_lazy
@@ -16,6 +17,7 @@ from comments.models import (
     ModerationAction,
     ModerationRules,
     RejectionReason,
+    Report,
     WatchedWord,
 )
 from kindred import freshness
@@ -37,8 +39,9 @@ class QueueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value == "reported":
-            return queryset.filter(report_count__gt=0).exclude(status__in=["rejected", "spam"])
+        if value == "reported":  # posts with reports no moderator has acted on yet
+            still_open = Report.objects.filter(comment=OuterRef("pk"), state=Report.State.OPEN)
+            return queryset.filter(Exists(still_open)).exclude(status__in=["rejected", "spam"])
         if value == "pending":
             # Urgent posts first of all, even those still public or awaiting an address.
             return queryset.filter(Q(status=value) | Q(is_urgent=True))
@@ -117,6 +120,7 @@ class CommentAdmin(admin.ModelAdmin):
         "approve",
         "crisis_members_only",
         "crisis_hide",
+        "dismiss_reports",
         *[_reject_action(r) for r in RejectionReason],
         "mark_spam",
         "ban_authors",
@@ -179,10 +183,12 @@ class CommentAdmin(admin.ModelAdmin):
     def reasons(self, comment):
         return "; ".join(comment.moderation_reasons)
 
-    @admin.display(description="report reasons")
+    @admin.display(description="open reports")
     def report_reasons(self, comment):
         counts = {}
         for report in comment.reports.all():
+            if report.state != Report.State.OPEN:
+                continue
             counts[report.get_reason_display()] = counts.get(report.get_reason_display(), 0) + 1
         return ", ".join(f"{reason} ×{n}" for reason, n in counts.items())
 
@@ -193,12 +199,13 @@ class CommentAdmin(admin.ModelAdmin):
             return "—"
         rows = format_html_join(
             "",
-            "<li><strong>{}</strong> · {}{}</li>",
+            "<li><strong>{}</strong> · {}{} · {}</li>",
             (
                 (
                     report.get_reason_display(),
                     report.created_at.strftime("%Y-%m-%d %H:%M"),
                     format_html(": “{}”", report.note) if report.note else "",
+                    report.get_state_display(),
                 )
                 for report in reports
             ),
@@ -289,6 +296,19 @@ class CommentAdmin(admin.ModelAdmin):
     )
     def crisis_hide(self, request, queryset):
         self._respond_to_crisis(request, queryset, hide_fully=True)
+
+    @admin.action(
+        description=gettext_lazy("Dismiss reports (the post stays as it is)"),
+        permissions=["change"],
+    )
+    def dismiss_reports(self, request, queryset):
+        comments = list(queryset)
+        dismissed = sum(moderator_actions.dismiss_reports(c, request.user) for c in comments)
+        self.message_user(
+            request,
+            gettext("Dismissed %(reports)d report(s) on %(posts)d post(s); the posts stay.")
+            % {"reports": dismissed, "posts": len(comments)},
+        )
 
     @admin.action(description="Mark as spam", permissions=["change"])
     def mark_spam(self, request, queryset):
@@ -419,6 +439,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
 @admin.register(CrisisResource)
 class CrisisResourceAdmin(admin.ModelAdmin):
     list_display = ["name", "how_to_reach", "language", "country", "position"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # Django 6's default
     list_editable = ["position"]
     list_filter = ["language", "country"]
 

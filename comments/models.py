@@ -177,6 +177,22 @@ class Report(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        DISMISSED = "dismissed", "Dismissed: the post stays"
+        RESOLVED = "resolved", "Resolved: the post was taken down"
+
+    # Open until a moderator acts on the post (comments/reports.py close_reports); kept after.
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

@@ -8,8 +8,8 @@ from django.utils.translation import gettext
 
 from accounts import mail, privacy, subscriptions
 from accounts.addresses import inbox_of
-from comments import crisis, notifications, pictures
-from comments.models import Ban, Comment, ModerationAction, RejectionReason
+from comments import crisis, notifications, pictures, reports
+from comments.models import Ban, Comment, ModerationAction, RejectionReason, Report
 from comments.text import clean_comment_text, render_comment_text
 from kindred import freshness
 
@@ -47,6 +47,7 @@ def approve(comment, actor, note=""):
         comment.rejection_reason = ""
         comment.save(update_fields=["status", "is_approved", "rejection_reason"])
         crisis.settle(comment)  # a moderator decided: no second alert
+        reports.close_reports(comment, actor, Report.State.DISMISSED)
         log(actor, "approve", comment=comment, before=before, after=comment.status, note=note)
     pictures.sync_visibility(comment)
     freshness.thread_changed(comment.article_id)
@@ -63,6 +64,7 @@ def reject(comment, actor, reason=RejectionReason.OFF_TOPIC, note=""):
         comment.rejection_reason = reason
         comment.save(update_fields=["status", "rejection_reason"])
         crisis.settle(comment)
+        reports.close_reports(comment, actor, Report.State.RESOLVED)
         log(
             actor,
             "reject",
@@ -83,9 +85,20 @@ def mark_spam(comment, actor, note=""):
         comment.status = Comment.Status.SPAM
         comment.save(update_fields=["status"])
         crisis.settle(comment)
+        reports.close_reports(comment, actor, Report.State.RESOLVED)
         log(actor, "mark spam", comment=comment, before=before, after=comment.status, note=note)
     pictures.sync_visibility(comment)  # its picture is deleted
     freshness.thread_changed(comment.article_id)
+
+
+def dismiss_reports(comment, actor):
+    """The post stays as it is: its open reports are dismissed (kept, and their readers told),
+    and it is no longer urgent. Returns how many reports were dismissed."""
+    with transaction.atomic():
+        dismissed = reports.close_reports(comment, actor, Report.State.DISMISSED)
+        crisis.settle(comment)
+        log(actor, "dismiss reports", comment=comment, before=comment.status, after=comment.status)
+    return dismissed
 
 
 HIDDEN_IN_CRISIS = "hidden by a moderator: a possible crisis"
@@ -105,6 +118,7 @@ def respond_to_crisis(comment, actor, *, hide_fully):
         comment.members_only = comment.members_only or not hide_fully
         comment.save(update_fields=["status", "held_at", "moderation_reasons", "members_only"])
         crisis.settle(comment)
+        reports.close_reports(comment, actor, Report.State.RESOLVED)
         action = "crisis: hidden" if hide_fully else "crisis: members only"
         log(actor, action, comment=comment, before=before, after=comment.status)
     pictures.sync_visibility(comment)
@@ -233,6 +247,7 @@ def reject_waiting_posts_of(ban, actor):
         post.status = Comment.Status.REJECTED
         post.save(update_fields=["status"])
         crisis.settle(post)
+        reports.close_reports(post, actor, Report.State.RESOLVED)
         log(actor, "reject (author banned)", comment=post, before=before, after=post.status)
         pictures.sync_visibility(post)  # its picture is deleted
         freshness.thread_changed(post.article_id)

@@ -148,10 +148,12 @@ def tell_moderators(now=None):
             return False
         waiting = Comment.objects.filter(status=Comment.Status.PENDING)
         # Reported posts still public (too few reporters to hide them) are news for them too.
-        reported = Comment.objects.filter(status=Comment.Status.PUBLISHED, report_count__gt=0)
+        reported = Comment.objects.filter(status=Comment.Status.PUBLISHED, reports__state="open")
         if digest.last_sent_at:
             waiting = waiting.filter(held_at__gt=digest.last_sent_at)
-            reported = reported.filter(reports__created_at__gt=digest.last_sent_at)
+            reported = reported.filter(
+                reports__state="open", reports__created_at__gt=digest.last_sent_at
+            )
         news = Comment.objects.filter(
             Q(pk__in=waiting.values("pk")) | Q(pk__in=reported.values("pk"))
         )

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import mail, subscriptions
 from accounts.addresses import inbox_of
 from comments import crisis, notifications, pictures
 from comments.models import Comment, Hug, ModerationRules, Report
@@ -87,7 +88,8 @@ def distinct_reporters(comment):
     mallory+2@ are one person, accounts.addresses.inbox_of) on distinct networks: the largest
     set of reports that share neither (a bipartite matching)."""
     places = {}
-    rows = Report.objects.filter(comment=comment, counts=True).exclude(ip_address=None)
+    rows = Report.objects.filter(comment=comment, counts=True, state=Report.State.OPEN)
+    rows = rows.exclude(ip_address=None)  # reports a moderator closed count no more
     for report in rows.select_related("reporter_user", "reporter_subscriber"):
         if report.reporter_user_id:
             person = report.reporter_user.email
@@ -142,3 +144,29 @@ def toggle_hug(comment, user):
             Comment.objects.filter(pk=comment.pk).update(hug_count=F("hug_count") + 1)
     freshness.thread_changed(comment.article_id)  # the count shows on the page
     return not deleted
+
+
+def close_reports(comment, actor, state):
+    """A moderator acted on `comment`: its open reports are dismissed (the post stays) or
+    resolved (it was taken down), and kept. Each reader who reported it is told: a member on
+    their account page, a guest whose address is confirmed by mail. Returns how many closed."""
+    still_open = Report.objects.filter(comment=comment, state=Report.State.OPEN)
+    closing = list(still_open.select_related("reporter_subscriber", "comment__article"))
+    still_open.update(state=state, handled_at=timezone.now(), handled_by=actor)
+    for report in closing:
+        guest = report.reporter_subscriber
+        if report.reporter_user_id or guest is None or not guest.is_confirmed:
+            continue
+        mail.send_template(
+            "report_outcome",
+            to=guest.email,
+            context={
+                "name": guest.name,
+                "article": report.comment.article.title,
+                "reason": report.get_reason_display(),
+                "taken_down": state == Report.State.RESOLVED,
+                "unsubscribe_url": subscriptions.unsubscribe_url(guest),
+            },
+            key=f"report-outcome:{report.pk}",
+        )
+    return len(closing)
