@@ -201,7 +201,10 @@ class CommentForm(_SendChecks, forms.Form):
             gettext("Posting as <strong><bdi>{name}</bdi></strong>."), name=self.author.name
         )
         if self.author.is_unproven_guest:
-            note = gettext("Your post will appear once you open the link we emailed you.")
+            note = gettext(
+                "Your post is sent on once you open the link we emailed you; it may then "
+                "wait for a moderator before others see it."
+            )
             line = format_html("{} {}", line, note)
         return line
 

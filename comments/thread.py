@@ -50,7 +50,9 @@ SHOWN_FIELDS = (
 # What the author of a post that others cannot see is told about it, on the post itself.
 STATUS_BADGES = {
     Comment.Status.AWAITING_EMAIL: gettext_lazy("Awaiting email confirmation"),
-    Comment.Status.PENDING: gettext_lazy("Waiting for review"),
+    Comment.Status.PENDING: gettext_lazy(
+        "Waiting for review: only you see it until a moderator has read it"
+    ),
     Comment.Status.REJECTED: gettext_lazy("Not published"),
 }
 

@@ -39,8 +39,9 @@ def _tell_what_happens(request, comment):
         messages.info(
             request,
             gettext(
-                "Your post will appear once you open the link we emailed you. Look in your "
-                "spam folder if it has not arrived in a few minutes."
+                "Your post is sent on once you open the link we emailed you; it may then wait "
+                "for a moderator before others see it. Look in your spam folder if the mail "
+                "has not arrived in a few minutes."
             ),
         )
 

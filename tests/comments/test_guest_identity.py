@@ -201,7 +201,7 @@ def test_the_guest_who_asked_confirms_in_the_same_browser_and_goes_by_their_name
     assert Subscriber.objects.get().name == "Sam"
     page = guest.get(article.get_absolute_url()).content.decode()
     assert "Posting as <strong><bdi>Sam</bdi></strong>" in page
-    assert "Your post will appear once you open the link" not in page
+    assert "Your post is sent on once you open the link" not in page
 
 
 def _picture():

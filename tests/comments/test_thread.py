@@ -91,7 +91,10 @@ def test_a_members_waiting_post_shows_to_them_alone(member, other, article, make
     make_comment(article, author=member, body="Still waiting for review.", status="pending")
     mine = _client(member).get(article.get_absolute_url()).content.decode()
     theirs = _client(other).get(article.get_absolute_url()).content.decode()
-    assert "Still waiting for review." in mine and "Waiting for review</span>" in mine
+    assert (
+        "Still waiting for review." in mine
+        and "Waiting for review: only you see it until a moderator has read it</span>" in mine
+    )
     assert "Still waiting for review." not in theirs and "Out in the open." in theirs
 
 
