@@ -234,3 +234,15 @@ def test_a_guest_cannot_open_report_or_answer_a_members_only_post_by_its_number(
     response = post_comment(guest, article, body="Answering a post I cannot see", parent=post.pk)
     assert "no longer there" in response.content.decode()
     assert not Comment.objects.filter(body="Answering a post I cannot see").exists()
+
+
+def test_the_help_pages_show_the_crisis_resources_staff_keep_in_the_admin(client, reporter, post):
+    CrisisResource.objects.all().delete()  # the line a migration seeded
+    CrisisResource.objects.create(name="Sample Helpline", how_to_reach="Sample: call 123")
+    CrisisResource.objects.create(name="Sample Línea", how_to_reach="Muestra", language="es")
+    done = reporter.post(f"/comments/{post.pk}/report/", {"reason": "self_harm"}).content.decode()
+    help_page = client.get("/resources/").content.decode()
+    for page in (done, help_page):
+        assert "Sample Helpline" in page and "Sample: call 123" in page
+        assert "Sample Línea" not in page  # another language's
+        assert "local emergency number" in page
