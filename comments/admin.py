@@ -2,8 +2,11 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext, gettext_lazy
@@ -321,6 +324,19 @@ class CommentAdmin(admin.ModelAdmin):
         description="Ban the authors (their waiting posts are rejected)", permissions=["change"]
     )
     def ban_authors(self, request, queryset):
+        """Asks first: the reason (mailed to them), an end date for a suspension, and whether
+        their published posts go too. Nothing is done until the moderator confirms."""
+        form = BanAuthorsForm(request.POST if "confirm" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": gettext("Ban the authors of these posts?"),
+                "form": form,
+                "comments": queryset.select_related("author_user", "author_subscriber"),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/comments/comment/ban_authors.html", context)
         banned, refused = set(), set()
         for comment in queryset.select_related("author_user", "author_subscriber"):
             who = comment.author_user_id or (
@@ -329,7 +345,11 @@ class CommentAdmin(admin.ModelAdmin):
             if who and who not in banned | refused:
                 try:
                     moderator_actions.ban_author(
-                        comment, request.user, reason="Banned from the moderation queue"
+                        comment,
+                        request.user,
+                        reason=form.cleaned_data["reason"],
+                        until=form.cleaned_data["until"],
+                        hide_posts=form.cleaned_data["hide_posts"],
                     )
                 except moderator_actions.CannotBan as refusal:
                     refused.add(who)
@@ -337,6 +357,7 @@ class CommentAdmin(admin.ModelAdmin):
                     continue
                 banned.add(who)
         self.message_user(request, f"Banned {len(banned)} author(s).", messages.WARNING)
+        return None
 
     def delete_model(self, request, obj):
         _delete_pictures_of_posts_and_replies([obj.pk])
@@ -366,13 +387,65 @@ class CommentAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
 
+class BanAuthorsForm(forms.Form):
+    """What "Ban the authors" asks before it bans anyone."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (it is mailed to them)"), max_length=300, strip=True
+    )
+    until = forms.DateTimeField(
+        label=gettext_lazy("Suspend until (empty: a ban for good)"),
+        required=False,
+        help_text=gettext_lazy("Date and time, for example 2027-01-31 18:00."),
+    )
+    hide_posts = forms.BooleanField(
+        label=gettext_lazy("Also take down their published posts"), required=False
+    )
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until is not None and until <= timezone.now():
+            raise forms.ValidationError(gettext("A suspension ends in the future."))
+        return until
+
+
 class BanForm(forms.ModelForm):
+    person = forms.CharField(
+        label=gettext_lazy("Member"),
+        required=False,
+        help_text=gettext_lazy("Their display name or their account's email address."),
+    )
+
     class Meta:
         model = Ban
-        fields = ["user", "email", "until", "reason"]
+        fields = ["person", "email", "until", "reason"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.user_id:
+            self.fields["person"].initial = self.instance.user.email
+
+    def clean_person(self):
+        """The member named by their address or display name (not a number to look up)."""
+        typed = self.cleaned_data["person"].strip()
+        if not typed:
+            return None
+        users = get_user_model().objects.all()
+        found = list(users.filter(email__iexact=typed)) or list(
+            users.filter(display_name__iexact=typed)[:2]
+        )
+        if not found:
+            raise forms.ValidationError(gettext("No member has that name or address."))
+        if len(found) > 1:
+            raise forms.ValidationError(
+                gettext("Several members have that name: type their address instead.")
+            )
+        return found[0]
 
     def clean(self):
         data = super().clean()
+        data["user"] = data.get("person")
+        self.instance.user = data["user"]
         if not (data.get("user") or data.get("email") or self.instance.email_hash):
             raise forms.ValidationError(gettext("Choose the member or type the address to ban."))
         try:
@@ -388,10 +461,18 @@ class BanAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
     list_display = ["__str__", "reason", "until", "created_by", "created_at"]
     list_filter = ["until"]
     search_fields = ["email", "user__email", "user__display_name", "reason"]
-    raw_id_fields = ["user"]
     readonly_fields = ["created_by", "created_at"]
+    actions = ["lift"]
+
+    @admin.action(
+        description=gettext_lazy("Lift the ban now (they are told)"), permissions=["change"]
+    )
+    def lift(self, request, queryset):
+        lifted = sum(moderator_actions.lift_ban(ban, request.user) for ban in queryset)
+        self.message_user(request, gettext("Lifted %(count)d ban(s).") % {"count": lifted})
 
     def save_model(self, request, obj, form, change):
+        is_new = obj.pk is None
         obj.created_by = obj.created_by or request.user
         if obj.user_id or obj.email:  # a ban kept only as a hash keeps its hash
             obj.email_hash = moderator_actions.ban_key(user=obj.user, email=obj.email)
@@ -403,6 +484,8 @@ class BanAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
             note=obj.reason,
         )
         moderator_actions.reject_waiting_posts_of(obj, request.user)
+        if is_new or "until" in form.changed_data or "reason" in form.changed_data:
+            moderator_actions.tell_banned(obj)
 
 
 @admin.register(ModerationAction)

@@ -156,8 +156,9 @@ def check_bannable(*, user=None, email=""):
         )
 
 
-def ban_author(comment, actor, reason, until=None):
-    """Ban (or suspend until a date) the author of `comment`; their waiting posts are rejected.
+def ban_author(comment, actor, reason, until=None, *, hide_posts=False):
+    """Ban (or suspend until a date) the author of `comment`; their waiting posts are rejected,
+    and with `hide_posts` their published ones too (no mail for each). They are told by mail.
     Raises CannotBan for a staff member or a superuser."""
     check_bannable(
         user=comment.author_user if comment.author_user_id else None,
@@ -181,7 +182,62 @@ def ban_author(comment, actor, reason, until=None):
         action = "ban" if until is None else "suspend"
         log(actor, action, comment=comment, subject=str(ban), note=reason)
         reject_waiting_posts_of(ban, actor)
+        if hide_posts:
+            _hide_published_posts_of(ban, actor)
+    tell_banned(ban)
     return ban
+
+
+def _hide_published_posts_of(ban, actor):
+    """The banned person's published posts leave the conversation (rejected without a mail
+    each: the ban's own mail tells them), logged one by one."""
+    posts = Comment.objects.filter(status=Comment.Status.PUBLISHED)
+    if ban.user_id:
+        posts = posts.filter(author_user=ban.user)
+    else:
+        posts = posts.filter(author_user=None, author_subscriber__email__iexact=ban.email)
+    for post in posts:
+        post.status = Comment.Status.REJECTED
+        post.save(update_fields=["status"])
+        reports.close_reports(post, actor, Report.State.RESOLVED)
+        log(actor, "hide (author banned)", comment=post, before="published", after=post.status)
+        pictures.sync_visibility(post)
+        freshness.thread_changed(post.article_id)
+
+
+def tell_banned(ban):
+    """Mail the person banned or suspended: why, until when, and where to write."""
+    to = ban.user.email if ban.user_id else ban.email
+    if not to:
+        return
+    name = ban.user.display_name if ban.user_id else ""
+    reply_to = settings.MODERATION_REPLY_TO
+    mail.send_template(
+        "ban_notice",
+        to=to,
+        context={
+            "name": name,
+            "reason": ban.reason,
+            "until": ban.until,
+            "lifted": ban.until is not None and ban.until <= timezone.now(),
+            "reply_to": reply_to,
+        },
+        key=f"ban-notice:{ban.pk}:{ban.until:%Y%m%d%H%M%S}" if ban.until else f"ban:{ban.pk}",
+        headers={"Reply-To": reply_to} if reply_to else None,
+    )
+
+
+def lift_ban(ban, actor):
+    """End a ban or suspension now (it is kept, ended, in the list and the log); the person is
+    told. Returns False when it had ended already."""
+    now = timezone.now()
+    if ban.until is not None and ban.until <= now:
+        return False
+    ban.until = now
+    ban.save(update_fields=["until"])
+    log(actor, "lift ban", subject=str(ban), note=ban.reason)
+    tell_banned(ban)
+    return True
 
 
 def ban_key(*, user=None, email=""):

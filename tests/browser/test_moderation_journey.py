@@ -64,6 +64,10 @@ def test_moderator_approves_a_waiting_post_and_bans_a_spammer(
 
     page.goto(live_server.url + "/admin/comments/comment/?queue=pending")
     _run_action(page, "Cheap pills 0", "ban_authors")
+    page.get_by_role("heading", name="Ban the authors of these posts?").wait_for()
+    assert _violations(page) == [], page.url
+    page.get_by_label("Reason (it is mailed to them)").fill("Selling pills in the comments")
+    page.get_by_role("button", name="Ban them").click()
     page.get_by_text("Banned 1 author(s).").wait_for()
     assert page.locator("#result_list").get_by_text("Cheap pills").count() == 0
 

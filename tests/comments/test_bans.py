@@ -125,7 +125,7 @@ def test_a_member_ban_made_in_the_admin_holds_for_the_inbox(
     client, bob, moderator, article, make_subscriber, guest_login, post_comment
 ):
     _as_member(client, moderator).post(
-        "/admin/comments/ban/add/", {"user": bob.pk, "reason": "Spam run"}
+        "/admin/comments/ban/add/", {"person": bob.email, "reason": "Spam run"}
     )
     assert Ban.objects.get().user == bob
     guest = _as_guest(client, make_subscriber, guest_login, "bob+3@example.org")
@@ -241,7 +241,7 @@ def test_a_member_whose_address_reaches_a_staff_inbox_cannot_be_banned(
 ):
     alias = _member(django_user_model, "staff+other@example.org", name="Sample Alias")
     response = _as_member(client, moderator).post(
-        "/admin/comments/ban/add/", {"user": alias.pk, "reason": "no"}
+        "/admin/comments/ban/add/", {"person": alias.email, "reason": "no"}
     )
     assert "Staff members and superusers cannot be banned" in response.content.decode()
     assert not Ban.objects.exists()

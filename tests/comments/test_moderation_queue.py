@@ -188,7 +188,12 @@ def test_spam_run_of_50_linked_posts_is_cleared_by_one_action(
     first = Comment.objects.order_by("pk").first()
     admin.post(
         "/admin/comments/comment/",
-        {"action": "ban_authors", "_selected_action": [first.pk]},
+        {
+            "action": "ban_authors",
+            "_selected_action": [first.pk],
+            "confirm": "yes",
+            "reason": "Selling pills",
+        },
     )
     assert Comment.objects.filter(status=Comment.Status.REJECTED).count() == 50
     assert Ban.objects.get().email == "spammer@example.org"

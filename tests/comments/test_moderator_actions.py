@@ -85,7 +85,12 @@ def test_moderator_cannot_ban_a_superuser_from_the_queue(client, moderator, staf
     client.force_login(moderator)
     response = client.post(
         "/admin/comments/comment/",
-        {"action": "ban_authors", "_selected_action": [staff_post.pk]},
+        {
+            "action": "ban_authors",
+            "_selected_action": [staff_post.pk],
+            "confirm": "yes",
+            "reason": "no",
+        },
         follow=True,
     )
     assert "Staff members and superusers cannot be banned" in response.content.decode()
@@ -104,7 +109,7 @@ def test_moderator_cannot_ban_a_staff_member_by_hand(
     colleague.is_staff = True
     colleague.save()
     client.force_login(moderator)
-    for data in ({"user": colleague.pk}, {"email": "COLLEAGUE@example.org"}):
+    for data in ({"person": "Sample Colleague"}, {"email": "COLLEAGUE@example.org"}):
         response = client.post("/admin/comments/ban/add/", {"reason": "no", **data})
         assert response.status_code == 200
         assert "Staff members and superusers cannot be banned" in response.content.decode()
@@ -119,6 +124,7 @@ def test_moderator_still_bans_members(client, moderator, member, article, make_c
     post = make_comment(article, member, body="Spam")
     client.force_login(moderator)
     client.post(
-        "/admin/comments/comment/", {"action": "ban_authors", "_selected_action": [post.pk]}
+        "/admin/comments/comment/",
+        {"action": "ban_authors", "_selected_action": [post.pk], "confirm": "yes", "reason": "x"},
     )
     assert Ban.objects.get().user == member

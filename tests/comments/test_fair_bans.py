@@ -1,0 +1,105 @@
+"""Fair bans: a reason and (for a suspension) an end date, both mailed to the person; a ban
+from the queue asks first; people are found by name or address; a ban can be lifted and can
+take down the person's published posts."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from comments import posting
+from comments.models import Ban, Comment, ModerationAction
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(client, moderator):
+    client.force_login(moderator)
+    return client
+
+
+def _ban_from_queue(desk, post, **answers):
+    data = {"action": "ban_authors", "_selected_action": [post.pk], **answers}
+    return desk.post("/admin/comments/comment/", data, follow=True)
+
+
+def test_ban_the_authors_asks_for_a_reason_before_banning_anyone(
+    desk, member, article, make_comment
+):
+    post = make_comment(article, member, body="Buy my pills")
+    page = _ban_from_queue(desk, post).content.decode()
+    assert "Ban the authors of these posts?" in page and "Buy my pills" in page
+    assert not Ban.objects.exists()
+    page = _ban_from_queue(desk, post, confirm="yes", reason="").content.decode()
+    assert "This field is required." in page
+    assert not Ban.objects.exists()
+
+
+def test_a_suspension_is_mailed_with_its_reason_and_end_date(desk, member, article, make_comment):
+    post = make_comment(article, member, body="Rude words", status="pending")
+    until = (timezone.now() + datetime.timedelta(days=7)).replace(microsecond=0)
+    _ban_from_queue(
+        desk,
+        post,
+        confirm="yes",
+        reason="Insulting other members",
+        until=until.strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    ban = Ban.objects.get()
+    assert ban.user == member and ban.until is not None
+    [notice] = [m for m in mail.outbox if m.to == [member.email]]
+    assert "paused your posting until" in notice.body
+    assert "Insulting other members" in notice.body
+    post.refresh_from_db()
+    assert post.status == Comment.Status.REJECTED  # its waiting post went with the ban
+
+
+def test_a_suspension_must_end_in_the_future(desk, member, article, make_comment):
+    post = make_comment(article, member)
+    page = _ban_from_queue(desk, post, confirm="yes", reason="x", until="2020-01-01 10:00:00")
+    assert "A suspension ends in the future." in page.content.decode()
+    assert not Ban.objects.exists()
+
+
+def test_a_ban_can_take_down_the_persons_published_posts_or_leave_them(
+    desk, member, article, make_comment, make_subscriber
+):
+    kept = make_comment(article, member, body="Old kind words")
+    post = make_comment(article, member, body="New spam")
+    _ban_from_queue(desk, post, confirm="yes", reason="Spam")
+    kept.refresh_from_db()
+    assert kept.is_published  # not asked to
+    Ban.objects.all().delete()
+    guest = make_subscriber(name="Sample Spammer", email="spam@example.org")
+    older = make_comment(article, guest, body="Older post by the spammer")
+    newer = make_comment(article, guest, body="Newest spam")
+    _ban_from_queue(desk, newer, confirm="yes", reason="Spam", hide_posts="on")
+    older.refresh_from_db()
+    assert older.status == Comment.Status.REJECTED
+    assert ModerationAction.objects.filter(action="hide (author banned)").count() == 2
+
+
+def test_a_moderator_finds_the_member_by_name_not_by_number(desk, member, django_user_model):
+    response = desk.post("/admin/comments/ban/add/", {"person": "Nobody Here", "reason": "x"})
+    assert "No member has that name or address." in response.content.decode()
+    django_user_model.objects.create_user(
+        email="twin@example.org", password="a-long-test-password", display_name="Sample Member"
+    )
+    response = desk.post("/admin/comments/ban/add/", {"person": "sample member", "reason": "x"})
+    assert "Several members have that name" in response.content.decode()
+    desk.post("/admin/comments/ban/add/", {"person": member.email, "reason": "Spam run"})
+    assert Ban.objects.get().user == member
+    assert [m.to for m in mail.outbox if "no longer post" in m.subject] == [[member.email]]
+
+
+def test_a_lifted_ban_lets_the_person_post_again_and_tells_them(desk, member):
+    ban = Ban.objects.create(user=member, reason="Spam run", email_hash="x")
+    assert posting.active_ban(user=member) is not None
+    desk.post("/admin/comments/ban/", {"action": "lift", "_selected_action": [ban.pk]})
+    assert posting.active_ban(user=member) is None
+    assert Ban.objects.filter(pk=ban.pk).exists()  # kept, ended, for the record
+    [notice] = [m for m in mail.outbox if m.to == [member.email]]
+    assert "you can post comments again" in notice.body
+    assert ModerationAction.objects.filter(action="lift ban").exists()
