@@ -44,7 +44,7 @@ class QueueFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "reported":  # posts with reports no moderator has acted on yet
             still_open = Report.objects.filter(comment=OuterRef("pk"), state=Report.State.OPEN)
-            return queryset.filter(Exists(still_open)).exclude(status__in=["rejected", "spam"])
+            return queryset.filter(Exists(still_open), status__in=["published", "pending"])
         if value == "pending":
             # Urgent posts first of all, even those still public or awaiting an address.
             return queryset.filter(Q(status=value) | Q(is_urgent=True))

@@ -181,6 +181,8 @@ class Report(models.Model):
         OPEN = "open", "Open"
         DISMISSED = "dismissed", "Dismissed: the post stays"
         RESOLVED = "resolved", "Resolved: the post was taken down"
+        ACTED = "acted", "Acted on: the post was shown to members only"
+        WITHDRAWN = "withdrawn", "Closed: its author removed the post"
 
     # Open until a moderator acts on the post (comments/reports.py close_reports); kept after.
     state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
@@ -197,13 +199,13 @@ class Report(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["comment", "reporter_user"],
-                condition=Q(reporter_user__isnull=False),
-                name="one_report_per_member",
+                condition=Q(reporter_user__isnull=False, state="open"),
+                name="one_open_report_per_member",
             ),
             models.UniqueConstraint(
                 fields=["comment", "reporter_subscriber"],
-                condition=Q(reporter_subscriber__isnull=False),
-                name="one_report_per_subscriber",
+                condition=Q(reporter_subscriber__isnull=False, state="open"),
+                name="one_open_report_per_subscriber",
             ),
         ]
 

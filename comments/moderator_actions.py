@@ -48,6 +48,10 @@ def approve(comment, actor, note=""):
         comment.save(update_fields=["status", "is_approved", "rejection_reason"])
         crisis.settle(comment)  # a moderator decided: no second alert
         reports.close_reports(comment, actor, Report.State.DISMISSED)
+        if before in (Comment.Status.REJECTED, Comment.Status.SPAM):
+            # Back up after all: its readers' reports no longer say it was taken down.
+            taken_down = Report.objects.filter(comment=comment, state=Report.State.RESOLVED)
+            taken_down.update(state=Report.State.DISMISSED, handled_by=actor)
         log(actor, "approve", comment=comment, before=before, after=comment.status, note=note)
     pictures.sync_visibility(comment)
     freshness.thread_changed(comment.article_id)
@@ -118,7 +122,8 @@ def respond_to_crisis(comment, actor, *, hide_fully):
         comment.members_only = comment.members_only or not hide_fully
         comment.save(update_fields=["status", "held_at", "moderation_reasons", "members_only"])
         crisis.settle(comment)
-        reports.close_reports(comment, actor, Report.State.RESOLVED)
+        closed = Report.State.RESOLVED if hide_fully else Report.State.ACTED
+        reports.close_reports(comment, actor, closed)
         action = "crisis: hidden" if hide_fully else "crisis: members only"
         log(actor, action, comment=comment, before=before, after=comment.status)
     pictures.sync_visibility(comment)

@@ -65,7 +65,10 @@ def send_due(*, user=None, subscriber=None, thread_id):
         .select_related("reply__author_user", "reply__author_subscriber", "reply__article")
         .order_by("pk")
     )
-    replies = [n.reply for n in waiting if n.reply.is_published]
+    # A reply a moderator showed to members only is not mailed to a guest.
+    replies = [
+        n.reply for n in waiting if n.reply.is_published and (user or not n.reply.members_only)
+    ]
     if not replies:
         return False
     email = user.email if user else subscriber.email

@@ -33,7 +33,14 @@ def _comment_data(c):
 
 
 def _report_data(r):
-    return {"comment": r.comment_id, "reason": r.reason, "note": r.note}
+    return {
+        "comment": r.comment_id,
+        "reason": r.reason,
+        "note": r.note,
+        "reported_at": r.created_at.isoformat(),
+        "state": r.state,  # what became of it: open, dismissed, resolved, acted or withdrawn
+        "handled_at": r.handled_at.isoformat() if r.handled_at else None,
+    }
 
 
 def export_comments(user):

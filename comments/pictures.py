@@ -51,7 +51,7 @@ def _new_name(*, public, suffix=".webp"):
 
 def attach(comment, display, thumb):
     """Store a new post's picture where its status says (set the status first)."""
-    public = comment.status == comment.Status.PUBLISHED
+    public = is_public(comment)
     for field, content in ((comment.image, display), (comment.image_thumb, thumb)):
         field.name = field.storage.save(_new_name(public=public), content)
 
@@ -74,7 +74,7 @@ def sync_visibility(comment):
         comment.image_width = comment.image_height = None
         changed += ["image_width", "image_height"]  # image_alt stays: the admin shows what it was
     else:
-        public = comment.status == comment.Status.PUBLISHED
+        public = is_public(comment)
         misplaced = [field for field in fields if is_private(field.name) == public]
         if not misplaced:
             return
@@ -113,9 +113,18 @@ def url(comment, size="full"):
     return field.url
 
 
+def is_public(comment):
+    """Whether the post's picture belongs in the public folder: published, and not shown to
+    members only."""
+    return comment.status == comment.Status.PUBLISHED and not comment.members_only
+
+
 def may_see(comment, user=None, guest_key=""):
     """Who may see a picture that is not public: its author and the moderators (staff whose
-    session gave its second factor: accounts/staff.py)."""
+    session gave its second factor: accounts/staff.py), and any member for a published post
+    shown to members only."""
+    if comment.is_published and user is not None and user.is_authenticated:
+        return True  # members only: every signed-in member reads it
     is_moderator = (
         user is not None
         and staff.has_staff_powers(user)

@@ -14,8 +14,8 @@ from django.utils.translation import gettext
 from accounts import privacy, subscriptions
 from accounts.addresses import inbox_of
 from accounts.models import Subscriber
-from comments import crisis, moderation, notifications, pictures
-from comments.models import Ban, BlockedAddress, Comment, ModerationRules, WatchedWord
+from comments import crisis, moderation, notifications, pictures, reports
+from comments.models import Ban, BlockedAddress, Comment, ModerationRules, Report, WatchedWord
 from comments.pictures import process_picture
 from comments.text import render_comment_text
 from kindred import freshness
@@ -410,4 +410,5 @@ def remove_comment(comment):
     comment.image_width = comment.image_height = None
     comment.status = Comment.Status.REMOVED
     comment.save()
+    reports.close_reports(comment, None, Report.State.WITHDRAWN)
     freshness.thread_changed(comment.article_id)

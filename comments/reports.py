@@ -14,7 +14,8 @@ from kindred import freshness
 
 
 def has_reported(comment, author):
-    reports = Report.objects.filter(comment=comment)
+    # A closed report does not count: the post may have changed since a moderator read it.
+    reports = Report.objects.filter(comment=comment, state=Report.State.OPEN)
     if author.is_member:
         return reports.filter(reporter_user=author.user).exists()
     if not author.is_proven:
@@ -157,6 +158,8 @@ def close_reports(comment, actor, state):
         guest = report.reporter_subscriber
         if report.reporter_user_id or guest is None or not guest.is_confirmed:
             continue
+        if state == Report.State.WITHDRAWN:
+            continue  # the author removed it: nothing a moderator decided to tell
         mail.send_template(
             "report_outcome",
             to=guest.email,
@@ -165,6 +168,7 @@ def close_reports(comment, actor, state):
                 "article": report.comment.article.title,
                 "reason": report.get_reason_display(),
                 "taken_down": state == Report.State.RESOLVED,
+                "members_only": state == Report.State.ACTED,
                 "unsubscribe_url": subscriptions.unsubscribe_url(guest),
             },
             key=f"report-outcome:{report.pk}",

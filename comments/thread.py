@@ -187,7 +187,7 @@ def thread_context(request, article):
     page = None
     if not context["can_read"]:
         published = Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED)
-        context["count"] = published.count()
+        context["count"] = published.filter(members_only=False).count()  # what they would see
     else:
         page, entries, hugged, context["count"] = _page_of_thread(
             request, article, author, context["order"]

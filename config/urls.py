@@ -40,4 +40,5 @@ if settings.SERVE_MEDIA:
         re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$", views.media)
     ]
 
+handler403 = "config.views.permission_denied"
 handler500 = "config.views.server_error"

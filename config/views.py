@@ -11,6 +11,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 from django.views.static import serve as static_serve
@@ -53,6 +54,19 @@ def robots_txt(request):
         f"Sitemap: {settings.SITE_URL}/sitemap.xml",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def permission_denied(request, exception=None):
+    """A page a visitor may not open: in the admin's look for admin pages (a moderator who
+    followed a link to articles, say), in the site's for the rest."""
+    in_admin = request.path.startswith("/admin/")
+    template = "admin/403.html" if in_admin else "403.html"
+    context = {"site_name": settings.SITE_NAME}
+    if in_admin:
+        from django.contrib import admin
+
+        context.update(admin.site.each_context(request), title=gettext("Not for your role"))
+    return render(request, template, context, status=403)
 
 
 def server_error(request):

@@ -17,8 +17,4 @@ def your_reports(user):
         .select_related("comment__article")
         .order_by("-created_at")[:SHOWN]
     )
-    return {
-        "reports": list(reports),
-        "open": Report.State.OPEN,
-        "dismissed": Report.State.DISMISSED,
-    }
+    return {"reports": list(reports)}

@@ -103,3 +103,11 @@ def test_a_lifted_ban_lets_the_person_post_again_and_tells_them(desk, member):
     [notice] = [m for m in mail.outbox if m.to == [member.email]]
     assert "you can post comments again" in notice.body
     assert ModerationAction.objects.filter(action="lift ban").exists()
+
+
+def test_a_page_outside_a_moderators_role_says_so_in_the_admins_look(desk):
+    response = desk.get("/admin/articles/article/")
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Your role does not include this page" in page
+    assert "Kindred administration" in page or 'id="site-name"' in page  # the admin's header
