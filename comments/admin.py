@@ -3,9 +3,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
@@ -138,9 +141,97 @@ class CommentAdmin(admin.ModelAdmin):
         "report_notes",
         "created_at",
         "edited_at",
+        "on_the_site",
+        "conversation",
         "author_history",
     ]
     fields = readonly_fields[:5] + ["body", "image_alt"] + readonly_fields[5:]
+    change_form_template = "admin/comments/comment/change_form.html"
+
+    # --- Deciding from the post's own page (templates/admin/comments/comment/change_form.html)
+
+    DECISIONS = {
+        "approve": gettext_lazy("Approved."),
+        "reject": gettext_lazy("Rejected; the author is told why."),
+        "spam": gettext_lazy("Marked as spam."),
+        "members_only": gettext_lazy("Shown to members only; the support message went."),
+        "hide": gettext_lazy("Hidden from everyone; the support message went."),
+        "dismiss": gettext_lazy("Reports dismissed; the post stays."),
+    }
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [
+            path("<int:pk>/decide/", decide, name="comments_comment_decide"),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk):
+        """One decision on one post, from its page: the same moderator actions as the queue's."""
+        comment = get_object_or_404(
+            Comment.objects.select_related("article", "author_user", "author_subscriber"), pk=pk
+        )
+        if request.method != "POST" or not self.has_change_permission(request, comment):
+            raise PermissionDenied
+        decision = request.POST.get("decision")
+        reason = request.POST.get("reason") or RejectionReason.OFF_TOPIC
+        if decision == "approve":
+            if moderator_actions.approve(comment, request.user) is False:
+                decision = None
+                self.message_user(
+                    request, gettext("Not approved: it has no text or picture."), messages.ERROR
+                )
+        elif decision == "reject" and reason in RejectionReason.values:
+            moderator_actions.reject(comment, request.user, reason)
+        elif decision == "spam":
+            moderator_actions.mark_spam(comment, request.user)
+        elif decision in ("members_only", "hide"):
+            moderator_actions.respond_to_crisis(
+                comment, request.user, hide_fully=decision == "hide"
+            )
+        elif decision == "dismiss":
+            moderator_actions.dismiss_reports(comment, request.user)
+        else:
+            decision = None
+        if decision:
+            self.message_user(request, self.DECISIONS[decision])
+        return redirect("admin:comments_comment_change", comment.pk)
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["rejection_reasons"] = RejectionReason.choices
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.display(description=gettext_lazy("on the site"))
+    def on_the_site(self, comment):
+        if comment.is_published:
+            note = gettext(" (signed-in members only)") if comment.members_only else ""
+            return format_html(
+                '<a href="{}">{}</a>{}', comment.get_absolute_url(), gettext("Open it"), note
+            )
+        return gettext("Not on the site: it is not published.")
+
+    @admin.display(description=gettext_lazy("the conversation around it"))
+    def conversation(self, comment):
+        """The thread it belongs to: its top-level post and every reply, this one marked."""
+        root_id = comment.root_id or comment.pk
+        posts = Comment.objects.filter(Q(pk=root_id) | Q(root_id=root_id)).select_related(
+            "author_user", "author_subscriber"
+        )
+        rows = format_html_join(
+            "",
+            '<li style="margin-left:{}em">{}<strong>{}</strong> · {} · {}</li>',
+            (
+                (
+                    post.depth * 1.5,
+                    gettext("▶ this post: ") if post.pk == comment.pk else "",
+                    post.author_name,
+                    post.get_status_display(),
+                    Truncator(post.body).chars(100) or gettext("(a picture, or removed)"),
+                )
+                for post in posts.order_by("created_at", "pk")[:60]
+            ),
+        )
+        return format_html("<ul>{}</ul>", rows)
 
     def get_queryset(self, request):
         return (

@@ -111,3 +111,39 @@ def test_a_page_outside_a_moderators_role_says_so_in_the_admins_look(desk):
     page = response.content.decode()
     assert "Your role does not include this page" in page
     assert "Kindred administration" in page or 'id="site-name"' in page  # the admin's header
+
+
+# --- Moderators act where they look: the post's own page ------------------------------------
+
+
+def test_a_moderator_decides_from_the_posts_own_page(desk, article, make_comment, make_subscriber):
+    root = make_comment(article, make_subscriber(name="Sample Root"), body="How do you cope?")
+    post = make_comment(
+        article, make_subscriber(name="Sample Replier"), body="Buy pills", parent=root
+    )
+    page = desk.get(f"/admin/comments/comment/{post.pk}/change/").content.decode()
+    assert "conversation around it" in page and "How do you cope?" in page
+    assert f'href="{post.get_absolute_url()}"' in page  # open it on the site
+    response = desk.post(
+        f"/admin/comments/comment/{post.pk}/decide/",
+        {"decision": "reject", "reason": "spam"},
+        follow=True,
+    )
+    assert "Rejected; the author is told why." in response.content.decode()
+    post.refresh_from_db()
+    assert post.status == Comment.Status.REJECTED and post.rejection_reason == "spam"
+    assert ModerationAction.objects.filter(comment=post, action="reject").exists()
+    assert (
+        "Not on the site" in desk.get(f"/admin/comments/comment/{post.pk}/change/").content.decode()
+    )
+
+
+def test_the_decide_address_takes_no_get_and_no_one_without_the_right(
+    client, member, article, make_comment
+):
+    post = make_comment(article, member, body="Mine")
+    client.force_login(member)
+    response = client.post(f"/admin/comments/comment/{post.pk}/decide/", {"decision": "spam"})
+    assert response.status_code in (302, 403)
+    post.refresh_from_db()
+    assert post.is_published
