@@ -182,7 +182,8 @@ class CommentAdmin(admin.ModelAdmin):
                     request, gettext("Not approved: it has no text or picture."), messages.ERROR
                 )
         elif decision == "reject" and reason in RejectionReason.values:
-            moderator_actions.reject(comment, request.user, reason)
+            note = " ".join(request.POST.get("note", "").split())[:500]
+            moderator_actions.reject(comment, request.user, reason, note=note)
         elif decision == "spam":
             moderator_actions.mark_spam(comment, request.user)
         elif decision in ("members_only", "hide"):

@@ -80,7 +80,7 @@ def reject(comment, actor, reason=RejectionReason.OFF_TOPIC, note=""):
     pictures.sync_visibility(comment)  # its picture is deleted
     freshness.thread_changed(comment.article_id)
     if before in (Comment.Status.PENDING, Comment.Status.PUBLISHED):
-        _tell_author(comment, "rejected")
+        _tell_author(comment, "rejected", note=note)
 
 
 def mark_spam(comment, actor, note=""):
@@ -314,8 +314,9 @@ def reject_waiting_posts_of(ban, actor):
         freshness.thread_changed(post.article_id)
 
 
-def _tell_author(comment, outcome):
-    """A short mail to the author about a held post: approved, or rejected and why."""
+def _tell_author(comment, outcome, note=""):
+    """A short mail to the author about a held post: approved, or rejected and why (with the
+    moderator's own words, `note`, when they wrote some), and where to write back."""
     if comment.author_user_id:
         email, name = comment.author_user.email, comment.author_user.display_name
     elif comment.author_subscriber_id and comment.author_subscriber.is_confirmed:
@@ -334,11 +335,16 @@ def _tell_author(comment, outcome):
             if comment.rejection_reason
             else "",
             "post_url": settings.SITE_URL + comment.get_absolute_url(),
-            "appeal_address": settings.DEFAULT_FROM_EMAIL,
+            "note": note,
+            # Only an inbox the moderators read is offered for a second look.
+            "reply_to": settings.MODERATION_REPLY_TO,
             # A guest's mail links to their data pages (under the unsubscribe link).
             "unsubscribe_url": ""
             if comment.author_user_id
             else subscriptions.unsubscribe_url(comment.author_subscriber),
         },
         key=f"moderation:{outcome}:{comment.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+        headers={"Reply-To": settings.MODERATION_REPLY_TO}
+        if settings.MODERATION_REPLY_TO
+        else None,
     )

@@ -147,3 +147,25 @@ def test_the_decide_address_takes_no_get_and_no_one_without_the_right(
     assert response.status_code in (302, 403)
     post.refresh_from_db()
     assert post.is_published
+
+
+def test_a_rejection_mail_gives_the_moderators_words_and_a_reply_address_only_when_set(
+    desk, settings, article, make_comment, make_subscriber
+):
+    guest = make_subscriber(name="Sample Author", email="author@example.org")
+    post = make_comment(article, guest, body="Try these pills", status="pending")
+    desk.post(
+        f"/admin/comments/comment/{post.pk}/decide/",
+        {"decision": "reject", "reason": "spam", "note": "Links to shops are not allowed here."},
+    )
+    [mail_] = [m for m in mail.outbox if m.to == ["author@example.org"]]
+    assert "The moderator adds: Links to shops are not allowed here." in mail_.body
+    assert "reply to this mail" not in mail_.body and "Reply-To" not in mail_.extra_headers
+    settings.MODERATION_REPLY_TO = "moderators@example.org"
+    other = make_comment(article, guest, body="More pills", status="pending")
+    desk.post(
+        f"/admin/comments/comment/{other.pk}/decide/", {"decision": "reject", "reason": "spam"}
+    )
+    last = [m for m in mail.outbox if m.to == ["author@example.org"]][-1]
+    assert "reply to this mail (moderators@example.org)" in last.body
+    assert last.extra_headers["Reply-To"] == "moderators@example.org"

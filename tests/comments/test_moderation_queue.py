@@ -124,8 +124,9 @@ def test_approving_a_guests_post_waits_for_their_confirmation(
 
 
 def test_approve_and_reject_tell_the_author_and_are_logged(
-    article, member, make_comment, moderator
+    article, member, make_comment, moderator, settings
 ):
+    settings.MODERATION_REPLY_TO = "moderators@example.org"  # where a second look is asked
     held = make_comment(article, member, body="Please check me", status="pending")
     moderator_actions.approve(held, moderator)
     assert "now live" in mail.outbox[-1].subject and mail.outbox[-1].to == ["member@example.org"]
