@@ -123,9 +123,9 @@ def may_see(comment, user=None, guest_key=""):
     """Who may see a picture that is not public: its author and the moderators (staff whose
     session gave its second factor: accounts/staff.py), and any member for a published post
     shown to members only."""
-    if comment.is_published and comment.members_only:
-        if user is not None and user.is_authenticated:
-            return True  # shown to members only: every signed-in member reads it
+    is_member = user is not None and user.is_authenticated
+    if comment.is_published and comment.members_only and is_member:
+        return True  # shown to members only: every signed-in member reads it
     is_moderator = (
         user is not None
         and staff.has_staff_powers(user)
