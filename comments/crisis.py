@@ -6,8 +6,9 @@ person at once.
   accounts MODERATION_ON_CALL names, else the Moderators group. Not the digest: that waits up
   to 30 minutes.
 - `escalate_unanswered()` (manage.py escalate_crisis, every minute) mails every active staff
-  account about each urgent post nobody has acted on within CRISIS_ESCALATION_MINUTES.
-- `settle(comment)`: a moderator decided (approved, rejected, spam): no longer urgent.
+  account one summary of the urgent posts nobody acted on within CRISIS_ESCALATION_MINUTES.
+- `settle(comment)`: a moderator decided (approve, reject, spam, a ban, dismissed reports, a
+  crisis answer): no longer urgent.
 - `send_support(comment, hidden=...)`: the kind message with the crisis resources staff keep in
   the admin (CrisisResource), sent by the moderator's answer (moderator_actions.respond_to_crisis:
   the post shown to members only, or held out of sight altogether).
