@@ -4,7 +4,7 @@ import re
 import unicodedata
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.addresses import validate_plain_address
 from accounts.models import User
@@ -70,14 +70,19 @@ class SubscribeForm(forms.Form):
 
 class AccountSettingsForm(forms.ModelForm):
     wants_newsletter = forms.BooleanField(
-        required=False, label="Email me new articles as they are published"
+        required=False, label=gettext_lazy("Email me new articles as they are published")
     )
 
     class Meta:
         model = User
         fields = ["display_name", "bio", "notify_replies"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
-        help_texts = {"bio": "A few words about you, shown on your posts. Optional."}
+        help_texts = {
+            "bio": gettext_lazy(
+                "A few words about you, kept with your account. Optional. The site does not "
+                "show it to other readers."
+            )
+        }
 
     def clean_display_name(self):
         return clean_person_name(self.cleaned_data["display_name"], "Display name")

@@ -82,3 +82,27 @@ def test_a_crisis_report_reaches_the_on_call_moderator_who_answers_it(
     [support] = [m for m in mail.outbox if m.to == ["writer@example.org"]]
     assert "Sample Helpline" in support.body and "moderators@example.org" in support.body
     assert Comment.objects.filter(members_only=True).count() == 1
+
+
+def test_a_member_sees_what_became_of_their_report_on_their_account_page(
+    browser, live_server, article, make_comment, make_subscriber, moderator, verified_member,
+    screenshot_dir,
+):  # fmt: skip
+    from comments import moderator_actions
+
+    post = make_comment(article, make_subscriber(name="Sample Writer"), body="A sharp remark.")
+    reader = browser.new_context(viewport=PHONE)
+    page = reader.new_page()
+    log_in(page, live_server.url)
+    page.goto(live_server.url + f"/comments/{post.pk}/report/")
+    page.get_by_label("Abuse or harassment").check()
+    page.get_by_role("button", name="Send report").click()
+    page.get_by_role("heading", name="Thank you for your report").wait_for()
+    moderator_actions.approve(post, moderator)  # a moderator read it: it stays
+
+    page.goto(live_server.url + "/account/")
+    reports = page.get_by_role("region", name="Posts you reported")
+    reports.get_by_text("decided the post can stay").wait_for()
+    assert _violations(page) == [], page.url
+    page.screenshot(path=screenshot_dir / "account-reports-phone.png", full_page=True)
+    reader.close()
