@@ -246,3 +246,18 @@ def test_the_help_pages_show_the_crisis_resources_staff_keep_in_the_admin(client
         assert "Sample Helpline" in page and "Sample: call 123" in page
         assert "Sample Línea" not in page  # another language's
         assert "local emergency number" in page
+
+
+def test_the_digest_names_urgent_posts_wherever_they_wait_once(
+    article, make_comment, make_subscriber, moderator
+):
+    from comments.notifications import tell_moderators
+
+    guest = make_subscriber(name="Sample Unconfirmed", confirmed=False)
+    post = make_comment(article, guest, body="Sample words of despair", status="awaiting")
+    crisis.flag(post, "crisis phrase")
+    assert tell_moderators() is True
+    [digest] = [m for m in mail.outbox if "waiting for review" in m.subject]
+    assert "URGENT (a possible crisis)" in digest.body and "Sample words of despair" in digest.body
+    later = timezone.now() + datetime.timedelta(minutes=31)
+    assert tell_moderators(now=later) is False  # named once
