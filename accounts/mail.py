@@ -42,9 +42,10 @@ logger = logging.getLogger(__name__)
 RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
 
 
-def send_template(name, to, context, key, headers=None, *, sensitive=False):
+def send_template(name, to, context, key, headers=None, *, sensitive=False, reply_to=""):
     """Render emails/<name>_subject.txt, .txt and .html and queue the message once per key.
     `sensitive`: the mail carries a log-in, reset or confirmation link (see the module's doc).
+    `reply_to`: where an answer goes (none: the From address's).
 
     The subject and the text part are plain text, rendered without HTML escaping (a guest named
     "Tom & Jerry" is not "Tom &amp; Jerry" there); the HTML part is escaped as usual.
@@ -53,6 +54,8 @@ def send_template(name, to, context, key, headers=None, *, sensitive=False):
     subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
     text = _render_plain(f"emails/{name}.txt", context)
     html = render_to_string(f"emails/{name}.html", context)
+    if reply_to:
+        headers = {**(headers or {}), "Reply-To": reply_to}
     return queue_message(
         key=key,
         to=to,

@@ -180,6 +180,6 @@ def send_support(comment, *, hidden):
                 "unsubscribe_url": unsubscribe,
             },
             key=f"crisis-support:{comment.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
-            headers={"Reply-To": reply_to} if reply_to else None,
+            reply_to=reply_to,
         )
     return True

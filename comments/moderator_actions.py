@@ -228,7 +228,7 @@ def tell_banned(ban):
             "reply_to": reply_to,
         },
         key=f"ban-notice:{ban.pk}:{ban.until:%Y%m%d%H%M%S}" if ban.until else f"ban:{ban.pk}",
-        headers={"Reply-To": reply_to} if reply_to else None,
+        reply_to=reply_to,
     )
 
 
@@ -344,7 +344,5 @@ def _tell_author(comment, outcome, note=""):
             else subscriptions.unsubscribe_url(comment.author_subscriber),
         },
         key=f"moderation:{outcome}:{comment.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
-        headers={"Reply-To": settings.MODERATION_REPLY_TO}
-        if settings.MODERATION_REPLY_TO
-        else None,
+        reply_to=settings.MODERATION_REPLY_TO,
     )

@@ -151,16 +151,15 @@ def tell_moderators(now=None):
             return False
         waiting = Comment.objects.filter(status=Comment.Status.PENDING)
         # Reported posts still public (too few reporters to hide them) are news for them too.
-        reported = Comment.objects.filter(status=Comment.Status.PUBLISHED, reports__state="open")
+        open_reports = Q(reports__state="open")
         # Urgent posts wherever they are (awaiting a guest's address, say): the on-call
         # moderators heard of each at once (comments/crisis.py); the digest tells everyone.
         urgent = Comment.objects.filter(is_urgent=True)
         if digest.last_sent_at:
             waiting = waiting.filter(held_at__gt=digest.last_sent_at)
-            reported = reported.filter(
-                reports__state="open", reports__created_at__gt=digest.last_sent_at
-            )
+            open_reports &= Q(reports__created_at__gt=digest.last_sent_at)
             urgent = urgent.filter(urgent_at__gt=digest.last_sent_at)
+        reported = Comment.objects.filter(open_reports, status=Comment.Status.PUBLISHED)
         news = Comment.objects.filter(
             Q(pk__in=waiting.values("pk"))
             | Q(pk__in=reported.values("pk"))
