@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Reviewer(models.Model):
@@ -25,6 +26,19 @@ class Reviewer(models.Model):
     photo = models.ImageField(upload_to="reviewers/", blank=True)
     is_sample = models.BooleanField(
         default=False, help_text="Sample data for demonstrations, not a real person."
+    )
+    # A reviewer who signs in (a staff account) may add a "Reviewer's note" to a post, signed
+    # with this name (comments/public_notes.py).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reviewer_profile",
+        help_text=_(
+            "The staff account this reviewer signs in with: their notes on readers' posts "
+            "are signed with this name."
+        ),
     )
 
     class Meta:

@@ -2,20 +2,22 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext, gettext_lazy
 
-from comments import moderator_actions, pictures
+from comments import appeals, moderator_actions, pictures, public_notes
 from comments.models import (
+    Appeal,
     Ban,
     BlockedAddress,
     Comment,
@@ -56,17 +58,20 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _reject_action(reason):
-    def action(modeladmin, request, queryset):
-        comments = list(queryset.select_related("article", "author_user", "author_subscriber"))
-        for comment in comments:
-            moderator_actions.reject(comment, request.user, reason)
-        modeladmin.message_user(request, f"Rejected {len(comments)} post(s): {reason.label}")
+class CommentActionForm(ActionForm):
+    """The queue's action bar: Reject takes its reason, and the moderator's note, from here."""
 
-    action.__name__ = f"reject_{reason.value}"
-    action.short_description = f"Reject: {reason.label}"
-    action.allowed_permissions = ("change",)
-    return action
+    # Named apart from the ban page's own "reason" (that page posts through this form too).
+    reject_reason = forms.ModelChoiceField(
+        label=gettext_lazy("Reason (for Reject)"),
+        queryset=RejectionReason.objects.filter(is_active=True),
+        to_field_name="code",
+        required=False,
+        empty_label=gettext_lazy("— choose —"),
+    )
+    reject_note = forms.CharField(
+        label=gettext_lazy("Note to the authors (optional)"), max_length=500, required=False
+    )
 
 
 def _picture_tag(url, alt, width):
@@ -127,7 +132,7 @@ class CommentAdmin(admin.ModelAdmin):
         "crisis_members_only",
         "crisis_hide",
         "dismiss_reports",
-        *[_reject_action(r) for r in RejectionReason],
+        "reject",
         "mark_spam",
         "ban_authors",
     ]
@@ -147,6 +152,7 @@ class CommentAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields[:5] + ["body", "image_alt"] + readonly_fields[5:]
     change_form_template = "admin/comments/comment/change_form.html"
+    action_form = CommentActionForm
 
     # --- Deciding from the post's own page (templates/admin/comments/comment/change_form.html)
 
@@ -157,7 +163,12 @@ class CommentAdmin(admin.ModelAdmin):
         "members_only": gettext_lazy("Shown to members only; the support message went."),
         "hide": gettext_lazy("Hidden from everyone; the support message went."),
         "dismiss": gettext_lazy("Reports dismissed; the post stays."),
+        "note": gettext_lazy("The note is on the post, for every reader of it."),
+        "remove_note": gettext_lazy("The note is removed."),
+        "pin": gettext_lazy("Pinned to the top of the thread."),
+        "unpin": gettext_lazy("No longer pinned."),
     }
+    NOTE_DECISIONS = {"note", "remove_note"}
 
     def get_urls(self):
         decide = self.admin_site.admin_view(self.decide_view)
@@ -171,18 +182,41 @@ class CommentAdmin(admin.ModelAdmin):
         comment = get_object_or_404(
             Comment.objects.select_related("article", "author_user", "author_subscriber"), pk=pk
         )
-        if request.method != "POST" or not self.has_change_permission(request, comment):
-            raise PermissionDenied
         decision = request.POST.get("decision")
-        reason = request.POST.get("reason") or RejectionReason.OFF_TOPIC
+        may_act = (
+            public_notes.may_write_notes(request.user)
+            if decision in self.NOTE_DECISIONS
+            else self.has_change_permission(request, comment)
+        )
+        if request.method != "POST" or not may_act:
+            raise PermissionDenied
+        try:
+            decision = self._decide(request, comment, decision)
+        except public_notes.CannotChange as refusal:
+            decision = None
+            self.message_user(request, str(refusal), messages.ERROR)
+        if decision:
+            self.message_user(request, self.DECISIONS[decision])
+        return redirect("admin:comments_comment_change", comment.pk)
+
+    def _decide(self, request, comment, decision):
+        """Carry out one decision; returns it, or None when nothing was done (and says why)."""
+        note = " ".join(request.POST.get("note", "").split())[:500]
         if decision == "approve":
             if moderator_actions.approve(comment, request.user) is False:
-                decision = None
                 self.message_user(
                     request, gettext("Not approved: it has no text or picture."), messages.ERROR
                 )
-        elif decision == "reject" and reason in RejectionReason.values:
-            note = " ".join(request.POST.get("note", "").split())[:500]
+                return None
+        elif decision == "reject":
+            reason = RejectionReason.objects.filter(
+                code=request.POST.get("reason", ""), is_active=True
+            ).first()
+            if reason is None:
+                self.message_user(
+                    request, gettext("Not rejected: choose a reason first."), messages.ERROR
+                )
+                return None
             moderator_actions.reject(comment, request.user, reason, note=note)
         elif decision == "spam":
             moderator_actions.mark_spam(comment, request.user)
@@ -192,14 +226,29 @@ class CommentAdmin(admin.ModelAdmin):
             )
         elif decision == "dismiss":
             moderator_actions.dismiss_reports(comment, request.user)
+        elif decision == "note":
+            public_notes.set_note(
+                comment,
+                request.user,
+                request.POST.get("public_note", ""),
+                as_reviewer=request.POST.get("signed") == "reviewer",
+            )
+        elif decision == "remove_note":
+            public_notes.remove_note(comment, request.user)
+        elif decision == "pin":
+            public_notes.pin(comment, request.user)
+        elif decision == "unpin":
+            public_notes.unpin(comment, request.user)
         else:
-            decision = None
-        if decision:
-            self.message_user(request, self.DECISIONS[decision])
-        return redirect("admin:comments_comment_change", comment.pk)
+            return None
+        return decision
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
-        context["rejection_reasons"] = RejectionReason.choices
+        context["rejection_reasons"] = RejectionReason.objects.filter(is_active=True)
+        context["reviewer"] = public_notes.reviewer_of(request.user)
+        context["may_moderate"] = self.has_change_permission(request, obj)
+        context["may_write_notes"] = public_notes.may_write_notes(request.user)
+        context["note_max"] = public_notes.NOTE_MAX
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.display(description=gettext_lazy("on the site"))
@@ -403,6 +452,32 @@ class CommentAdmin(admin.ModelAdmin):
             request,
             gettext("Dismissed %(reports)d report(s) on %(posts)d post(s); the posts stay.")
             % {"reports": dismissed, "posts": len(comments)},
+        )
+
+    @admin.action(
+        description=gettext_lazy("Reject, for the reason chosen beside (the authors are told)"),
+        permissions=["change"],
+    )
+    def reject(self, request, queryset):
+        # The admin checked the action form before calling this; its fields are read here.
+        reason = RejectionReason.objects.filter(
+            code=request.POST.get("reject_reason", ""), is_active=True
+        ).first()
+        if reason is None:
+            self.message_user(
+                request,
+                gettext("Nothing was rejected: choose a reason beside the action first."),
+                messages.ERROR,
+            )
+            return
+        note = " ".join(request.POST.get("reject_note", "").split())[:500]
+        comments = list(queryset.select_related("article", "author_user", "author_subscriber"))
+        for comment in comments:
+            moderator_actions.reject(comment, request.user, reason, note=note)
+        self.message_user(
+            request,
+            gettext("Rejected %(count)d post(s): %(reason)s")
+            % {"count": len(comments), "reason": reason.text},
         )
 
     @admin.action(description="Mark as spam", permissions=["change"])
@@ -648,3 +723,126 @@ class ModerationRulesAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    """The statement of reasons moderators choose from. A reason in use cannot be deleted
+    (its posts keep quoting it): untick "offered" to retire it."""
+
+    list_display = ["text", "code", "is_active", "position"]
+    list_editable = ["is_active", "position"]
+
+
+class AppealStateFilter(admin.SimpleListFilter):
+    title = gettext_lazy("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("waiting", gettext_lazy("Waiting for a decision")),
+            ("decided", gettext_lazy("Decided")),
+            ("offered", gettext_lazy("Offered, not used")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(submitted_at__isnull=False, outcome="")
+        if self.value() == "decided":
+            return queryset.exclude(outcome="")
+        if self.value() == "offered":
+            return queryset.filter(submitted_at=None)
+        return queryset
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    """Appeals wait here for a moderator other than the one who rejected the post."""
+
+    list_display = ["post", "reason", "submitted_at", "rejected_by", "state", "decided_by"]
+    list_filter = [AppealStateFilter]
+    list_select_related = ["comment__rejection_reason", "rejected_by", "decided_by"]
+    ordering = ["outcome", "-submitted_at"]
+    fields = readonly_fields = [
+        "post",
+        "reason",
+        "rejected_by",
+        "offered_at",
+        "text",
+        "submitted_at",
+        "state",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    change_form_template = "admin/comments/appeal/change_form.html"
+
+    @admin.display(description=gettext_lazy("post"))
+    def post(self, appeal):
+        url = reverse("admin:comments_comment_change", args=[appeal.comment_id])
+        text = Truncator(appeal.comment.body).chars(100) or gettext("(a picture)")
+        return format_html('<a href="{}">{}</a>', url, text)
+
+    @admin.display(description=gettext_lazy("reason given"))
+    def reason(self, appeal):
+        return appeal.comment.rejection_reason or "—"
+
+    @admin.display(description=gettext_lazy("state"))
+    def state(self, appeal):
+        if appeal.outcome:
+            return appeal.get_outcome_display()
+        if appeal.submitted_at:
+            return gettext("Waiting for a decision")
+        return gettext("Offered, not used")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("comment__article")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [
+            path("<int:pk>/decide/", decide, name="comments_appeal_decide"),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["may_decide"] = (
+            obj is not None
+            and obj.is_waiting
+            and self.has_change_permission(request, obj)
+            and appeals.may_decide(obj, request.user)
+        )
+        context["decided_it"] = obj is not None and not appeals.may_decide(obj, request.user)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def decide_view(self, request, pk):
+        appeal = get_object_or_404(
+            Appeal.objects.select_related(
+                "comment__article", "comment__author_user", "comment__author_subscriber"
+            ),
+            pk=pk,
+        )
+        if request.method != "POST" or not self.has_change_permission(request, appeal):
+            raise PermissionDenied
+        outcome = request.POST.get("outcome")
+        note = request.POST.get("note", "").strip()[:1000]
+        if outcome not in Appeal.Outcome.values:
+            self.message_user(request, gettext("Choose restore or uphold."), messages.ERROR)
+        else:
+            try:
+                appeals.decide(appeal, request.user, outcome, note)
+            except appeals.CannotDecide as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Decided: %(outcome)s. The author is told by mail.")
+                    % {"outcome": Appeal.Outcome(outcome).label},
+                )
+        return redirect("admin:comments_appeal_change", appeal.pk)

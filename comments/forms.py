@@ -322,3 +322,15 @@ class ReportForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class AppealForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Why should a moderator look at your post again?"),
+        help_text=gettext_lazy(
+            "A moderator who did not make the first decision reads this, with your post."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": gettext_lazy("Say in a few words why, so they can judge.")},
+    )

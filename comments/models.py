@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Subscriber
 from articles.models import Article
@@ -72,7 +74,31 @@ class Comment(models.Model):
     # A moderator approved a guest's post before the guest confirmed their address: it goes
     # live the moment they do, never before.
     is_approved = models.BooleanField(default=False, editable=False)
-    rejection_reason = models.CharField(max_length=30, blank=True)
+    # The reason quoted to the author (a statement of reasons); the site's list is edited by
+    # staff (RejectionReason), and a reason in use is retired, not deleted.
+    rejection_reason = models.ForeignKey(
+        "RejectionReason",
+        to_field="code",
+        db_column="rejection_reason",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # A note from a moderator or a medical reviewer, shown to readers under the post: a
+    # correction in public instead of a silent deletion (comments/public_notes.py).
+    public_note = models.TextField(blank=True, max_length=1000, editable=False)
+    # Set: a "Reviewer's note" signed with this reviewer's name; empty: a "Moderator's note".
+    public_note_reviewer = models.ForeignKey(
+        "articles.Reviewer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # Shown at the top of its article's thread (one post per article).
+    is_pinned = models.BooleanField(default=False, editable=False)
     is_urgent = models.BooleanField(
         default=False, help_text="Reported as self-harm or crisis: top of the moderators' queue."
     )
@@ -102,9 +128,15 @@ class Comment(models.Model):
             models.Index(fields=["root", "created_at"], name="comment_root_idx"),
             models.Index(fields=["status", "-is_urgent", "created_at"], name="comment_queue_idx"),
         ]
+        permissions = [
+            ("write_public_note", _("Can write a public note on a post (medical reviewers)")),
+        ]
         constraints = [
             # A rejected or spam post's picture is deleted (comments/pictures.py), so such a
             # post may be left with neither.
+            models.UniqueConstraint(
+                fields=["article"], condition=Q(is_pinned=True), name="one_pinned_post_per_article"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["removed", "rejected", "spam"])
                 | ~Q(body="")
@@ -274,14 +306,68 @@ class ReplyNotice(models.Model):
         return f"Reply {self.reply_id} in thread {self.thread_id}"
 
 
-class RejectionReason(models.TextChoices):
-    """The site's list of reasons, quoted to the author (a statement of reasons)."""
+class RejectionReason(models.Model):
+    """A reason of the site's list, quoted to the author of a rejected post (a statement of
+    reasons). Staff edit the list in the admin; a reason in use is retired, not deleted."""
 
-    SPAM = "spam", "It advertises or links to products or services."
-    ABUSE = "abuse", "It is unkind to, or about, another member."
-    MISINFORMATION = "misinformation", "It gives medical claims that could put readers at risk."
-    PERSONAL = "personal", "It shares someone's private details."
-    OFF_TOPIC = "off_topic", "It is not about this article or living with the condition."
+    code = models.SlugField(max_length=30, unique=True, help_text=_("A short name, never shown."))
+    text = models.CharField(
+        _("reason"),
+        max_length=200,
+        help_text=_("Quoted to the author: “Your post was not published. The reason: …”"),
+    )
+    is_active = models.BooleanField(
+        _("offered"),
+        default=True,
+        help_text=_("Offered to moderators. Untick to retire it: posts keep their reason."),
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("Lower comes first."))
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text
+
+
+class Appeal(models.Model):
+    """The author of a rejected post asks, once, for a second look (comments/appeals.py). The
+    rejection mail carries the link; only its hash is kept. A moderator other than the one who
+    rejected the post decides, and the author is mailed the outcome."""
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", _("The rejection stands")
+        RESTORED = "restored", _("The post was restored")
+
+    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, related_name="appeal")
+    # Who made the decision appealed: they may not decide the appeal.
+    rejected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    offered_at = models.DateTimeField(auto_now_add=True)
+    text = models.TextField(_("what the author says"), max_length=2000, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    decision_note = models.TextField(_("note to the author"), max_length=1000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at", "pk"]
+
+    def __str__(self):
+        return gettext("Appeal of comment %(pk)s") % {"pk": self.comment_id}
+
+    @property
+    def is_waiting(self):
+        return self.submitted_at is not None and not self.outcome
 
 
 class ModerationRules(models.Model):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from accounts import mail, privacy, subscriptions
 from accounts.addresses import inbox_of
-from comments import crisis, notifications, pictures, reports
+from comments import appeal_links, crisis, notifications, pictures, reports
 from comments.models import Ban, Comment, ModerationAction, RejectionReason, Report
 from comments.text import clean_comment_text, render_comment_text
 from kindred import freshness
@@ -44,7 +44,7 @@ def approve(comment, actor, note=""):
             comment.is_approved = True
         else:
             comment.status = Comment.Status.PUBLISHED
-        comment.rejection_reason = ""
+        comment.rejection_reason = None
         comment.save(update_fields=["status", "is_approved", "rejection_reason"])
         crisis.settle(comment)  # a moderator decided: no second alert
         reports.close_reports(comment, actor, Report.State.DISMISSED)
@@ -61,7 +61,12 @@ def approve(comment, actor, note=""):
             _tell_author(comment, "approved")
 
 
-def reject(comment, actor, reason=RejectionReason.OFF_TOPIC, note=""):
+def reject(comment, actor, reason, note=""):
+    """Take a post down for `reason` (a RejectionReason, or its code), with the moderator's own
+    words (`note`) for its author. A held or published post's author is mailed the reason, the
+    note and, the first time, a link to appeal (comments/appeals.py)."""
+    if not isinstance(reason, RejectionReason):
+        reason = RejectionReason.objects.get(code=reason)
     before = comment.status
     with transaction.atomic():
         comment.status = Comment.Status.REJECTED
@@ -75,12 +80,12 @@ def reject(comment, actor, reason=RejectionReason.OFF_TOPIC, note=""):
             comment=comment,
             before=before,
             after=comment.status,
-            note=note or RejectionReason(reason).label,
+            note=f"{reason.text} {note}".strip(),
         )
     pictures.sync_visibility(comment)  # its picture is deleted
     freshness.thread_changed(comment.article_id)
     if before in (Comment.Status.PENDING, Comment.Status.PUBLISHED):
-        _tell_author(comment, "rejected", note=note)
+        _tell_author(comment, "rejected", note=note, rejected_by=actor)
 
 
 def mark_spam(comment, actor, note=""):
@@ -314,15 +319,25 @@ def reject_waiting_posts_of(ban, actor):
         freshness.thread_changed(post.article_id)
 
 
-def _tell_author(comment, outcome, note=""):
-    """A short mail to the author about a held post: approved, or rejected and why (with the
-    moderator's own words, `note`, when they wrote some), and where to write back."""
+def author_address(comment):
+    """(address, name) of the author a moderation mail about `comment` goes to, or None: a
+    member, or a guest whose address is confirmed."""
     if comment.author_user_id:
-        email, name = comment.author_user.email, comment.author_user.display_name
-    elif comment.author_subscriber_id and comment.author_subscriber.is_confirmed:
-        email, name = comment.author_subscriber.email, comment.author_subscriber.name
-    else:
+        return comment.author_user.email, comment.author_user.display_name
+    if comment.author_subscriber_id and comment.author_subscriber.is_confirmed:
+        return comment.author_subscriber.email, comment.author_subscriber.name
+    return None
+
+
+def _tell_author(comment, outcome, note="", rejected_by=None):
+    """A short mail to the author about a held post: approved, or rejected and why (with the
+    moderator's own words, `note`, when they wrote some), where to write back and, the first
+    time a post is rejected, the link to appeal (sealed at rest: it is a secret)."""
+    recipient = author_address(comment)
+    if recipient is None:
         return
+    email, name = recipient
+    appeal_url = appeal_links.offer(comment, rejected_by) if outcome == "rejected" else ""
     mail.send_template(
         "moderation_outcome",
         to=email,
@@ -331,11 +346,11 @@ def _tell_author(comment, outcome, note=""):
             "outcome": outcome,
             "comment": comment,
             "article": comment.article,
-            "reason": RejectionReason(comment.rejection_reason).label
-            if comment.rejection_reason
-            else "",
+            "reason": comment.rejection_reason.text if comment.rejection_reason else "",
             "post_url": settings.SITE_URL + comment.get_absolute_url(),
             "note": note,
+            "appeal_url": appeal_url,
+            "appeal_days": appeal_links.APPEAL_DAYS,
             # Only an inbox the moderators read is offered for a second look.
             "reply_to": settings.MODERATION_REPLY_TO,
             # A guest's mail links to their data pages (under the unsubscribe link).
@@ -345,4 +360,5 @@ def _tell_author(comment, outcome, note=""):
         },
         key=f"moderation:{outcome}:{comment.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
         reply_to=settings.MODERATION_REPLY_TO,
+        sensitive=bool(appeal_url),
     )

@@ -137,12 +137,13 @@ DIGEST_INTERVAL = datetime.timedelta(minutes=30)
 
 
 def tell_moderators(now=None):
-    """Mail the Moderators group what newly waits for review, at most once every 30 minutes.
+    """Mail the Moderators group what is new for them, at most once every 30 minutes: posts
+    that started waiting, posts newly reported, posts newly urgent, and appeals newly sent.
 
     Called whenever a post starts waiting; `send_moderator_digest` (cron) sends what arrived
     during the pause. Returns True when a digest went out.
     """
-    from comments.models import Comment, ModeratorDigest
+    from comments.models import Appeal, Comment, ModeratorDigest
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -155,7 +156,9 @@ def tell_moderators(now=None):
         # Urgent posts wherever they are (awaiting a guest's address, say): the on-call
         # moderators heard of each at once (comments/crisis.py); the digest tells everyone.
         urgent = Comment.objects.filter(is_urgent=True)
+        appeals = Appeal.objects.filter(submitted_at__isnull=False, outcome="")
         if digest.last_sent_at:
+            appeals = appeals.filter(submitted_at__gt=digest.last_sent_at)
             waiting = waiting.filter(held_at__gt=digest.last_sent_at)
             open_reports &= Q(reports__created_at__gt=digest.last_sent_at)
             urgent = urgent.filter(urgent_at__gt=digest.last_sent_at)
@@ -170,7 +173,10 @@ def tell_moderators(now=None):
                 "-is_urgent", "held_at"
             )[:50]
         )
-        if not new_items:
+        new_appeals = list(
+            appeals.select_related("comment__article", "comment__rejection_reason")[:50]
+        )
+        if not new_items and not new_appeals:
             return False
         since, digest.last_sent_at = digest.last_sent_at, now
         digest.save(update_fields=["last_sent_at"])
@@ -184,6 +190,10 @@ def tell_moderators(now=None):
             context={
                 "name": moderator.display_name,
                 "items": new_items,
+                "appeals": new_appeals,
+                "appeals_url": settings.SITE_URL
+                + reverse("admin:comments_appeal_changelist")
+                + "?state=waiting",
                 "total": total,
                 "since": since,
                 "queue_url": settings.SITE_URL

@@ -44,8 +44,10 @@ FRAGMENT_SECONDS = 600
 SHOWN_FIELDS = (
     *("article_id", "parent_id", "root_id", "depth", "status", "created_at", "edited_at"),
     *("author_user_id", "author_subscriber_id", "guest_key", "body_html", "hug_count"),
-    *("image", "image_thumb", "image_alt"),
+    *("image", "image_thumb", "image_alt", "is_pinned", "public_note"),
     *("author_user__display_name", "author_subscriber__name"),
+    *("public_note_reviewer__name", "public_note_reviewer__credentials"),
+    "public_note_reviewer__slug",
 )
 # What the author of a post that others cannot see is told about it, on the post itself.
 STATUS_BADGES = {
@@ -134,6 +136,10 @@ class Entry:
             self.replying_to,
             c.image.name,
             c.image_alt,
+            c.is_pinned,
+            c.public_note,
+            c.public_note_reviewer.full_name if c.public_note_reviewer_id else "",
+            c.public_note_reviewer.slug if c.public_note_reviewer_id else "",
             _age_step(c.created_at, now)[0],
             language,
         )
@@ -247,7 +253,9 @@ def _page_of_thread(request, article, author, order):
         top_level=Count("pk", filter=Q(parent=None)),
         published=Count("pk", filter=Q(status=Comment.Status.PUBLISHED)),
     )
-    top_level = visible.filter(parent=None).order_by(*ORDERS[order]).values_list("pk", flat=True)
+    # The post the moderators pinned comes first, on the first page.
+    top_level = visible.filter(parent=None).order_by("-is_pinned", *ORDERS[order])
+    top_level = top_level.values_list("pk", flat=True)
     paginator = Paginator(top_level, settings.COMMENTS_PER_PAGE)
     paginator.count = counted["top_level"]  # counted above, with the published posts
     page = paginator.get_page(requested_page(request))
@@ -255,7 +263,9 @@ def _page_of_thread(request, article, author, order):
     # query costs to run (bench/run.py).
     page_ids = list(page.object_list)
     on_page = visible.filter(Q(pk__in=page_ids) | Q(root_id__in=page_ids))
-    on_page = on_page.select_related("author_user", "author_subscriber").only(*SHOWN_FIELDS)
+    on_page = on_page.select_related(
+        "author_user", "author_subscriber", "public_note_reviewer"
+    ).only(*SHOWN_FIELDS)
     is_member = author is not None and author.is_member
     if is_member:
         on_page = on_page.annotate(

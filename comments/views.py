@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.ratelimits import client_ip, hit
 from articles.models import Article
-from comments import notifications, pictures, posting, rate_limits, reports
-from comments.forms import CommentForm, EditForm, ReportForm, form_started_token
+from comments import appeal_links, appeals, notifications, pictures, posting, rate_limits, reports
+from comments.forms import AppealForm, CommentForm, EditForm, ReportForm, form_started_token
 from comments.models import Comment, Report
 from comments.pictures import PictureError
 from comments.thread import ORDER_COOKIE, ORDERS, render_one
@@ -287,3 +287,32 @@ def picture(request, pk, size):
     protect_upload(response, field.name)
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def appeal(request, token):
+    """The link in a rejection mail: its author asks, once, for a second look (the token is
+    the key; no log-in needed). A used, expired or unknown link says so."""
+    found = appeal_links.find(token)
+    if found is None:
+        return render(request, "comments/appeal.html", {"state": "unknown"}, status=404)
+    state = appeals.state(found)
+    form = AppealForm(request.POST if request.method == "POST" and state == "open" else None)
+    context = {
+        "appeal": found,
+        "comment": found.comment,
+        "state": state,
+        "form": form,
+        "appeal_days": appeal_links.APPEAL_DAYS,
+        "moderation_reply_to": settings.MODERATION_REPLY_TO,
+    }
+    if form.is_bound and form.is_valid():
+        if not hit("appeal", client_ip(request), 10, 3600):
+            form.add_error(None, gettext("Too many tries from your network. Please wait an hour."))
+            return render(request, "comments/appeal.html", context, status=429)
+        if appeals.submit(found, form.cleaned_data["text"]):
+            context["state"] = "just_sent"
+        else:
+            context["state"] = "sent"
+    status = 400 if form.errors else 410 if state == "expired" else 200
+    return render(request, "comments/appeal.html", context, status=status)

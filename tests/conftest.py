@@ -154,29 +154,67 @@ def staff(django_user_model):
     )
 
 
-@pytest.fixture
-def moderator(django_user_model):
-    """A staff member in the Moderators group.
-
-    The group comes from a migration; after a transactional test's flush it is made again here
-    with the same permissions, so every test sees the group the migration defines.
-    """
+def _groups_and_lists_from_migrations():
+    """The Moderators and Medical reviewers groups and the rejection reasons come from
+    migrations; after a transactional test's flush they are made again here, with the same
+    permissions and rows, so every test sees what the migrations define."""
+    from django.apps import apps as installed
     from django.contrib.auth.models import Group, Permission
 
-    migration = importlib.import_module("comments.migrations.0003_moderators_group")
-    group, created = Group.objects.get_or_create(name="Moderators")
-    if created:
-        group.permissions.set(
+    def permissions(pairs):
+        return [
             Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in migration.PERMISSIONS
-        )
+            for app, codename in pairs
+        ]
+
+    first = importlib.import_module("comments.migrations.0003_moderators_group")
+    later = importlib.import_module("comments.migrations.0015_rejection_reason_is_a_key")
+    seeded = importlib.import_module(
+        "comments.migrations.0014_rejection_reasons_appeals_notes_pins"
+    )
+    moderators, created = Group.objects.get_or_create(name="Moderators")
+    if created:
+        moderators.permissions.set(permissions(first.PERMISSIONS + later.MODERATORS))
+    reviewers, created = Group.objects.get_or_create(name="Medical reviewers")
+    if created:
+        reviewers.permissions.set(permissions(later.REVIEWERS))
+    seeded.seed_reasons(installed, None)
+    return moderators, reviewers
+
+
+def _make_moderator(django_user_model, email, name):
+    moderators, _ = _groups_and_lists_from_migrations()
     user = django_user_model.objects.create_user(
-        email="mod@example.org",
+        email=email, password="a-long-test-password", display_name=name, is_staff=True
+    )
+    user.groups.add(moderators)
+    return add_totp(user)
+
+
+@pytest.fixture
+def moderator(django_user_model):
+    """A staff member in the Moderators group."""
+    return _make_moderator(django_user_model, "mod@example.org", "Sample Moderator")
+
+
+@pytest.fixture
+def second_moderator(django_user_model):
+    """Another moderator: the one who decides an appeal of the first one's decision."""
+    return _make_moderator(django_user_model, "mod2@example.org", "Sample Second Moderator")
+
+
+@pytest.fixture
+def medical_reviewer(django_user_model, make_reviewer):
+    """A staff account in the Medical reviewers group, named on a reviewer's profile."""
+    _, reviewers = _groups_and_lists_from_migrations()
+    user = django_user_model.objects.create_user(
+        email="reviewer@example.org",
         password="a-long-test-password",
-        display_name="Sample Moderator",
+        display_name="Sample Reviewer Account",
         is_staff=True,
     )
-    user.groups.add(group)
+    user.groups.add(reviewers)
+    make_reviewer(name="Dr. Sample Reviewer", slug="dr-sample-reviewer", user=user)
     return add_totp(user)
 
 

@@ -131,7 +131,7 @@ def test_a_moderator_decides_from_the_posts_own_page(desk, article, make_comment
     )
     assert "Rejected; the author is told why." in response.content.decode()
     post.refresh_from_db()
-    assert post.status == Comment.Status.REJECTED and post.rejection_reason == "spam"
+    assert post.status == Comment.Status.REJECTED and post.rejection_reason_id == "spam"
     assert ModerationAction.objects.filter(comment=post, action="reject").exists()
     assert (
         "Not on the site" in desk.get(f"/admin/comments/comment/{post.pk}/change/").content.decode()

@@ -135,7 +135,8 @@ def test_approve_and_reject_tell_the_author_and_are_logged(
     message = mail.outbox[-1]
     assert "was not published" in message.subject
     assert "It advertises or links to products or services." in message.body
-    assert "second look" in message.body
+    assert "reply to this mail (moderators@example.org)" in message.body
+    assert "/comments/appeal/" in message.body  # and a link to appeal, once
     log = list(
         ModerationAction.objects.order_by("pk").values_list(
             "action", "status_before", "status_after"

@@ -210,7 +210,8 @@ def test_moderators_no_deletes_the_picture_at_once(
         comment.refresh_from_db()
         moderator_actions.ban_author(comment, moderator, reason="Spam run")
     else:
-        getattr(moderator_actions, action)(comment, moderator)
+        extra = ["spam"] if action == "reject" else []  # reject takes a reason
+        getattr(moderator_actions, action)(comment, moderator, *extra)
     comment.refresh_from_db()
     assert comment.status in (Comment.Status.REJECTED, Comment.Status.SPAM)
     assert _get(client, url).status_code == 404
@@ -228,7 +229,7 @@ def test_bulk_reject_in_the_admin_deletes_the_pictures(
     admin.force_login(moderator)
     admin.post(
         "/admin/comments/comment/",
-        {"action": "reject_misinformation", "_selected_action": [comment.pk]},
+        {"action": "reject", "reject_reason": "misinformation", "_selected_action": [comment.pk]},
     )
     assert Comment.objects.get().status == Comment.Status.REJECTED
     assert _get(client, url).status_code == 404
@@ -241,7 +242,7 @@ def test_a_rejected_post_comes_back_without_its_picture(
     from comments import moderator_actions
 
     comment = _post_picture(poster, article, post_comment, body="Words and a picture")
-    moderator_actions.reject(comment, moderator)
+    moderator_actions.reject(comment, moderator, "off_topic")
     admin = _stranger(client)
     admin.force_login(moderator)
     change = _get(admin, f"/admin/comments/comment/{comment.pk}/change/").content.decode()
@@ -385,7 +386,7 @@ def test_pictures_move_through_any_django_storage(
     comment.refresh_from_db()
     public = comment.image.name
     assert not default_storage.exists(private) and default_storage.exists(public)
-    moderator_actions.reject(comment, moderator)
+    moderator_actions.reject(comment, moderator, "off_topic")
     assert not default_storage.exists(public)
     assert _files(settings) == []
 

@@ -65,7 +65,7 @@ def test_a_post_rejected_while_its_address_is_confirmed_stays_rejected(
     decide = posting.decide_for
 
     def a_moderator_rejects_it_meanwhile(*args, **kwargs):
-        moderator_actions.reject(Comment.objects.get(pk=post.pk), moderator)
+        moderator_actions.reject(Comment.objects.get(pk=post.pk), moderator, "off_topic")
         return decide(*args, **kwargs)
 
     monkeypatch.setattr(posting, "decide_for", a_moderator_rejects_it_meanwhile)

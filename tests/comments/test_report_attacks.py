@@ -93,7 +93,7 @@ def test_approving_a_post_a_moderator_had_rejected_does_not_leave_it_taken_down(
 ):
     post = make_comment(article, make_subscriber(name="Sample Writer"), body="A view")
     _report(member_browser, post)
-    moderator_actions.reject(post, moderator)
+    moderator_actions.reject(post, moderator, "abuse")
     moderator_actions.approve(post, moderator)  # on appeal: it is back up
     post.refresh_from_db()
     assert post.is_published

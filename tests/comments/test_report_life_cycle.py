@@ -58,7 +58,7 @@ def test_rejecting_resolves_the_reports_and_the_guest_reporter_is_mailed(
     post, guest_reporter, moderator
 ):
     _report(guest_reporter, post)
-    moderator_actions.reject(post, moderator)
+    moderator_actions.reject(post, moderator, "off_topic")
     assert Report.objects.get().state == Report.State.RESOLVED
     [told] = [m for m in mail.outbox if m.to == ["reporter@example.org"]]
     assert "took the post down" in told.body

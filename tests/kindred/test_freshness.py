@@ -126,8 +126,8 @@ def test_a_reviewer_edited_and_deleted_in_the_admin(article, staff):
     assert "Sample Avery Lin" not in _anonymous(article)
 
 
-def _act(staff, action, *comments):
-    data = {"action": action, "_selected_action": [c.pk for c in comments]}
+def _act(staff, action, *comments, **fields):
+    data = {"action": action, "_selected_action": [c.pk for c in comments], **fields}
     assert _signed_in(staff).post("/admin/comments/comment/", data).status_code == 302
 
 
@@ -140,7 +140,7 @@ def test_the_moderators_bulk_actions(article, staff, make_comment, make_subscrib
     assert "Waiting for a moderator" not in page and "Rude words here" in page
     _act(staff, "approve", waiting)
     assert "Waiting for a moderator" in _anonymous(article)
-    _act(staff, "reject_abuse", rude)
+    _act(staff, "reject", rude, reject_reason="abuse")
     assert "Rude words here" not in _anonymous(article)
     _act(staff, "mark_spam", selling)
     assert "Buy my pills" not in _anonymous(article)

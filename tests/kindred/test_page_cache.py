@@ -48,7 +48,7 @@ def test_published_comment_shows_at_once(client, article, member, post_comment):
 def test_hidden_comment_goes_at_once(client, article, make_comment, make_subscriber, moderator):
     comment = make_comment(article, make_subscriber(), body="Soon to be hidden")
     assert "Soon to be hidden" in _get(client, article).content.decode()
-    moderator_actions.reject(comment, moderator)
+    moderator_actions.reject(comment, moderator, "off_topic")
     assert "Soon to be hidden" not in _get(client, article).content.decode()
 
 

@@ -1,0 +1,37 @@
+"""The link a rejection mail carries to appeal, once (comments/appeals.py does the rest): a
+random token whose hash only is kept. Apart from appeals.py so that moderator_actions, which
+writes the mail, does not import the module that calls it."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.urls import reverse
+
+from comments.models import Appeal
+
+APPEAL_DAYS = 30
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def offer(comment, rejected_by):
+    """The link to appeal the rejection of `comment`, made now; "" when its author was given one
+    already (a post is appealed once, even if it is rejected again after being restored)."""
+    token = secrets.token_urlsafe(32)
+    _, made = Appeal.objects.get_or_create(
+        comment=comment, defaults={"rejected_by": rejected_by, "token_hash": _hash(token)}
+    )
+    return settings.SITE_URL + reverse("comments:appeal", args=[token]) if made else ""
+
+
+def find(token):
+    """The appeal a link's token opens, or None."""
+    if not token or len(token) > 100:
+        return None
+    appeals = Appeal.objects.select_related(
+        "comment__article", "comment__rejection_reason", "comment__author_user"
+    )
+    return appeals.filter(token_hash=_hash(token)).first()
