@@ -759,33 +759,53 @@ class AppealStateFilter(admin.SimpleListFilter):
 class AppealAdmin(admin.ModelAdmin):
     """Appeals wait here for a moderator other than the one who rejected the post."""
 
-    list_display = ["post", "reason", "submitted_at", "rejected_by", "state", "decided_by"]
+    list_display = [
+        "excerpt",
+        "reason",
+        "submitted_at",
+        "rejected_by_name",
+        "state",
+        "decided_by_name",
+    ]
     list_filter = [AppealStateFilter]
-    list_select_related = ["comment__rejection_reason", "rejected_by", "decided_by"]
+    list_select_related = ["reason", "rejected_by", "decided_by"]
     ordering = ["outcome", "-submitted_at"]
     fields = readonly_fields = [
         "post",
         "reason",
-        "rejected_by",
+        "rejected_by_name",
         "offered_at",
         "text",
         "submitted_at",
         "state",
-        "decided_by",
+        "decided_by_name",
         "decided_at",
         "decision_note",
     ]
     change_form_template = "admin/comments/appeal/change_form.html"
 
     @admin.display(description=gettext_lazy("post"))
+    def excerpt(self, appeal):
+        return Truncator(appeal.comment.body).chars(100) or gettext("(a picture)")
+
+    @admin.display(description=gettext_lazy("post"))
     def post(self, appeal):
+        """On the appeal's page: the post, linked to its own page (its thread, its history)."""
         url = reverse("admin:comments_comment_change", args=[appeal.comment_id])
         text = Truncator(appeal.comment.body).chars(100) or gettext("(a picture)")
         return format_html('<a href="{}">{}</a>', url, text)
 
     @admin.display(description=gettext_lazy("reason given"))
     def reason(self, appeal):
-        return appeal.comment.rejection_reason or "—"
+        return appeal.reason or "—"
+
+    @admin.display(description=gettext_lazy("rejected by"))
+    def rejected_by_name(self, appeal):
+        return appeal.rejected_by.display_name if appeal.rejected_by_id else "—"
+
+    @admin.display(description=gettext_lazy("decided by"))
+    def decided_by_name(self, appeal):
+        return appeal.decided_by.display_name if appeal.decided_by_id else "—"
 
     @admin.display(description=gettext_lazy("state"))
     def state(self, appeal):
@@ -819,6 +839,8 @@ class AppealAdmin(admin.ModelAdmin):
             and appeals.may_decide(obj, request.user)
         )
         context["decided_it"] = obj is not None and not appeals.may_decide(obj, request.user)
+        # Everything on the page is read only: it is decided with the box's buttons.
+        context.update(show_save=False, show_save_and_continue=False, show_delete=False)
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     def decide_view(self, request, pk):

@@ -22,7 +22,12 @@ def offer(comment, rejected_by):
     already (a post is appealed once, even if it is rejected again after being restored)."""
     token = secrets.token_urlsafe(32)
     _, made = Appeal.objects.get_or_create(
-        comment=comment, defaults={"rejected_by": rejected_by, "token_hash": _hash(token)}
+        comment=comment,
+        defaults={
+            "rejected_by": rejected_by,
+            "reason": comment.rejection_reason,
+            "token_hash": _hash(token),
+        },
     )
     return settings.SITE_URL + reverse("comments:appeal", args=[token]) if made else ""
 
@@ -31,7 +36,5 @@ def find(token):
     """The appeal a link's token opens, or None."""
     if not token or len(token) > 100:
         return None
-    appeals = Appeal.objects.select_related(
-        "comment__article", "comment__rejection_reason", "comment__author_user"
-    )
+    appeals = Appeal.objects.select_related("comment__article", "reason", "comment__author_user")
     return appeals.filter(token_hash=_hash(token)).first()

@@ -344,6 +344,10 @@ class Appeal(models.Model):
     rejected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The reason appealed against (the post's own is cleared if it is restored).
+    reason = models.ForeignKey(
+        RejectionReason, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     offered_at = models.DateTimeField(auto_now_add=True)
     text = models.TextField(_("what the author says"), max_length=2000, blank=True)

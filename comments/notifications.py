@@ -173,9 +173,7 @@ def tell_moderators(now=None):
                 "-is_urgent", "held_at"
             )[:50]
         )
-        new_appeals = list(
-            appeals.select_related("comment__article", "comment__rejection_reason")[:50]
-        )
+        new_appeals = list(appeals.select_related("comment__article", "reason")[:50])
         if not new_items and not new_appeals:
             return False
         since, digest.last_sent_at = digest.last_sent_at, now

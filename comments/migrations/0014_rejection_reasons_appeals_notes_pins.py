@@ -95,6 +95,7 @@ class Migration(migrations.Migration):
                 ('comment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='appeal', to='comments.comment')),
                 ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('rejected_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('reason', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='comments.rejectionreason')),
             ],
             options={
                 'ordering': ['submitted_at', 'pk'],

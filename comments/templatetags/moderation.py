@@ -3,7 +3,7 @@
 from django import template
 from django.db.models import Count, Exists, OuterRef, Q
 
-from comments.models import Comment, Report
+from comments.models import Appeal, Comment, Report
 
 register = template.Library()
 
@@ -19,4 +19,5 @@ def moderation_counts():
     # As the "Reported by readers" list shows them: posts with reports still open.
     still_open = Report.objects.filter(comment=OuterRef("pk"), state=Report.State.OPEN)
     reported = Comment.objects.filter(Exists(still_open), status__in=["published", "pending"])
-    return {**counts, "reported": reported.count()}
+    appeals = Appeal.objects.filter(submitted_at__isnull=False, outcome="")
+    return {**counts, "reported": reported.count(), "appeals": appeals.count()}

@@ -46,8 +46,16 @@ def test_every_admin_form_passes_axe(
     verified_member,
     screenshot_dir,
 ):
+    from comments import appeal_links, appeals, public_notes
+    from tests.conftest import _groups_and_lists_from_migrations
+
+    _groups_and_lists_from_migrations()  # the rejection reasons, after the flush
     guest = make_subscriber(name="Sample Guest", email="guest@example.org")
-    make_comment(article, guest)
+    noted = make_comment(article, guest)
+    public_notes.set_note(noted, staff, "Sample moderator's note", as_reviewer=False)
+    rejected = make_comment(article, guest, body="Sample rejected post", status="rejected")
+    appeal_links.offer(rejected, None)
+    appeals.submit(rejected.appeal, "Sample words of an appeal")
     Ban.objects.create(email="spammer@example.org", reason="Sample spam", created_by=staff)
     WatchedWord.objects.create(phrase="sample pills")
     CrisisResource.objects.create(name="Sample crisis line", how_to_reach="Sample: call 000")

@@ -232,3 +232,12 @@ def test_the_digest_names_new_appeals(article, member, make_comment, moderator):
     [digest] = [m for m in mail.outbox if m.to == ["mod@example.org"]]
     assert "1 new appeal" in digest.subject and "Please look again." in digest.body
     assert "/admin/comments/appeal/?state=waiting" in digest.body
+
+
+def test_the_admin_index_counts_appeals_waiting(client, article, member, make_comment, moderator):
+    post = _rejected(article, member, make_comment, moderator)
+    desk = _signed_in(type(client), moderator)
+    row = re.compile(r"Appeals waiting for a decision</a></th><td>(\d+)<")
+    assert row.search(desk.get("/admin/").content.decode()).group(1) == "0"
+    appeals.submit(Appeal.objects.get(comment=post), "Please look again.")
+    assert row.search(desk.get("/admin/").content.decode()).group(1) == "1"
