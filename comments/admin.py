@@ -733,6 +733,10 @@ class RejectionReasonAdmin(admin.ModelAdmin):
     list_display = ["text", "code", "is_active", "position"]
     list_editable = ["is_active", "position"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Posts point at a reason by its code: once made, it stays (its text may change).
+        return ["code"] if obj is not None else []
+
 
 class AppealStateFilter(admin.SimpleListFilter):
     title = gettext_lazy("state")

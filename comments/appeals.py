@@ -11,12 +11,10 @@ outcome, and every step is in the audit log.
 
 import datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from accounts import mail
 from comments import moderator_actions, notifications
 from comments.appeal_links import APPEAL_DAYS
 from comments.models import Appeal, Comment
@@ -71,13 +69,31 @@ def decide(appeal, actor, outcome, note=""):
     decided, and for a post that cannot be restored (it was only a picture)."""
     if not may_decide(appeal, actor):
         raise CannotDecide(gettext("You rejected this post: another moderator decides its appeal."))
-    comment = appeal.comment
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        comment = (
+            Comment.objects.select_for_update()
+            .select_related("article", "author_user", "author_subscriber")
+            .get(pk=appeal.comment_id)
+        )
+        appeal.comment = comment
         if appeal.outcome or not appeal.submitted_at:
             raise CannotDecide(gettext("This appeal has been decided already."))
-        restoring = outcome == Appeal.Outcome.RESTORED
-        if restoring and comment.status == Comment.Status.REJECTED:
+        if outcome == Appeal.Outcome.RESTORED and comment.status != Comment.Status.REJECTED:
+            raise CannotDecide(
+                gettext(
+                    "The post is no longer rejected (it is now: %(status)s), so it cannot be "
+                    "restored from here. Uphold the appeal, or decide the post on its own page."
+                )
+                % {"status": comment.get_status_display()}
+            )
+        before = comment.status
+        appeal.outcome = outcome
+        appeal.decided_by = actor
+        appeal.decided_at = timezone.now()
+        appeal.decision_note = note
+        appeal.save(update_fields=["outcome", "decided_by", "decided_at", "decision_note"])
+        if outcome == Appeal.Outcome.RESTORED:
             restored = moderator_actions.approve(comment, actor, note="on appeal")
             if restored is False:
                 raise CannotDecide(
@@ -86,41 +102,13 @@ def decide(appeal, actor, outcome, note=""):
                         "cannot be restored. Uphold the rejection and say so in the note."
                     )
                 )
-        appeal.outcome = outcome
-        appeal.decided_by = actor
-        appeal.decided_at = timezone.now()
-        appeal.decision_note = note
-        appeal.save(update_fields=["outcome", "decided_by", "decided_at", "decision_note"])
         moderator_actions.log(
             actor,
             f"appeal: {outcome}",
             comment=comment,
-            before=Comment.Status.REJECTED,
+            before=before,
             after=comment.status,
             note=note,
         )
-    _tell_outcome(appeal)
+    moderator_actions.tell_appeal_outcome(appeal)
     return appeal
-
-
-def _tell_outcome(appeal):
-    comment = appeal.comment
-    recipient = moderator_actions.author_address(comment)
-    if recipient is None:
-        return
-    email, name = recipient
-    mail.send_template(
-        "appeal_outcome",
-        to=email,
-        context={
-            "name": name,
-            "restored": appeal.outcome == Appeal.Outcome.RESTORED,
-            "article": comment.article,
-            "comment": comment,
-            "note": appeal.decision_note,
-            "post_url": settings.SITE_URL + comment.get_absolute_url(),
-            "reply_to": settings.MODERATION_REPLY_TO,
-        },
-        key=f"appeal-outcome:{appeal.pk}",
-        reply_to=settings.MODERATION_REPLY_TO,
-    )

@@ -40,6 +40,7 @@ class AuthorFacts:
     ip: str = ""
     approved_posts: int = 0
     ban_reason: str = ""  # set when the author is banned or suspended now
+    ban_until: object = None  # the end of a suspension (a datetime); None: banned for good
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Decision:
     message: str = ""
     alt: str = ""  # the picture description to store
     crisis: str = ""  # why the post may come from someone in crisis (comments/crisis.py)
+    until: object = None  # for a suspended author: when they may post again (in `message`)
 
 
 def decide(*, author, text, article, rules, alt=""):
@@ -73,8 +75,11 @@ def decide(*, author, text, article, rules, alt=""):
             REJECTED,
             [f"author is banned: {author.ban_reason}"],
             text,
-            gettext_noop("You can no longer post comments on this site."),
+            gettext_noop("You are suspended from posting until %(until)s.")
+            if author.ban_until
+            else gettext_noop("You can no longer post comments on this site."),
             alt,
+            until=author.ban_until,
         )
     if not getattr(article, "comments_open", True):
         return Decision(

@@ -48,17 +48,23 @@ def approve(comment, actor, note=""):
         comment.save(update_fields=["status", "is_approved", "rejection_reason"])
         crisis.settle(comment)  # a moderator decided: no second alert
         reports.close_reports(comment, actor, Report.State.DISMISSED)
+        appeal = None
         if before in (Comment.Status.REJECTED, Comment.Status.SPAM):
             # Back up after all: its readers' reports no longer say it was taken down.
             taken_down = Report.objects.filter(comment=comment, state=Report.State.RESOLVED)
             taken_down.update(state=Report.State.DISMISSED, handled_by=actor)
+            appeal = appeal_links.close_restored(comment, actor)  # an appeal waited: answered
         log(actor, "approve", comment=comment, before=before, after=comment.status, note=note)
+        if appeal is not None:
+            log(actor, "appeal: restored", comment=comment, before=before, after=comment.status)
     pictures.sync_visibility(comment)
     freshness.thread_changed(comment.article_id)
     if comment.is_published and before != Comment.Status.PUBLISHED:
         notifications.comment_published(comment)
         if before == Comment.Status.PENDING:
             _tell_author(comment, "approved")
+    if appeal is not None:
+        tell_appeal_outcome(appeal)
 
 
 def reject(comment, actor, reason, note=""):
@@ -72,6 +78,7 @@ def reject(comment, actor, reason, note=""):
         comment.status = Comment.Status.REJECTED
         comment.rejection_reason = reason
         comment.save(update_fields=["status", "rejection_reason"])
+        _unpin(comment, actor)
         crisis.settle(comment)
         reports.close_reports(comment, actor, Report.State.RESOLVED)
         log(
@@ -93,11 +100,21 @@ def mark_spam(comment, actor, note=""):
     with transaction.atomic():
         comment.status = Comment.Status.SPAM
         comment.save(update_fields=["status"])
+        _unpin(comment, actor)
         crisis.settle(comment)
         reports.close_reports(comment, actor, Report.State.RESOLVED)
         log(actor, "mark spam", comment=comment, before=before, after=comment.status, note=note)
     pictures.sync_visibility(comment)  # its picture is deleted
     freshness.thread_changed(comment.article_id)
+
+
+def _unpin(comment, actor):
+    """A post taken out of everyone's view is no longer pinned (restored, it is not pinned
+    again by itself)."""
+    if comment.is_pinned:
+        comment.is_pinned = False
+        comment.save(update_fields=["is_pinned"])
+        log(actor, "unpin", comment=comment, before=comment.status, after=comment.status)
 
 
 def dismiss_reports(comment, actor):
@@ -126,6 +143,7 @@ def respond_to_crisis(comment, actor, *, hide_fully):
             comment.moderation_reasons = [*comment.moderation_reasons, HIDDEN_IN_CRISIS]
         comment.members_only = comment.members_only or not hide_fully
         comment.save(update_fields=["status", "held_at", "moderation_reasons", "members_only"])
+        _unpin(comment, actor)  # a possible crisis is not held up to the thread
         crisis.settle(comment)
         closed = Report.State.RESOLVED if hide_fully else Report.State.ACTED
         reports.close_reports(comment, actor, closed)
@@ -209,6 +227,7 @@ def _hide_published_posts_of(ban, actor):
     for post in posts:
         post.status = Comment.Status.REJECTED
         post.save(update_fields=["status"])
+        _unpin(post, actor)
         reports.close_reports(post, actor, Report.State.RESOLVED)
         log(actor, "hide (author banned)", comment=post, before="published", after=post.status)
         pictures.sync_visibility(post)
@@ -317,6 +336,31 @@ def reject_waiting_posts_of(ban, actor):
         log(actor, "reject (author banned)", comment=post, before=before, after=post.status)
         pictures.sync_visibility(post)  # its picture is deleted
         freshness.thread_changed(post.article_id)
+
+
+def tell_appeal_outcome(appeal):
+    """Mail the author what the second moderator decided (restored, or upheld), with their
+    note."""
+    comment = appeal.comment
+    recipient = author_address(comment)
+    if recipient is None:
+        return
+    email, name = recipient
+    mail.send_template(
+        "appeal_outcome",
+        to=email,
+        context={
+            "name": name,
+            "restored": appeal.outcome == "restored",
+            "article": comment.article,
+            "comment": comment,
+            "note": appeal.decision_note,
+            "post_url": settings.SITE_URL + comment.get_absolute_url(),
+            "reply_to": settings.MODERATION_REPLY_TO,
+        },
+        key=f"appeal-outcome:{appeal.pk}",
+        reply_to=settings.MODERATION_REPLY_TO,
+    )
 
 
 def author_address(comment):

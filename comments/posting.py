@@ -148,6 +148,7 @@ def author_facts(author, ip=""):
         ip=ip or "",
         approved_posts=posts.filter(status=Comment.Status.PUBLISHED).count(),
         ban_reason=ban.reason if ban else "",
+        ban_until=ban.until if ban else None,
     )
 
 

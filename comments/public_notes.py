@@ -33,6 +33,15 @@ def reviewer_of(user):
     return Reviewer.objects.filter(user=user).first() if user.is_authenticated else None
 
 
+def _may_replace(comment, actor):
+    """A note already on the post is changed or removed by a moderator, or by the reviewer
+    who signed it."""
+    if actor.has_perm("comments.change_comment"):
+        return True
+    signed_by = comment.public_note_reviewer
+    return signed_by is not None and signed_by.user_id == actor.pk
+
+
 def set_note(comment, actor, text, *, as_reviewer):
     """Attach (or replace) the post's public note. `as_reviewer`: signed with the actor's
     reviewer name, which they must have. Raises CannotChange."""
@@ -55,6 +64,10 @@ def set_note(comment, actor, text, *, as_reviewer):
         )
     if not as_reviewer and not actor.has_perm("comments.change_comment"):
         raise CannotChange(gettext("A medical reviewer's note is signed: choose “as reviewer”."))
+    if comment.public_note and not _may_replace(comment, actor):
+        raise CannotChange(
+            gettext("Only a moderator, or the note's own reviewer, changes the note on a post.")
+        )
     before = comment.public_note
     with transaction.atomic():
         comment.public_note = text
@@ -78,9 +91,7 @@ def remove_note(comment, actor):
 
     if not comment.public_note:
         return False
-    if not actor.has_perm("comments.change_comment") and (
-        comment.public_note_reviewer is None or comment.public_note_reviewer.user_id != actor.pk
-    ):
+    if not _may_replace(comment, actor):
         raise CannotChange(gettext("Only a moderator, or the note's own reviewer, removes it."))
     with transaction.atomic():
         before = comment.public_note
@@ -111,7 +122,11 @@ def pin(comment, actor):
                 "Only a published post that is not a reply, and is shown to everyone, is pinned."
             )
         )
+    from articles.models import Article
+
     with transaction.atomic():
+        # The article's row is the lock: two moderators pinning at once take turns.
+        Article.objects.select_for_update().filter(pk=comment.article_id).first()
         for earlier in Comment.objects.select_for_update().filter(
             article_id=comment.article_id, is_pinned=True
         ):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -44,7 +44,7 @@ FRAGMENT_SECONDS = 600
 SHOWN_FIELDS = (
     *("article_id", "parent_id", "root_id", "depth", "status", "created_at", "edited_at"),
     *("author_user_id", "author_subscriber_id", "guest_key", "body_html", "hug_count"),
-    *("image", "image_thumb", "image_alt", "is_pinned", "public_note"),
+    *("image", "image_thumb", "image_alt", "is_pinned", "members_only", "public_note"),
     *("author_user__display_name", "author_subscriber__name"),
     *("public_note_reviewer__name", "public_note_reviewer__credentials"),
     "public_note_reviewer__slug",
@@ -136,7 +136,7 @@ class Entry:
             self.replying_to,
             c.image.name,
             c.image_alt,
-            c.is_pinned,
+            c.is_pinned and not c.members_only,
             c.public_note,
             c.public_note_reviewer.full_name if c.public_note_reviewer_id else "",
             c.public_note_reviewer.slug if c.public_note_reviewer_id else "",
@@ -253,8 +253,13 @@ def _page_of_thread(request, article, author, order):
         top_level=Count("pk", filter=Q(parent=None)),
         published=Count("pk", filter=Q(status=Comment.Status.PUBLISHED)),
     )
-    # The post the moderators pinned comes first, on the first page.
-    top_level = visible.filter(parent=None).order_by("-is_pinned", *ORDERS[order])
+    # The post the moderators pinned comes first, on the first page, while everyone may read it
+    # (a post its author removed, or one shown to members only, keeps its place).
+    pinned = ExpressionWrapper(
+        Q(is_pinned=True, status=Comment.Status.PUBLISHED, members_only=False),
+        output_field=BooleanField(),
+    )
+    top_level = visible.filter(parent=None).order_by(pinned.desc(), *ORDERS[order])
     top_level = top_level.values_list("pk", flat=True)
     paginator = Paginator(top_level, settings.COMMENTS_PER_PAGE)
     paginator.count = counted["top_level"]  # counted above, with the published posts

@@ -7,6 +7,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -48,7 +49,11 @@ def _tell_what_happens(request, comment):
 
 def _refused(form, decision):
     """The policy refused the send: the author is told, in the form, with what they wrote."""
-    form.add_error(None, ValidationError(gettext(decision.message), code="refused"))
+    message = gettext(decision.message)
+    if decision.until is not None:  # a suspension says when it ends
+        until = formats.date_format(timezone.localtime(decision.until), "DATETIME_FORMAT")
+        message = message % {"until": until}
+    form.add_error(None, ValidationError(message, code="refused"))
 
 
 def _status_of(form):

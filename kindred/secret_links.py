@@ -9,6 +9,7 @@ SECRET_PATHS = [
     ("/subscribe/confirm/", "token"),
     ("/unsubscribe/", "key"),
     ("/comments/replies-off/", "token"),
+    ("/comments/appeal/", "token"),
     ("/accounts/confirm-email/", "key"),
     ("/accounts/password/reset/key/", "key"),
     ("/account/authenticator-setup/", "token"),
