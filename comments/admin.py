@@ -356,12 +356,18 @@ class CommentAdmin(admin.ModelAdmin):
         )
         return format_html("<ul>{}</ul>", rows)
 
-    @admin.display(description="the author's history")
+    @admin.display(description=gettext_lazy("the author's history"))
     def author_history(self, comment):
+        """Their earlier posts, how many were rejected or reported, and their bans (in force
+        or ended), by account or by the guest's address."""
         if comment.author_user_id:
             others = Comment.objects.filter(author_user=comment.author_user)
+            bans = Ban.objects.filter(user=comment.author_user)
         elif comment.author_subscriber_id:
             others = Comment.objects.filter(author_subscriber=comment.author_subscriber)
+            bans = Ban.objects.filter(
+                email_hash=moderator_actions.ban_key(email=comment.author_subscriber.email)
+            )
         else:
             return "—"
         summary = others.aggregate(
@@ -381,12 +387,31 @@ class CommentAdmin(admin.ModelAdmin):
                 for c in others.exclude(pk=comment.pk).order_by("-created_at")[:20]
             ),
         )
+        now = timezone.now()
+        ban_rows = format_html_join(
+            "",
+            "<li>{} · {} · {}</li>",
+            (
+                (
+                    ban.created_at.strftime("%Y-%m-%d"),
+                    gettext("banned for good")
+                    if ban.until is None
+                    else (gettext("suspended until %s") if ban.until > now else gettext("ended %s"))
+                    % ban.until.strftime("%Y-%m-%d %H:%M"),
+                    ban.reason,
+                )
+                for ban in bans.order_by("-created_at")[:10]
+            ),
+        )
         return format_html(
-            "<p>{} published, {} rejected or spam, {} reported.</p><ul>{}</ul>",
-            summary["published"],
-            summary["rejected"],
-            summary["reported"],
+            "<p>{}</p><ul>{}</ul><p>{}</p><ul>{}</ul>",
+            gettext(
+                "%(published)d published, %(rejected)d rejected or spam, %(reported)d reported."
+            )
+            % summary,
             rows,
+            gettext("Bans: none.") if not ban_rows else gettext("Bans:"),
+            ban_rows,
         )
 
     @admin.action(description="Approve", permissions=["change"])

@@ -169,3 +169,27 @@ def test_a_rejection_mail_gives_the_moderators_words_and_a_reply_address_only_wh
     last = [m for m in mail.outbox if m.to == ["author@example.org"]][-1]
     assert "reply to this mail (moderators@example.org)" in last.body
     assert last.extra_headers["Reply-To"] == "moderators@example.org"
+
+
+def test_the_posts_page_shows_the_authors_earlier_bans(desk, member, article, make_comment):
+    post = make_comment(article, member, body="Back again", status="pending")
+    page = desk.get(f"/admin/comments/comment/{post.pk}/change/").content.decode()
+    assert "Bans: none." in page
+    ended = timezone.now() - datetime.timedelta(days=2)
+    Ban.objects.create(user=member, reason="Sample: insults last spring", until=ended)
+    page = desk.get(f"/admin/comments/comment/{post.pk}/change/").content.decode()
+    assert "Sample: insults last spring" in page and f"ended {ended:%Y-%m-%d}" in page
+
+
+def test_a_suspended_member_is_told_when_they_may_post_again(client, member, article, post_comment):
+    until = timezone.now() + datetime.timedelta(days=3)
+    Ban.objects.create(user=member, reason="Sample: a cooling-off week", until=until)
+    client.force_login(member)
+    response = post_comment(client, article, body="Can I post yet?")
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "You are suspended from posting until" in page and str(until.year) in page
+    assert "no longer post" not in page
+    Ban.objects.update(until=None)  # a ban for good says so
+    page = post_comment(client, article, body="And now?").content.decode()
+    assert "You can no longer post comments on this site." in page
