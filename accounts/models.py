@@ -2,7 +2,9 @@
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager):
@@ -27,6 +29,12 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+class Role(models.TextChoices):
+    PATIENT = "patient", _("Patient")
+    CAREGIVER = "caregiver", _("Caregiver or family")
+    PROFESSIONAL = "professional", _("Health professional")
+
+
 class User(AbstractUser):
     """A member. Others see only the display name, never the email address."""
 
@@ -40,6 +48,34 @@ class User(AbstractUser):
     )
     bio = models.TextField(blank=True, max_length=500)
     notify_replies = models.BooleanField("email me when someone replies to me", default=True)
+    # The profile's address (/members/<handle>/): made once from the display name, kept when
+    # the name changes so that links stay (accounts/profiles.py).
+    handle = models.SlugField(max_length=60, blank=True, editable=False)
+    # Who is speaking: shown on the member's posts and profile, all optional. "Health
+    # professional" shows only once staff verified it (profession_verified).
+    role = models.CharField(
+        _("I post as"), max_length=20, choices=Role.choices, blank=True, default=""
+    )
+    living_with = models.CharField(
+        _("Living with (optional)"),
+        max_length=80,
+        blank=True,
+        help_text=_("A few words shown with your name, e.g. “SMA type 3” or “my son's SMA”."),
+    )
+    profile_public = models.BooleanField(
+        _("Show my profile page"),
+        default=False,
+        help_text=_("Your display name, role, bio and published posts, for anyone to read."),
+    )
+    profession_verified = models.CharField(
+        _("verified profession"),
+        max_length=80,
+        blank=True,
+        help_text=_("Set by staff after checking, e.g. “Registered nurse”. Empty: not verified."),
+    )
+    profession_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When they agreed to the community guidelines and the privacy notice (at sign-up).
+    agreed_to_terms_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -50,6 +86,9 @@ class User(AbstractUser):
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.UniqueConstraint(
+                fields=["handle"], condition=~Q(handle=""), name="accounts_user_handle_unique"
+            ),
         ]
 
     def __str__(self):
@@ -88,6 +127,9 @@ class Subscriber(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     notify_replies = models.BooleanField("email me when someone replies to me", default=True)
+    # When they chose to get new articles by mail (a choice of its own, never bundled with
+    # sharing a name and email to read the conversation); empty: no new-article mail.
+    newsletter_at = models.DateTimeField(null=True, blank=True)
     # Changes with each confirmation mail and is cleared once used: old links stop working.
     confirmation_nonce = models.CharField(max_length=32, blank=True, editable=False)
     unsubscribe_key = models.CharField(max_length=64, unique=True, editable=False)
