@@ -63,6 +63,11 @@ class SubscribeForm(forms.Form):
         validators=[validate_plain_address],
     )
     source = forms.CharField(required=False, max_length=20)
+    # In the comment box, new articles by mail are a choice of their own; on the subscribe page
+    # and in the sidebar they are what the form is for.
+    newsletter = forms.BooleanField(required=False)
+    # Where the comment box sends the reader back to (checked in the view: this site only).
+    next = forms.CharField(required=False, max_length=300)
 
     def clean_name(self):
         return clean_person_name(self.cleaned_data["name"])

@@ -147,9 +147,14 @@ class Subscriber(models.Model):
         return self.confirmed_at is not None
 
     @property
-    def is_subscribed(self):
-        """Confirmed and not unsubscribed: receives new-article mail."""
+    def accepts_mail(self):
+        """Confirmed and not unsubscribed: the address's owner proved it and did not say stop."""
         return self.confirmed_at is not None and self.unsubscribed_at is None
+
+    @property
+    def is_subscribed(self):
+        """Receives new-article mail: confirmed, chose it (newsletter_at), not unsubscribed."""
+        return self.accepts_mail and self.newsletter_at is not None
 
 
 class Delivery(models.Model):
@@ -213,6 +218,9 @@ class AddressClaim(models.Model):
     # a stranger's mails do not hold back the owner's; the inbox's hourly cap stays shared.
     confirmation_nonce = models.CharField(max_length=32, blank=True, editable=False)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # This browser also asked for new articles by mail: applied only when the owner confirms
+    # through this browser's link (a stranger cannot subscribe somebody else's address).
+    wants_newsletter = models.BooleanField(default=False, editable=False)
 
     class Meta:
         constraints = [

@@ -45,8 +45,10 @@ def find(email):
     return Subscriber.objects.filter(email__iexact=normalize_email(email)).first()
 
 
-def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key=""):
-    """Record that `email` asked for new articles; a task then sends a confirmation if one is due.
+def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key="", newsletter=True):
+    """Record that `email` was shared (to join the conversation) and, with `newsletter`, that new
+    articles were asked for; a task then sends a confirmation if one is due. The newsletter is
+    a choice of its own: it starts only once the owner confirms a link that asked for it.
 
     A member subscribing their own (verified) address is confirmed at once; anyone else gets a
     confirmation mail, at most one every CONFIRMATION_RESEND_SECONDS per address. What happens
@@ -62,30 +64,35 @@ def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key="
     subscriber = _find_or_create(email, name, source)
     if is_own_address:
         _link_member(subscriber, user)
-        if not subscriber.is_subscribed:
-            _mark_confirmed(subscriber)
+        if not subscriber.accepts_mail or (newsletter and subscriber.newsletter_at is None):
+            _mark_confirmed(subscriber, newsletter=newsletter)
         return subscriber
-    claim = claim_address(subscriber, guest_key, name)
+    claim = claim_address(subscriber, guest_key, name, wants_newsletter=newsletter)
     send_subscription_confirmation.enqueue(claim.pk)
     return subscriber
 
 
-def claim_address(subscriber, guest_key, name):
-    """This browser typed `subscriber`'s address with `name`: one upsert, known address or not.
-    A new name voids the link mailed for the old one: the mail told its reader which name the
-    posts would show (the next mail shows the new one)."""
+def claim_address(subscriber, guest_key, name, wants_newsletter=False):
+    """This browser typed `subscriber`'s address with `name` (and, or not, asked for new
+    articles): one upsert, known address or not. A new name, or a new newsletter choice, voids
+    the link mailed for the old one: the mail told its reader which name the posts would show
+    and which mail they would get (the next mail says it anew)."""
     AddressClaim.objects.filter(subscriber=subscriber, guest_key=guest_key).exclude(
-        name=name
+        name=name, wants_newsletter=wants_newsletter
     ).update(confirmation_nonce="", confirmation_sent_at=None)
     (claim,) = AddressClaim.objects.bulk_create(
         [
             AddressClaim(
-                subscriber=subscriber, guest_key=guest_key, name=name, updated_at=timezone.now()
+                subscriber=subscriber,
+                guest_key=guest_key,
+                name=name,
+                wants_newsletter=wants_newsletter,
+                updated_at=timezone.now(),
             )
         ],
         update_conflicts=True,
         unique_fields=["subscriber", "guest_key"],
-        update_fields=["name", "updated_at"],
+        update_fields=["name", "wants_newsletter", "updated_at"],
     )
     if claim.pk is None:  # a database that does not say which row it wrote
         claim = AddressClaim.objects.get(subscriber=subscriber, guest_key=guest_key)
@@ -109,7 +116,7 @@ def _find_or_create(email, name, source):
 def ask_for_confirmation(claim_id):
     """The rest of `subscribe`, in a task: mail a confirmation link if one is due."""
     claim = AddressClaim.objects.select_related("subscriber").filter(pk=claim_id).first()
-    if claim is None or claim.subscriber.is_subscribed:
+    if claim is None or _has_what_it_asked(claim):
         return  # nothing to send; the visitor was told the same thing either way
     if _is_closed_to_mail(claim.subscriber):
         return  # "never mail this address" was chosen; only its owner can undo it
@@ -120,6 +127,15 @@ def ask_for_confirmation(claim_id):
 @task()
 def send_subscription_confirmation(claim_id):
     ask_for_confirmation(claim_id)
+
+
+def _has_what_it_asked(claim):
+    """The address is confirmed and open to mail, and has the newsletter if this browser asked
+    for it: no confirmation to send."""
+    subscriber = claim.subscriber
+    return subscriber.accepts_mail and (
+        not claim.wants_newsletter or subscriber.newsletter_at is not None
+    )
 
 
 def _is_closed_to_mail(subscriber):
@@ -177,6 +193,8 @@ def send_confirmation(subscriber, claim=None):
             "name": claim.name if claim else subscriber.name,
             "confirm_url": settings.SITE_URL + reverse("accounts:confirm", args=[token]),
             "was_confirmed": subscriber.is_confirmed,
+            # Which mail the link starts: the conversation only, or new articles too.
+            "newsletter": bool(claim and claim.wants_newsletter) and not subscriber.is_subscribed,
             "posts": [_unclickable(post) for post in shown],
             "posts_not_shown": len(posts) - len(shown),
             "has_picture": any(post.has_picture for post in shown),
@@ -255,7 +273,7 @@ def check_confirmation(token):
     else:  # the address's link, or a browser's link mailed before claims had their own
         is_current = bool(subscriber.confirmation_nonce) and subscriber.confirmation_nonce == nonce
     if not is_current:  # used before, or replaced by a newer mail to the same browser
-        if subscriber.is_subscribed:
+        if subscriber.accepts_mail:
             return Link(Confirmation.ALREADY_CONFIRMED, subscriber)
         return Link(Confirmation.INVALID)
     if "c" not in data:  # mailed before claims existed
@@ -305,7 +323,9 @@ def confirm(token, confirming_key=""):
         link.claim.confirmation_nonce = ""
     is_renamed = subscriber.name != link.name
     subscriber.name = link.name
-    _mark_confirmed(subscriber, also=["name"])
+    _mark_confirmed(
+        subscriber, also=["name"], newsletter=bool(link.claim and link.claim.wants_newsletter)
+    )
     if is_renamed:
         freshness.site_changed()  # a guest's name shows on their posts
     asking_browser = is_asking_browser(link, confirming_key)
@@ -322,11 +342,23 @@ def confirm(token, confirming_key=""):
     return link
 
 
-def _mark_confirmed(subscriber, also=()):
+def _mark_confirmed(subscriber, also=(), newsletter=False):
+    """The owner proved the address (and, with `newsletter`, chose new-article mail: its time
+    is recorded, once)."""
     subscriber.confirmed_at = timezone.now()
     subscriber.unsubscribed_at = None
     subscriber.confirmation_nonce = ""
-    subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "confirmation_nonce", *also])
+    if newsletter and subscriber.newsletter_at is None:
+        subscriber.newsletter_at = subscriber.confirmed_at
+    subscriber.save(
+        update_fields=[
+            "confirmed_at",
+            "unsubscribed_at",
+            "confirmation_nonce",
+            "newsletter_at",
+            *also,
+        ]
+    )
 
 
 def _link_member(subscriber, user):
@@ -350,10 +382,12 @@ def by_unsubscribe_key(key):
 
 
 def unsubscribe(subscriber):
-    """Stop new-article mail. Saying it twice changes nothing the second time."""
-    if subscriber.unsubscribed_at is None:
-        subscriber.unsubscribed_at = timezone.now()
-        subscriber.save(update_fields=["unsubscribed_at"])
+    """Stop new-article mail (and the choice of it: starting again is a new choice). Saying it
+    twice changes nothing the second time."""
+    if subscriber.unsubscribed_at is None or subscriber.newsletter_at is not None:
+        subscriber.unsubscribed_at = subscriber.unsubscribed_at or timezone.now()
+        subscriber.newsletter_at = None
+        subscriber.save(update_fields=["unsubscribed_at", "newsletter_at"])
 
 
 def unsubscribe_url(subscriber):

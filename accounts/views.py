@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -38,18 +39,35 @@ def subscribe(request):
     source = form.cleaned_data["source"]
     if source not in Subscriber.Source.values:
         source = Subscriber.Source.PAGE
+    from_comments = source == Subscriber.Source.COMMENTS
     subscriber = subscriptions.subscribe(
         form.cleaned_data["name"],
         form.cleaned_data["email"],
         source,
         user=request.user,
         guest_key=subscriptions.guest_key(request),
+        newsletter=form.cleaned_data["newsletter"] or not from_comments,
     )
     # The guest who shared name + email may now read the conversation (comments app), under
     # the name typed here: until this browser proves the address, it is shown nothing else.
     subscriptions.remember_guest(request, subscriber, name=form.cleaned_data["name"])
     if subscriber.user_id and subscriber.user_id == request.user.pk and subscriber.is_subscribed:
         return render(request, "accounts/subscribe_thanks.html", {"subscriber": subscriber})
+    back = form.cleaned_data["next"]
+    if from_comments and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        # Back to the conversation, at the post they came for: the same words whether or not
+        # the address is known (the box must not tell who reads what).
+        messages.info(
+            request,
+            gettext(
+                "You can read and join the conversation now. If your address still needs "
+                "confirming, a mail with a link is on its way: your posts wait until you open "
+                "it. Nothing there in a few minutes? Look in your spam folder."
+            ),
+        )
+        return redirect(back)
     return redirect("accounts:subscribe-sent")
 
 

@@ -60,7 +60,9 @@ REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)
 
 
 def subscribed():
-    return Subscriber.objects.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+    return Subscriber.objects.filter(
+        confirmed_at__isnull=False, unsubscribed_at__isnull=True, newsletter_at__isnull=False
+    )
 
 
 # --- Going live ------------------------------------------------------------------------------

@@ -147,6 +147,12 @@ class Entry:
         return f"comment-face:{c.pk}:{digest}"
 
 
+def came_for(request):
+    """The address of the post a reader was sent to (by /c/<id>/, with `?c=<id>`), or ""."""
+    wanted = request.GET.get("c", "")
+    return f"/c/{wanted}/" if wanted.isascii() and wanted.isdigit() and len(wanted) <= 12 else ""
+
+
 def reading_order(request):
     order = request.GET.get("order") or request.COOKIES.get(ORDER_COOKIE)
     return order if order in ORDERS else DEFAULT_ORDER
@@ -166,6 +172,8 @@ def _is_canonical(request, page):
     links write it). Any other address shows a page that has a canonical address of its own,
     so it is not stored by the page cache: made-up values cannot fill it."""
     order, cpage = request.GET.get("order"), request.GET.get("cpage")
+    if "c" in request.GET:  # a reader sent to one post: the page as it is, with its own "next"
+        return False
     if order is not None and (page is None or order not in ORDERS or order == DEFAULT_ORDER):
         return False
     return cpage is None or (page is not None and page.number > 1 and cpage == str(page.number))
@@ -181,6 +189,10 @@ def thread_context(request, article):
     context = {
         "article": article,
         "author": author,
+        # Where sharing name + email, logging in or signing up comes back to: the post the
+        # reader came for (/c/<id>/, comments/views.py comment_link), or the conversation.
+        "gate_next": came_for(request) or f"{article.get_absolute_url()}#comments",
+        "newsletter_ticked": settings.COMMENTS_NEWSLETTER_TICKED,
         "can_read": can_read(request, author),
         "order": reading_order(request),
         "is_open": article.comments_open,

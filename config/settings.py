@@ -327,6 +327,9 @@ CONFIRMATION_MAX_AGE_SECONDS = 7 * 24 * 3600
 # --- Comments -------------------------------------------------------------------------------
 # On (as on the seed page): an anonymous visitor sees the count and the name + email box only.
 COMMENTS_READ_GATE = env_bool("COMMENTS_READ_GATE", True)
+# Whether the comment box's "also email me new articles" starts ticked (consent is never
+# assumed by default: off unless the operator decides otherwise).
+COMMENTS_NEWSLETTER_TICKED = env_bool("COMMENTS_NEWSLETTER_TICKED", False)
 # Who hears of a possible crisis at once (comments/crisis.py): these staff accounts' addresses,
 # else the Moderators group; then every staff account if nobody acts within the minutes.
 MODERATION_ON_CALL = env_list("MODERATION_ON_CALL", [])

@@ -228,12 +228,15 @@ def _no_minimum_fill_time(settings):
 def make_subscriber(db):
     from accounts.models import Subscriber
 
-    def make(email=None, name="Sample Guest", confirmed=True, **fields):
+    def make(email=None, name="Sample Guest", confirmed=True, newsletter=None, **fields):
+        """A subscriber; `newsletter` (by default: when confirmed) also chose new articles."""
         n = next(_counter)
+        now = timezone.now()
         return Subscriber.objects.create(
             email=email or f"guest{n}@example.org",
             name=name,
-            confirmed_at=timezone.now() if confirmed else None,
+            confirmed_at=now if confirmed else None,
+            newsletter_at=now if (confirmed if newsletter is None else newsletter) else None,
             unsubscribe_key=f"key-{n}",
             **fields,
         )
