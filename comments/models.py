@@ -149,7 +149,9 @@ class Comment(models.Model):
         return f"Comment {self.pk} on {self.article_id}"
 
     def get_absolute_url(self):
-        return f"{self.article.get_absolute_url()}#comment-{self.pk}"
+        """The post's own address: it opens the page of the thread that holds it, at the post
+        (comments/views.py comment_link), wherever the thread has moved it since."""
+        return f"/c/{self.pk}/"
 
     @property
     def author_name(self):

@@ -251,6 +251,24 @@ def render_one(request, comment, author):
     return thread_html.items(request, entries, form)
 
 
+def page_number_of(request, comment, visible):
+    """The page of the thread (in this reader's order) that shows `comment`: the page of its
+    top-level post. `visible` is what the reader may see. A count (and, for a reply, its
+    top-level post)."""
+    root_id = comment.root_id or comment.pk
+    root = comment if comment.root_id is None else Comment.objects.get(pk=root_id)
+    if root.is_pinned and root.status == Comment.Status.PUBLISHED and not root.members_only:
+        return 1
+    top = visible.filter(article_id=comment.article_id, parent=None).exclude(pk=root_id)
+    if reading_order(request) == "newest":
+        before = Q(created_at__gt=root.created_at) | Q(created_at=root.created_at, pk__gt=root_id)
+    else:
+        before = Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root_id)
+    pinned = Q(is_pinned=True, status=Comment.Status.PUBLISHED, members_only=False)
+    ahead = top.filter(before | pinned).count()
+    return ahead // settings.COMMENTS_PER_PAGE + 1
+
+
 def _page_of_thread(request, article, author, order):
     """The page of the thread asked for: (page, its top-level entries with their replies
     nested under them, the posts on it this member hugged, the thread's published posts).

@@ -4,6 +4,7 @@ from comments import views
 
 app_name = "comments"
 urlpatterns = [
+    path("c/<int:pk>/", views.comment_link, name="link"),
     path("articles/<slug:slug>/comments/", views.post_comment, name="post"),
     path("articles/<slug:slug>/comments/order/", views.set_order, name="order"),
     path("comments/<int:pk>/edit/", views.edit_comment, name="edit"),

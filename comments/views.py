@@ -13,7 +13,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.ratelimits import client_ip, hit
 from articles.models import Article
-from comments import appeal_links, appeals, notifications, pictures, posting, rate_limits, reports
+from comments import (
+    appeal_links,
+    appeals,
+    notifications,
+    pictures,
+    posting,
+    rate_limits,
+    reports,
+    thread,
+)
 from comments.forms import AppealForm, CommentForm, EditForm, ReportForm, form_started_token
 from comments.models import Comment, Report
 from comments.pictures import PictureError
@@ -95,7 +104,7 @@ def _posted(request, comment, author, is_repeat):
         messages.info(request, gettext("You had already posted this. Here it is."))
     else:
         _tell_what_happens(request, comment)
-    return redirect(f"{comment.article.get_absolute_url()}#comment-{comment.pk}")
+    return redirect(comment.get_absolute_url())
 
 
 @require_POST
@@ -321,3 +330,34 @@ def appeal(request, token):
             context["state"] = "sent"
     status = 400 if form.errors else 410 if state == "expired" else 200
     return render(request, "comments/appeal.html", context, status=status)
+
+
+@require_safe
+def comment_link(request, pk):
+    """/c/<id>/, the address of one post in mails, the admin and feeds: the page of the thread
+    that holds it, scrolled to it. A reader stopped by the read gate gets the gate first, and
+    comes back here after it; a post they may not see says why instead of a silent miss."""
+    comment = Comment.objects.select_related("article").filter(pk=pk).first()
+    if comment is None or not comment.article.is_published:
+        return _link_answer(request, None, "missing", status=404)
+    author = posting.author_for(request)
+    article = comment.article
+    if comment.members_only and not (author is not None and author.is_member):
+        return _link_answer(request, comment, "members", status=403)
+    if not thread.can_read(request, author):
+        return redirect(f"{article.get_absolute_url()}?c={comment.pk}#comments")
+    visible = Comment.objects.visible_to(
+        user=author.user if author else None, guest_key=author.guest_key if author else ""
+    )
+    if not visible.filter(pk=comment.pk).exists():
+        return _link_answer(request, comment, "hidden", status=404)
+    if comment.is_removed and not visible.filter(parent=comment).exists():
+        return _link_answer(request, comment, "removed", status=410)
+    page = thread.page_number_of(request, comment, visible)
+    cpage = f"?cpage={page}" if page > 1 else ""
+    return redirect(f"{article.get_absolute_url()}{cpage}#comment-{comment.pk}")
+
+
+def _link_answer(request, comment, why, status):
+    context = {"comment": comment, "why": why, "next": request.get_full_path()}
+    return render(request, "comments/link_missing.html", context, status=status)

@@ -127,7 +127,7 @@ def test_a_new_authors_approved_post_edited_into_links_is_held(
     assert "3 links (more than 2)" in first.moderation_reasons
     assert "Buy now" not in _others_page(type(client), article)
     # The author is told what happened and why, not left to find a badge.
-    page = author.get(response.url).content.decode()
+    page = author.get(response.url, follow=True).content.decode()
     assert "Your post waits for a moderator" in page and "many links" in page
 
 

@@ -15,7 +15,9 @@ def test_member_post_is_published_and_shown(client, member, article, post_commen
     response = post_comment(client, article, body="Physical therapy helped me a lot.")
     comment = Comment.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/articles/{article.slug}/#comment-{comment.pk}"
+    assert response["Location"] == f"/c/{comment.pk}/"  # the post's own address
+    shown = client.get(response["Location"])
+    assert shown["Location"] == f"/articles/{article.slug}/#comment-{comment.pk}"
     assert comment.status == Comment.Status.PUBLISHED
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Physical therapy helped me a lot." in page
@@ -248,8 +250,8 @@ def test_a_post_sent_again_after_back_is_there_once(client, member, article, pos
     post_comment(client, article, body="Our first week at home went well.")
     response = post_comment(client, article, body="Our first week at home went well.")
     only = Comment.objects.get()
-    assert response["Location"].endswith(f"#comment-{only.pk}")
-    page = client.get(response["Location"]).content.decode()
+    assert response["Location"] == f"/c/{only.pk}/"
+    page = client.get(response["Location"], follow=True).content.decode()
     assert "You had already posted this. Here it is." in page
     post_comment(client, article, body="And the second week too.")
     assert Comment.objects.count() == 2  # other words are a new post
