@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts import privacy
+from accounts import privacy, profiles
 from accounts.mail import retry_due
 from accounts.models import Delivery, Subscriber, User
 from kindred import freshness
@@ -18,12 +18,39 @@ from kindred.admin_widgets import LabelledDateTimeAdmin
 @admin.register(User)
 class UserAdmin(LabelledDateTimeAdmin, BaseUserAdmin):
     ordering = ["-date_joined"]
-    list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
-    list_filter = ["is_staff", "is_active"]
+    list_display = [
+        "email",
+        "display_name",
+        "role",
+        "profession_verified",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
+    list_filter = ["is_staff", "is_active", "role"]
     search_fields = ["email", "display_name"]
+    readonly_fields = ["profession_verified_at", "agreed_to_terms_at", "handle"]
+    actions = ["revoke_profession"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["display_name", "bio", "notify_replies"]}),
+        ("Profile", {"fields": ["display_name", "bio", "notify_replies", "handle"]}),
+        (
+            _("Who is speaking"),
+            {
+                "fields": [
+                    "role",
+                    "living_with",
+                    "profile_public",
+                    "profession_verified",
+                    "profession_verified_at",
+                ],
+                "description": _(
+                    "“Health professional” shows on their posts only with a verified "
+                    "profession: type it (e.g. “Registered nurse”) once you have checked it; "
+                    "empty it to revoke. Both are in the audit log."
+                ),
+            },
+        ),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
@@ -35,9 +62,21 @@ class UserAdmin(LabelledDateTimeAdmin, BaseUserAdmin):
     ]
 
     def save_model(self, request, obj, form, change):
+        verified = obj.profession_verified
+        if "profession_verified" in form.changed_data:  # granted or revoked below, audited
+            obj.profession_verified = form.initial.get("profession_verified", "")
         super().save_model(request, obj, form, change)
+        if "profession_verified" in form.changed_data:
+            profiles.verify_profession(obj, request.user, verified)
         if change and set(form.changed_data) & set(User.SHOWN_ON_PAGES):
             freshness.site_changed()  # a new member shows nowhere yet
+        if obj.profile_public:
+            profiles.ensure_handle(obj)
+
+    @admin.action(description=_("Revoke the verified profession (audited)"))
+    def revoke_profession(self, request, queryset):
+        revoked = sum(profiles.verify_profession(user, request.user, "") for user in queryset)
+        self.message_user(request, _("Revoked for %(count)d member(s).") % {"count": revoked})
 
     # Deleting here is the member's own account deletion (accounts.privacy.delete_member), with
     # their posts kept anonymously: a plain delete left their words, IP addresses, pictures and

@@ -80,13 +80,24 @@ class AccountSettingsForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "notify_replies"]
+        fields = [
+            "display_name",
+            "role",
+            "living_with",
+            "bio",
+            "profile_public",
+            "notify_replies",
+        ]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         help_texts = {
             "bio": gettext_lazy(
-                "A few words about you, kept with your account. Optional. The site does not "
-                "show it to other readers."
-            )
+                "A few words about you. Optional. Shown on your profile page, if you choose "
+                "to show it."
+            ),
+            "role": gettext_lazy(
+                "Shown with your name on your posts. “Health professional” shows only once "
+                "our staff have checked it: write to us from the contact page."
+            ),
         }
 
     def clean_display_name(self):

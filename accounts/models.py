@@ -95,7 +95,9 @@ class User(AbstractUser):
         return self.display_name or f"member #{self.pk}"
 
     # What pages show of a member: a change to these is a change of every page they posted on.
-    SHOWN_ON_PAGES = ("display_name",)  # the bio shows on no page yet
+    SHOWN_ON_PAGES = (
+        *("display_name", "role", "living_with", "profile_public", "profession_verified"),
+    )  # the bio shows on the profile page only, which is not cached
 
     def get_full_name(self):
         return self.display_name

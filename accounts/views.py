@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import privacy, subscriptions
+from accounts import privacy, profiles, subscriptions
 from accounts.forms import AccountSettingsForm, DeleteAccountForm, SubscribeForm
 from accounts.models import Subscriber, User
 from accounts.ratelimits import client_ip, hit
@@ -141,20 +141,28 @@ def account_settings(request):
         request.POST or None, instance=request.user, initial={"wants_newsletter": wants}
     )
     if request.method == "POST" and form.is_valid():
-        is_renamed = bool(set(form.changed_data) & set(User.SHOWN_ON_PAGES))
-        # A new name refreshes every cached page (it may show on any of them): a few a day.
+        shown = [name for name in User.SHOWN_ON_PAGES if name in form.changed_data]
+        # A new name (or role) refreshes every cached page (it may show on any of them): a few
+        # a day.
         limit, window = settings.ACCOUNT_RENAME_RATE_LIMIT
-        if is_renamed and not hit(f"rename-{window}", request.user.pk, limit, window):
+        if shown and not hit(f"rename-{window}", request.user.pk, limit, window):
             form.add_error(
-                "display_name",
+                shown[0],
                 gettext(
                     "You have changed your name several times today. Please keep this one "
                     "until tomorrow; your other settings are as you left them."
+                )
+                if shown[0] == "display_name"
+                else gettext(
+                    "You have changed how you appear on your posts several times today. Please "
+                    "keep this until tomorrow; your other settings are as you left them."
                 ),
             )
             return render(request, "accounts/settings.html", {"form": form}, status=429)
-        form.save()
-        if is_renamed:  # not a form sent unchanged
+        member = form.save()
+        if member.profile_public:
+            profiles.ensure_handle(member)
+        if shown:  # not a form sent unchanged
             freshness.site_changed()
         if form.cleaned_data["wants_newsletter"] != wants:
             subscriptions.set_member_newsletter(request.user, form.cleaned_data["wants_newsletter"])

@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
+from accounts import profiles
 from comments import thread_html
 from comments.forms import CommentForm
 from comments.models import Comment, Hug
@@ -46,6 +47,9 @@ SHOWN_FIELDS = (
     *("author_user_id", "author_subscriber_id", "guest_key", "body_html", "hug_count"),
     *("image", "image_thumb", "image_alt", "is_pinned", "members_only", "public_note"),
     *("author_user__display_name", "author_subscriber__name"),
+    # Who is speaking (accounts/profiles.py): role, "living with", the profile's address.
+    *("author_user__role", "author_user__living_with", "author_user__profession_verified"),
+    *("author_user__profile_public", "author_user__handle"),
     *("public_note_reviewer__name", "public_note_reviewer__credentials"),
     "public_note_reviewer__slug",
 )
@@ -121,6 +125,16 @@ class Entry:
     actions: Actions = Actions()
     reply_fields: str = ""  # the reply form's fields, the same for every viewer
 
+    @property
+    def speaking(self):
+        """(who the author says they are, what they live with, their profile's address): what
+        the face shows after the name. Nothing for a guest or a former member."""
+        user = self.comment.author_user if self.comment.author_user_id else None
+        if user is None:
+            return ("", "", "")
+        profile = f"/members/{user.handle}/" if user.profile_public and user.handle else ""
+        return (profiles.shown_role(user.role, user.profession_verified), user.living_with, profile)
+
     def face_key(self, now, language):
         """The fragments cache's key for the face: everything it shows, in `language`, at
         `now` (its age, to the step its time is written in: "5 minutes ago", "3 hours ago")."""
@@ -134,6 +148,7 @@ class Entry:
             c.author_user_id,
             c.author_subscriber_id,
             self.replying_to,
+            self.speaking,
             c.image.name,
             c.image_alt,
             c.is_pinned and not c.members_only,

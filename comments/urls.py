@@ -5,6 +5,8 @@ from comments import views
 app_name = "comments"
 urlpatterns = [
     path("c/<int:pk>/", views.comment_link, name="link"),
+    path("members/<slug:handle>/", views.member_profile, name="profile"),
+    path("account/posts/", views.own_posts, name="own-posts"),
     path("articles/<slug:slug>/comments/", views.post_comment, name="post"),
     path("articles/<slug:slug>/comments/order/", views.set_order, name="order"),
     path("comments/<int:pk>/edit/", views.edit_comment, name="edit"),

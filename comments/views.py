@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -11,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts import profiles
 from accounts.ratelimits import client_ip, hit
 from articles.models import Article
 from comments import (
@@ -361,3 +363,55 @@ def comment_link(request, pk):
 def _link_answer(request, comment, why, status):
     context = {"comment": comment, "why": why, "next": request.get_full_path()}
     return render(request, "comments/link_missing.html", context, status=status)
+
+
+POSTS_PER_PAGE = 20
+
+
+@require_safe
+def member_profile(request, handle):
+    """/members/<handle>/: a member's display name, who they are, their bio and their published
+    posts, newest first (members-only posts to members only). Nothing at all while the member
+    keeps their profile private (the default): the same 404 as for no such member."""
+    from accounts.models import User
+
+    member = User.objects.filter(handle=handle, profile_public=True, is_active=True).first()
+    if member is None:
+        raise Http404("No such member.")
+    posts = Comment.objects.filter(
+        author_user=member,
+        status=Comment.Status.PUBLISHED,
+        article__in=Article.objects.published(),
+    )
+    if not request.user.is_authenticated:
+        posts = posts.filter(members_only=False)
+    posts = posts.select_related("article").only(
+        "pk", "body_html", "image", "image_alt", "created_at", "article__title", "article__slug"
+    )
+    page = Paginator(posts.order_by("-created_at", "-pk"), POSTS_PER_PAGE).get_page(
+        thread.requested_page(request)
+    )
+    context = {
+        "member": member,
+        "role": profiles.shown_role(member.role, member.profession_verified),
+        "page": page,
+    }
+    return render(request, "comments/profile.html", context)
+
+
+@login_required
+@require_safe
+def own_posts(request):
+    """/account/posts/: every post of the member's, whatever its state (waiting, published,
+    rejected with its reason, removed), newest first."""
+    posts = (
+        Comment.objects.filter(author_user=request.user)
+        .select_related("article", "rejection_reason")
+        .only(
+            *("pk", "body", "status", "created_at", "members_only", "image", "rejection_reason"),
+            *("article__title", "article__slug", "rejection_reason__text"),
+        )
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(posts, POSTS_PER_PAGE).get_page(thread.requested_page(request))
+    return render(request, "comments/own_posts.html", {"page": page})

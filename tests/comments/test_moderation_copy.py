@@ -40,9 +40,9 @@ def test_the_thanks_page_says_a_moderator_reads_a_new_members_first_post(client)
     assert "A moderator reads a new member's first post before it appears." in page
 
 
-def test_the_account_page_does_not_say_the_bio_shows_on_posts(client, member):
-    # No page shows a member's bio (accounts.models.User.SHOWN_ON_PAGES): the help says so.
+def test_the_account_page_says_where_the_bio_shows(client, member):
+    # The bio shows on the profile page only, when the member shows it: the help says so.
     client.force_login(member)
     page = client.get("/account/").content.decode()
     assert "shown on your posts" not in page
-    assert "The site does not show it to other readers." in page
+    assert "Shown on your profile page, if you choose to show it." in page
