@@ -131,6 +131,8 @@ class CommentAdmin(admin.ModelAdmin):
         "approve",
         "crisis_members_only",
         "crisis_hide",
+        "show_to_members_only",
+        "show_to_everyone",
         "dismiss_reports",
         "reject",
         "mark_spam",
@@ -465,6 +467,26 @@ class CommentAdmin(admin.ModelAdmin):
     )
     def crisis_hide(self, request, queryset):
         self._respond_to_crisis(request, queryset, hide_fully=True)
+
+    @admin.action(
+        description=gettext_lazy("Show to signed-in members only (no message is sent)"),
+        permissions=["change"],
+    )
+    def show_to_members_only(self, request, queryset):
+        moved = sum(moderator_actions.show_to_members_only(c, request.user) for c in queryset)
+        self.message_user(
+            request, gettext("Shown to members only: %(count)d post(s).") % {"count": moved}
+        )
+
+    @admin.action(description=gettext_lazy("Show to everyone again"), permissions=["change"])
+    def show_to_everyone(self, request, queryset):
+        moved = sum(
+            moderator_actions.show_to_members_only(c, request.user, members_only=False)
+            for c in queryset
+        )
+        self.message_user(
+            request, gettext("Shown to everyone: %(count)d post(s).") % {"count": moved}
+        )
 
     @admin.action(
         description=gettext_lazy("Dismiss reports (the post stays as it is)"),

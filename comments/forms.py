@@ -171,18 +171,38 @@ class CommentForm(_SendChecks, forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+    # Offered to members only (`members_choice`).
+    members_only = forms.BooleanField(
+        label=gettext_lazy(
+            "Only members can read this (not visitors who are not signed in, nor search engines)"
+        ),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
-    def __init__(self, *args, author, article, parent=None, ip="", **kwargs):
+    def __init__(self, *args, author, article, parent=None, ip="", members_choice=None, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        if members_choice is None:
+            members_choice = author is not None and author.is_member
+        self.members_choice = members_choice
+        if not members_choice:
+            del self.fields["members_only"]
         self.author = author  # whom the form was shown to: its "started" token names them
         self.article = article
         self.ip = ip
         self.details = []
         self._parent = parent
-        self.fields["body"].help_text = gettext(
-            "Text, a picture, or both; up to %(limit)s characters. Everyone who reads this "
-            "article can see it."
+        self.fields["body"].help_text = (
+            gettext(
+                "Text, a picture, or both; up to %(limit)s characters. Everyone who reads this "
+                "article can see it, unless you choose members only below."
+            )
+            if members_choice
+            else gettext(
+                "Text, a picture, or both; up to %(limit)s characters. Everyone who reads this "
+                "article can see it."
+            )
         ) % {"limit": settings.COMMENTS_MAX_LENGTH}
         if parent is not None:
             self.fields["body"].label = gettext("Your reply")

@@ -14,18 +14,23 @@ from comments import pictures
 class CommentQuerySet(models.QuerySet):
     def visible_to(self, user=None, guest_key=""):
         """Published comments, removed placeholders, and the viewer's own waiting posts. A
-        post a moderator showed to members only (`members_only`) is left out for everyone
-        else but its author."""
-        shown = Q(status__in=[Comment.Status.PUBLISHED, Comment.Status.REMOVED])
-        own = Q(status__in=[Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL])
-        if user is not None and user.is_authenticated:
-            shown |= own & Q(author_user=user)
-        else:
-            shown &= Q(members_only=False)
-            own |= Q(status=Comment.Status.PUBLISHED)  # their own members-only posts too
-        if guest_key:
-            shown |= own & Q(guest_key=guest_key, author_user=None)
-        return self.filter(shown)
+        members-only post (`members_only`) is left out for everyone but members (and its
+        author)."""
+        return self.filter(visibility(user, guest_key))
+
+
+def visibility(user=None, guest_key=""):
+    """The condition of CommentQuerySet.visible_to, for counts that need it beside others."""
+    shown = Q(status__in=[Comment.Status.PUBLISHED, Comment.Status.REMOVED])
+    own = Q(status__in=[Comment.Status.PENDING, Comment.Status.AWAITING_EMAIL])
+    if user is not None and user.is_authenticated:
+        shown |= own & Q(author_user=user)
+    else:
+        shown &= Q(members_only=False)
+        own |= Q(status=Comment.Status.PUBLISHED)  # their own members-only posts too
+    if guest_key:
+        shown |= own & Q(guest_key=guest_key, author_user=None)
+    return shown
 
 
 class Comment(models.Model):

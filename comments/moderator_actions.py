@@ -108,6 +108,23 @@ def mark_spam(comment, actor, note=""):
     freshness.thread_changed(comment.article_id)
 
 
+def show_to_members_only(comment, actor, members_only=True):
+    """Move a post to members only (or back to everyone), without the crisis answer's message.
+    A members-only post is not pinned. Returns False when it was so already."""
+    if comment.members_only == members_only:
+        return False
+    with transaction.atomic():
+        comment.members_only = members_only
+        comment.save(update_fields=["members_only"])
+        if members_only:
+            _unpin(comment, actor)
+        action = "members only" if members_only else "shown to everyone"
+        log(actor, action, comment=comment, before=comment.status, after=comment.status)
+    pictures.sync_visibility(comment)
+    freshness.thread_changed(comment.article_id)
+    return True
+
+
 def _unpin(comment, actor):
     """A post taken out of everyone's view is no longer pinned (restored, it is not pinned
     again by itself)."""

@@ -211,7 +211,9 @@ def find_duplicate(*, article, author, body, parent=None):
 DUPLICATE_MINUTES = 10
 
 
-def create_comment(*, article, author, body, picture=None, image_alt="", parent=None, ip=None):
+def create_comment(
+    *, article, author, body, picture=None, image_alt="", parent=None, ip=None, members_only=False
+):
     """Store a post with the status the policy gives it. Returns (comment, decision); the
     comment is None when the policy refused the post (nothing is stored, the author is told).
     The same post sent again (find_duplicate) is not stored twice: it comes back as it is,
@@ -235,6 +237,9 @@ def create_comment(*, article, author, body, picture=None, image_alt="", parent=
         moderation_reasons=decision.reasons,
         held_at=timezone.now() if status == Comment.Status.PENDING else None,
         ip_address=ip,
+        # A member's choice; a reply under a members-only post is members-only too.
+        members_only=(author.is_member and members_only)
+        or (parent is not None and parent.members_only),
     )
     if parent is not None:
         comment.parent = parent

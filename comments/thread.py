@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from accounts import profiles
 from comments import thread_html
 from comments.forms import CommentForm
-from comments.models import Comment, Hug
+from comments.models import Comment, Hug, visibility
 from comments.posting import author_for, can_edit
 from kindred import page_cache
 
@@ -220,11 +220,14 @@ def thread_context(request, article):
     page = None
     if not context["can_read"]:
         published = Comment.objects.filter(article=article, status=Comment.Status.PUBLISHED)
-        context["count"] = published.filter(members_only=False).count()  # what they would see
-    else:
-        page, entries, hugged, context["count"] = _page_of_thread(
-            request, article, author, context["order"]
+        counted = published.aggregate(  # what they would see, and what members see besides
+            published=Count("pk", filter=Q(members_only=False)),
+            for_members=Count("pk", filter=Q(members_only=True)),
         )
+        context["count"], context["for_members"] = counted["published"], counted["for_members"]
+    else:
+        page, entries, hugged, counted = _page_of_thread(request, article, author, context["order"])
+        context["count"], context["for_members"] = counted["published"], counted["for_members"]
         viewer = Viewer(author=author, comments_open=article.comments_open, hugged=hugged)
         shown, context["form_fields"] = _prepare(
             _in_page_order(entries), viewer, article, context.get("form")
@@ -294,9 +297,17 @@ def _page_of_thread(request, article, author, order):
         user=author.user if author else None,
         guest_key=author.guest_key if author else "",
     ).filter(article=article)
-    counted = visible.aggregate(
-        top_level=Count("pk", filter=Q(parent=None)),
-        published=Count("pk", filter=Q(status=Comment.Status.PUBLISHED)),
+    # One pass over the article's posts: what this reader sees, and the published posts
+    # shown to members only that they do not ("and 3 posts for members").
+    shown = visibility(
+        user=author.user if author else None, guest_key=author.guest_key if author else ""
+    )
+    counted = Comment.objects.filter(article=article).aggregate(
+        top_level=Count("pk", filter=shown & Q(parent=None)),
+        published=Count("pk", filter=shown & Q(status=Comment.Status.PUBLISHED)),
+        for_members=Count(
+            "pk", filter=~shown & Q(status=Comment.Status.PUBLISHED, members_only=True)
+        ),
     )
     # The post the moderators pinned comes first, on the first page, while everyone may read it
     # (a post its author removed, or one shown to members only, keeps its place).
@@ -339,7 +350,7 @@ def _page_of_thread(request, article, author, order):
         if real_parent is not shown_under:
             entries[reply.pk].replying_to = real_parent.author_name
         shown_under.children.append(entries[reply.pk])
-    return page, [entries[c.pk] for c in roots], hugged, counted["published"]
+    return page, [entries[c.pk] for c in roots], hugged, counted
 
 
 def _in_page_order(entries):
@@ -372,11 +383,13 @@ def _prepare(entries, viewer, article, form=None):
     language = translation.get_language()
     faces = {entry.comment.pk: entry.face_key(now, language) for entry in shown}
     replies = {
-        entry.comment.pk: _fields_key(_reply_ids(entry.comment), language)
+        entry.comment.pk: _fields_key(_reply_ids(entry.comment), language, viewer.is_member)
         for entry in shown
         if entry.actions.reply
     }
-    form_key = _fields_key(form.auto_id, language) if form is not None else None
+    form_key = (
+        _fields_key(form.auto_id, language, form.members_choice) if form is not None else None
+    )
     fragments = caches["fragments"]
     kept = fragments.get_many([*faces.values(), *replies.values(), *([form_key] if form else [])])
     made = {}
@@ -390,16 +403,19 @@ def _prepare(entries, viewer, article, form=None):
         entry.face = kept_or_made(faces[entry.comment.pk], _render_face, entry)
         if entry.actions.reply:
             key = replies[entry.comment.pk]
-            entry.reply_fields = kept_or_made(key, _render_reply_fields, entry.comment, article)
+            entry.reply_fields = kept_or_made(
+                key, _render_reply_fields, entry.comment, article, viewer.is_member
+            )
     form_fields = kept_or_made(form_key, _render_fields, form) if form is not None else ""
     if made:
         fragments.set_many(made, FRAGMENT_SECONDS)
     return entries, form_fields
 
 
-def _fields_key(auto_id, language):
-    """The fields of an unbound comment form differ only in their ids (and language)."""
-    return f"comment-form-fields:{auto_id}:{language}"
+def _fields_key(auto_id, language, members_choice):
+    """The fields of an unbound comment form differ only in their ids, language, and whether
+    they offer members only (to members)."""
+    return f"comment-form-fields:{auto_id}:{language}:{int(bool(members_choice))}"
 
 
 def _reply_ids(comment):
@@ -412,10 +428,16 @@ def _render_face(entry):
     return render_to_string("comments/_comment_face.html", context)
 
 
-def _render_reply_fields(comment, article):
+def _render_reply_fields(comment, article, members_choice):
     """The fields of the reply form under `comment`: a CommentForm of its own, for its ids
     (the page's form gives the rest: the address, the author, the token)."""
-    reply = CommentForm(author=None, article=article, parent=comment, auto_id=_reply_ids(comment))
+    reply = CommentForm(
+        author=None,
+        article=article,
+        parent=comment,
+        auto_id=_reply_ids(comment),
+        members_choice=members_choice,
+    )
     return _render_fields(reply)
 
 

@@ -130,6 +130,7 @@ def post_comment(request, slug):
                 image_alt=data["image_alt"],
                 parent=data["parent"],
                 ip=ip,
+                members_only=data.get("members_only", False),
             )
         except PictureError as error:
             form.add_error("image", str(error))
