@@ -123,7 +123,7 @@ class CommentAdmin(admin.ModelAdmin):
         "report_reasons",
         "created_at",
     ]
-    list_filter = [QueueFilter, "status", "is_urgent", "article"]
+    list_filter = [QueueFilter, "status", "is_urgent", "is_picture_sensitive", "article"]
     list_select_related = ["article", "author_user", "author_subscriber"]
     search_fields = ["body", "author_user__display_name", "author_subscriber__name"]
     ordering = ["-is_urgent", "-created_at"]
@@ -136,6 +136,8 @@ class CommentAdmin(admin.ModelAdmin):
         "dismiss_reports",
         "reject",
         "mark_spam",
+        "mark_picture_sensitive",
+        "unmark_picture_sensitive",
         "ban_authors",
     ]
     readonly_fields = [
@@ -169,6 +171,8 @@ class CommentAdmin(admin.ModelAdmin):
         "remove_note": gettext_lazy("The note is removed."),
         "pin": gettext_lazy("Pinned to the top of the thread."),
         "unpin": gettext_lazy("No longer pinned."),
+        "sensitive": gettext_lazy("Its picture is shown blurred, behind “Sensitive picture”."),
+        "not_sensitive": gettext_lazy("Its picture is shown as it is."),
     }
     NOTE_DECISIONS = {"note", "remove_note"}
 
@@ -241,6 +245,15 @@ class CommentAdmin(admin.ModelAdmin):
             public_notes.pin(comment, request.user)
         elif decision == "unpin":
             public_notes.unpin(comment, request.user)
+        elif decision in ("sensitive", "not_sensitive"):
+            is_sensitive = decision == "sensitive"
+            if not moderator_actions.mark_picture_sensitive(
+                comment, request.user, is_sensitive=is_sensitive
+            ):
+                self.message_user(
+                    request, gettext("Nothing changed: no picture, or already so."), messages.ERROR
+                )
+                return None
         else:
             return None
         return decision
@@ -323,7 +336,11 @@ class CommentAdmin(admin.ModelAdmin):
                 ),
                 comment.image_alt,
             )
-        return _picture_tag(comment.picture_url, comment.image_alt, width=320) or "—"
+        tag = _picture_tag(comment.picture_url, comment.image_alt, width=320) or "—"
+        if comment.image and comment.is_picture_sensitive:
+            note = gettext("Sensitive: readers see it blurred until they open it; mails omit it.")
+            return format_html("{}<p>{}</p>", tag, note)
+        return tag
 
     @admin.display(description="why it waits")
     def reasons(self, comment):
@@ -533,6 +550,33 @@ class CommentAdmin(admin.ModelAdmin):
         for comment in comments:
             moderator_actions.mark_spam(comment, request.user)
         self.message_user(request, f"Marked {len(comments)} post(s) as spam.")
+
+    def _mark_sensitive(self, request, queryset, *, is_sensitive):
+        comments = list(queryset.select_related("author_user", "author_subscriber"))
+        changed = sum(
+            moderator_actions.mark_picture_sensitive(c, request.user, is_sensitive=is_sensitive)
+            for c in comments
+        )
+        done = (
+            gettext("%(changed)d picture(s) now shown blurred, of %(count)d post(s) selected.")
+            if is_sensitive
+            else gettext("%(changed)d picture(s) now shown as they are, of %(count)d post(s).")
+        )
+        self.message_user(request, done % {"changed": changed, "count": len(comments)})
+
+    @admin.action(
+        description=gettext_lazy("Mark the pictures sensitive (shown blurred, left out of mails)"),
+        permissions=["change"],
+    )
+    def mark_picture_sensitive(self, request, queryset):
+        self._mark_sensitive(request, queryset, is_sensitive=True)
+
+    @admin.action(
+        description=gettext_lazy("Mark the pictures not sensitive (shown as they are)"),
+        permissions=["change"],
+    )
+    def unmark_picture_sensitive(self, request, queryset):
+        self._mark_sensitive(request, queryset, is_sensitive=False)
 
     @admin.action(
         description="Ban the authors (their waiting posts are rejected)", permissions=["change"]

@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
-from comments import rate_limits
+from comments import moderator_actions, rate_limits
 from comments.models import Comment, Report
 from comments.privacy_nudge import find_personal_details
 from comments.text import clean_comment_text
@@ -158,6 +158,14 @@ class CommentForm(_SendChecks, forms.Form):
         max_length=250,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
+    is_picture_sensitive = forms.BooleanField(
+        label=gettext_lazy(
+            "This picture shows something sensitive (a wound, surgery): show it blurred until "
+            "a reader chooses to see it"
+        ),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # A field people never see (the template hides it from sight and from assistive
     # technology); bots fill in everything.
@@ -293,16 +301,25 @@ class CommentForm(_SendChecks, forms.Form):
 
 
 class EditForm(_SendChecks, forms.Form):
-    """The author's edit of `comment`: its text, and its picture's description if it has one."""
+    """The author's edit of `comment`: its text, and if it has a picture, its description and
+    whether it is sensitive (fixed when a moderator marked it so)."""
 
     body = CommentForm.base_fields["body"]
     image_alt = CommentForm.base_fields["image_alt"]
+    is_picture_sensitive = CommentForm.base_fields["is_picture_sensitive"]
     confirm_details = CommentForm.base_fields["confirm_details"]
 
     def __init__(self, *args, comment, author, ip="", **kwargs):
         kwargs.setdefault("label_suffix", "")
         kwargs.setdefault("auto_id", "edit-%s")
-        kwargs.setdefault("initial", {"body": comment.body, "image_alt": comment.image_alt})
+        kwargs.setdefault(
+            "initial",
+            {
+                "body": comment.body,
+                "image_alt": comment.image_alt,
+                "is_picture_sensitive": comment.is_picture_sensitive,
+            },
+        )
         super().__init__(*args, **kwargs)
         self.comment = comment
         self.author = author
@@ -311,6 +328,11 @@ class EditForm(_SendChecks, forms.Form):
         self.fields["body"].widget.attrs["rows"] = 6
         if not self.has_picture:
             del self.fields["image_alt"]
+            del self.fields["is_picture_sensitive"]
+        elif moderator_actions.is_sensitive_by_moderator(comment):
+            sensitive = self.fields["is_picture_sensitive"]
+            sensitive.disabled = True  # the posted value is ignored: the initial one stands
+            sensitive.help_text = gettext("A moderator marked this picture as sensitive.")
 
     @property
     def has_picture(self):

@@ -73,6 +73,9 @@ class Comment(models.Model):
     image_width = models.PositiveIntegerField(null=True, blank=True)
     image_height = models.PositiveIntegerField(null=True, blank=True)
     image_alt = models.CharField("picture description", max_length=250, blank=True)
+    # Surgery, a wound: readers see it blurred until they choose to open it, and no mail shows
+    # it. Set by its author (posting, editing) or a moderator (moderator_actions).
+    is_picture_sensitive = models.BooleanField("sensitive picture", default=False, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     moderation_reasons = models.JSONField(default=list, blank=True, editable=False)
     held_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -171,6 +171,40 @@ def respond_to_crisis(comment, actor, *, hide_fully):
     return crisis.send_support(comment, hidden=hide_fully)
 
 
+MARKED_SENSITIVE = "picture: sensitive"
+UNMARKED_SENSITIVE = "picture: not sensitive"
+
+
+def mark_picture_sensitive(comment, actor, *, is_sensitive=True):
+    """Show a post's picture blurred, behind "Sensitive picture — show" (or no longer). Returns
+    False when there is nothing to change: no picture, or already so."""
+    if not comment.image or comment.is_picture_sensitive == is_sensitive:
+        return False
+    with transaction.atomic():
+        comment.is_picture_sensitive = is_sensitive
+        comment.save(update_fields=["is_picture_sensitive"])
+        action = MARKED_SENSITIVE if is_sensitive else UNMARKED_SENSITIVE
+        log(actor, action, comment=comment, before=comment.status, after=comment.status)
+    freshness.thread_changed(comment.article_id)
+    return True
+
+
+def is_sensitive_by_moderator(comment):
+    """Whether a moderator's mark is what makes the picture sensitive: its author may then not
+    take it off with an edit."""
+    if not comment.is_picture_sensitive:
+        return False
+    latest = (
+        ModerationAction.objects.filter(
+            comment=comment, action__in=[MARKED_SENSITIVE, UNMARKED_SENSITIVE]
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("action", flat=True)
+        .first()
+    )
+    return latest == MARKED_SENSITIVE
+
+
 class CannotBan(ValueError):
     """A ban the moderation tools may not make, with the reason for the person who tried."""
 

@@ -25,6 +25,7 @@ def _comment_data(c):
         "text": c.body,
         "picture": c.picture_url or None,
         "picture_description": c.image_alt,
+        "picture_sensitive": c.is_picture_sensitive,
         "status": c.status,
         "posted_at": c.created_at.isoformat(),
         "edited_at": c.edited_at.isoformat() if c.edited_at else None,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from accounts import privacy, subscriptions
 from accounts.addresses import inbox_of
 from accounts.models import Subscriber
-from comments import crisis, moderation, notifications, pictures, reports
+from comments import crisis, moderation, moderator_actions, notifications, pictures, reports
 from comments.models import Ban, BlockedAddress, Comment, ModerationRules, Report, WatchedWord
 from comments.pictures import process_picture
 from comments.text import render_comment_text
@@ -212,9 +212,19 @@ DUPLICATE_MINUTES = 10
 
 
 def create_comment(
-    *, article, author, body, picture=None, image_alt="", parent=None, ip=None, members_only=False
+    *,
+    article,
+    author,
+    body,
+    picture=None,
+    image_alt="",
+    is_picture_sensitive=False,
+    parent=None,
+    ip=None,
+    members_only=False,
 ):
-    """Store a post with the status the policy gives it. Returns (comment, decision); the
+    """Store a post with the status the policy gives it (a picture its author marked sensitive
+    is shown blurred until a reader opens it). Returns (comment, decision); the
     comment is None when the policy refused the post (nothing is stored, the author is told).
     The same post sent again (find_duplicate) is not stored twice: it comes back as it is,
     with no decision."""
@@ -233,6 +243,7 @@ def create_comment(
         body=decision.text,
         body_html=render_comment_text(decision.text),
         image_alt=decision.alt,
+        is_picture_sensitive=bool(picture) and is_picture_sensitive,
         status=status,
         moderation_reasons=decision.reasons,
         held_at=timezone.now() if status == Comment.Status.PENDING else None,
@@ -354,11 +365,13 @@ def can_edit(comment, now=None):
     return comment.status in EDITABLE and (now or timezone.now()) - comment.created_at <= window
 
 
-def edit_comment(comment, author, body, image_alt=None, ip=None):
+def edit_comment(comment, author, body, image_alt=None, ip=None, *, is_picture_sensitive=None):
     """The author changes their post. Decided as a new post is (`judge`): refused (nothing
     changes; returns the decision with status None), held (the post leaves the thread and
     waits for review), masked, or kept. The picture description is judged as it will show
-    after the edit (the one sent, else the one kept). Returns (status, decision)."""
+    after the edit (the one sent, else the one kept). The author may mark their picture
+    sensitive or not (None: as it was), but not unmark what a moderator marked. Returns
+    (status, decision)."""
     if image_alt is None:
         image_alt = comment.image_alt
     if not comment.image:
@@ -373,6 +386,10 @@ def edit_comment(comment, author, body, image_alt=None, ip=None):
     comment.body_html = render_comment_text(decision.text)
     if comment.image:
         comment.image_alt = decision.alt
+        if is_picture_sensitive is not None and (
+            is_picture_sensitive or not moderator_actions.is_sensitive_by_moderator(comment)
+        ):
+            comment.is_picture_sensitive = is_picture_sensitive
     comment.edited_at = timezone.now()
     # A moderator's approval in advance was for the words they read, not these.
     comment.is_approved = False
@@ -388,6 +405,7 @@ def edit_comment(comment, author, body, image_alt=None, ip=None):
                 "body",
                 "body_html",
                 "image_alt",
+                "is_picture_sensitive",
                 "edited_at",
                 "is_approved",
                 "status",

@@ -45,7 +45,8 @@ FRAGMENT_SECONDS = 600
 SHOWN_FIELDS = (
     *("article_id", "parent_id", "root_id", "depth", "status", "created_at", "edited_at"),
     *("author_user_id", "author_subscriber_id", "guest_key", "body_html", "hug_count"),
-    *("image", "image_thumb", "image_alt", "is_pinned", "members_only", "public_note"),
+    *("image", "image_thumb", "image_alt", "is_picture_sensitive"),
+    *("is_pinned", "members_only", "public_note"),
     *("author_user__display_name", "author_subscriber__name"),
     # Who is speaking (accounts/profiles.py): role, "living with", the profile's address.
     *("author_user__role", "author_user__living_with", "author_user__profession_verified"),
@@ -151,6 +152,7 @@ class Entry:
             self.speaking,
             c.image.name,
             c.image_alt,
+            c.is_picture_sensitive,
             c.is_pinned and not c.members_only,
             c.public_note,
             c.public_note_reviewer.full_name if c.public_note_reviewer_id else "",

@@ -128,6 +128,7 @@ def post_comment(request, slug):
                 body=data["body"],
                 picture=data["image"],
                 image_alt=data["image_alt"],
+                is_picture_sensitive=data["is_picture_sensitive"],
                 parent=data["parent"],
                 ip=ip,
                 members_only=data.get("members_only", False),
@@ -161,7 +162,12 @@ def edit_comment(request, pk):
     if form.is_valid():
         data = form.cleaned_data
         status, decision = posting.edit_comment(
-            comment, author, data["body"], data.get("image_alt"), ip=ip
+            comment,
+            author,
+            data["body"],
+            data.get("image_alt"),
+            ip=ip,
+            is_picture_sensitive=data.get("is_picture_sensitive"),
         )
         if status is not None:
             _tell_what_happens(request, comment)
