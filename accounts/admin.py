@@ -77,7 +77,7 @@ class UnsubscribedFilter(_YesNoFilter):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
     list_display = [
         "email",
         "name",
