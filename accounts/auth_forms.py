@@ -16,6 +16,11 @@ from accounts.ratelimits import hit
 
 
 class SignupForm(BaseSignupForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The consent box (SignupExtraForm) goes last, after the passwords allauth adds here.
+        self.fields["agrees_to_terms"] = self.fields.pop("agrees_to_terms")
+
     def try_save(self, request):
         """A taken address costs what a new account costs: the password is hashed either way,
         so the answer's timing does not tell whether the address has an account."""

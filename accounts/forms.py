@@ -4,6 +4,9 @@ import re
 import unicodedata
 
 from django import forms
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.addresses import validate_plain_address
@@ -43,12 +46,37 @@ class SignupExtraForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
 
+    # Consent to these two pages alone: nothing else (no newsletter) rides on this box.
+    agrees_to_terms = forms.BooleanField(
+        required=True,
+        help_text=gettext_lazy("We keep the date and time you agreed."),
+        error_messages={
+            "required": gettext_lazy(
+                "To join, please agree to the community guidelines and the privacy notice "
+                "(tick the box)."
+            )
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built here, not at import: the links are reversed once the URLs are loaded.
+        self.fields["agrees_to_terms"].label = format_html(
+            gettext(
+                'I agree to the <a href="{guidelines}">community guidelines</a> and I have '
+                'read the <a href="{privacy}">privacy notice</a>.'
+            ),
+            guidelines=reverse("guidelines"),
+            privacy=reverse("privacy"),
+        )
+
     def clean_display_name(self):
         return clean_person_name(self.cleaned_data["display_name"], "Display name")
 
     def signup(self, request, user):
         user.display_name = self.cleaned_data["display_name"]
-        user.save(update_fields=["display_name"])
+        user.agreed_to_terms_at = timezone.now()
+        user.save(update_fields=["display_name", "agreed_to_terms_at"])
 
 
 class SubscribeForm(forms.Form):

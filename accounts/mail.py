@@ -106,11 +106,12 @@ def queue_message(*, key, to, subject, text, html="", headers=None, sensitive=Fa
 
 def build_message(*, to, subject, text, html="", headers=None, connection=None):
     """The message as every mail of ours is made: from DEFAULT_FROM_EMAIL to one address, its
-    text with the HTML as an alternative. `deliver` sends one; the newsletter sends a batch of
+    text (with the footer every text part ends with) and the HTML as an alternative (whose
+    footer emails/_layout.html writes). `deliver` sends one; the newsletter sends a batch of
     them over one `connection`."""
     message = EmailMultiAlternatives(
         subject=subject,
-        body=text,
+        body=_with_footer(text),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         headers=headers,
@@ -119,6 +120,13 @@ def build_message(*, to, subject, text, html="", headers=None, connection=None):
     if html:
         message.attach_alternative(html, "text/html")
     return message
+
+
+def _with_footer(text):
+    """The text part and, after it, the links to the site's own pages (contact, privacy
+    notice, guidelines, terms): added here, where every mail passes, not in each template."""
+    footer = _render_plain("emails/_footer.txt", {"site_url": settings.SITE_URL})
+    return f"{text.rstrip()}\n\n{footer}"
 
 
 # --- Sealed bodies ----------------------------------------------------------------------------

@@ -10,9 +10,10 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from articles import newsletter, publishing
-from articles.models import Article, NewsletterRecipient, NewsletterSend, Reviewer
+from articles.models import Article, NewsletterRecipient, NewsletterSend, Reviewer, SitePage
 from kindred import freshness, images
 from kindred.admin_widgets import LabelledDateTimeAdmin
 
@@ -329,3 +330,28 @@ class ReviewerAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         super().delete_queryset(request, queryset)
         freshness.site_changed()
+
+
+@admin.register(SitePage)
+class SitePageAdmin(admin.ModelAdmin):
+    """The contact, privacy, guidelines and terms pages: one row each (made by a migration),
+    at fixed addresses that the footer, every mail and the sign-up form link to, so rows are
+    edited, never added or deleted."""
+
+    list_display = ["title", "kind", "updated_at", "is_sample", "address"]
+    list_filter = ["is_sample"]
+    fields = ["kind", "title", "body", "is_sample", "updated_at", "address"]
+    readonly_fields = ["kind", "updated_at", "address"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("address"))
+    def address(self, page):
+        return format_html("<a href='{0}'>{0}</a>", page.get_absolute_url())
+
+    def save_model(self, request, obj, form, change):
+        publishing.save_site_page(obj)

@@ -239,3 +239,41 @@ class NewsletterRecipient(models.Model):
 
     def __str__(self):
         return f"{self.send.article} → subscriber {self.subscriber_id}"
+
+
+class SitePage(models.Model):
+    """One of the pages a health site must have, one row per kind, its text written by staff
+    in the admin. Each kind has a fixed address (config/urls.py): the URL name is the kind."""
+
+    class Kind(models.TextChoices):
+        CONTACT = "contact", _("Contact")
+        PRIVACY = "privacy", _("Privacy notice")
+        GUIDELINES = "guidelines", _("Community guidelines")
+        TERMS = "terms", _("Terms of use")
+
+    kind = models.CharField(_("page"), max_length=20, choices=Kind.choices, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(
+        _("text"), help_text=_("Markdown. Use ## for section headings. Shown on the page as it is.")
+    )
+    body_html = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    is_sample = models.BooleanField(
+        _("sample text"),
+        default=False,
+        help_text=_(
+            "The text that came with the site, not yet the operator's own. Untick once you "
+            "have written yours: sample pages ask search engines not to list them."
+        ),
+    )
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("site page")
+        verbose_name_plural = _("site pages")
+
+    def __str__(self):
+        return self.title or self.get_kind_display()
+
+    def get_absolute_url(self):
+        return reverse(self.kind)

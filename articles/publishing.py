@@ -1,4 +1,5 @@
-"""Storing articles and reviewers, whoever writes them: the admin, `load_demo`, an import.
+"""Storing articles, reviewers and the site's own pages, whoever writes them: the admin,
+`load_demo`, an import.
 
 Each derived field is rebuilt here from its source (the HTML of the Markdown, the hero
 picture's size, kept so a page never opens the picture file), and the pages that show the row
@@ -35,6 +36,13 @@ def save_reviewer(reviewer):
     reviewer.bio_html = render_markdown(reviewer.bio)
     reviewer.save()
     freshness.site_changed()  # their name shows on the pages of every article they worked on
+
+
+def save_site_page(site_page):
+    """Store a changed site page (contact, privacy notice, ...)."""
+    site_page.body_html = render_markdown(site_page.body)
+    site_page.save()
+    freshness.site_page_changed(site_page.kind)
 
 
 def _remember_hero_size(article):

@@ -1,4 +1,4 @@
-"""Article list, article page, reviewer profile."""
+"""Article list, article page, reviewer profile, the site's own pages (contact, privacy, ...)."""
 
 from django.conf import settings
 from django.http import Http404
@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
 from accounts import staff
-from articles.models import Article, Reviewer
+from articles.models import Article, Reviewer, SitePage
 from articles.recent import keep_until_next_publication
 from articles.seo import article_json_ld
 from kindred import freshness, page_cache
@@ -74,3 +74,14 @@ def reviewer_detail(request, slug):
         "articles/reviewer_detail.html",
         {"reviewer": reviewer, "reviewed_articles": reviewed},
     )
+
+
+def _site_page_shown(request, kind):
+    return [freshness.site_page(kind)]
+
+
+@page_cache.cache_page(depends_on=_site_page_shown)
+def site_page(request, kind):
+    """Contact, privacy notice, community guidelines, terms of use: as staff wrote them."""
+    page = get_object_or_404(SitePage, kind=kind)
+    return render(request, "articles/site_page.html", {"page": page})

@@ -105,6 +105,7 @@ def main():
                 "display_name": "Sample Newcomer",
                 "password1": "correct-horse-battery",
                 "password2": "correct-horse-battery",
+                "agrees_to_terms": "on",
             },
         )
 

@@ -8,7 +8,9 @@ from django.views.generic import TemplateView
 
 from accounts import staff
 from articles.feeds import LatestArticlesFeed
+from articles.models import SitePage
 from articles.sitemaps import sitemaps
+from articles.views import site_page
 from config import views
 
 admin.site.site_header = "Kindred administration"
@@ -22,6 +24,11 @@ urlpatterns = [
     path(
         "resources/", TemplateView.as_view(template_name="pages/resources.html"), name="resources"
     ),
+    # The site's own pages, written in the admin; each URL name is its SitePage kind.
+    path("contact/", site_page, {"kind": SitePage.Kind.CONTACT}, name="contact"),
+    path("privacy/", site_page, {"kind": SitePage.Kind.PRIVACY}, name="privacy"),
+    path("guidelines/", site_page, {"kind": SitePage.Kind.GUIDELINES}, name="guidelines"),
+    path("terms/", site_page, {"kind": SitePage.Kind.TERMS}, name="terms"),
     path("feed/", LatestArticlesFeed(), name="feed"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),

@@ -12,6 +12,8 @@ each moves a counter at once and again when the transaction commits, so a copy m
   when it is live). Its title and summary show in every page's sidebar, so the site moves too.
 - `thread_changed(article_id)`: a post under the article was written, changed, hidden,
   removed or hugged.
+- `site_page_changed(kind)`: one of the site's own pages (contact, privacy, ...), keyed by
+  its kind, which is fixed for the page's life as an article's id is.
 
 A counter moves to a value it never had (62 random bits): one that restarted after Redis
 evicted it could make old copies look current again. The counters live in the shared cache,
@@ -32,6 +34,11 @@ def article(article_id):
     return f"fresh:article:{article_id}"
 
 
+def site_page(kind):
+    """The counter of one site page (articles.SitePage), by its kind."""
+    return f"fresh:site-page:{kind}"
+
+
 def site_changed():
     _bump(SITE)
 
@@ -43,6 +50,10 @@ def article_changed(article_id):
 
 def thread_changed(article_id):
     _bump(article(article_id))
+
+
+def site_page_changed(kind):
+    _bump(site_page(kind))
 
 
 def _bump(key):

@@ -182,6 +182,18 @@ def _groups_and_lists_from_migrations():
     return moderators, reviewers
 
 
+@pytest.fixture
+def site_pages():
+    """The contact, privacy, guidelines and terms pages as their migration seeds them (gone
+    after a transactional test's flush, so made again here)."""
+    from django.apps import apps as installed
+
+    from articles.models import SitePage
+
+    importlib.import_module("articles.migrations.0007_site_pages").seed_pages(installed, None)
+    return {page.kind: page for page in SitePage.objects.all()}
+
+
 def _make_moderator(django_user_model, email, name):
     moderators, _ = _groups_and_lists_from_migrations()
     user = django_user_model.objects.create_user(

@@ -50,7 +50,11 @@ def test_garbage_does_not_raise():
 # --- Forms refuse quoted local parts: one inbox, one address ------------------------------------
 QUOTED = ['"target"@example.org', '"tar\\get"@example.org', "tar\\get@example.org"]
 REFUSED = "Please use your address without quotation marks or backslashes"
-SIGNUP = {"password1": "a-long-test-password", "password2": "a-long-test-password"}
+SIGNUP = {
+    "password1": "a-long-test-password",
+    "password2": "a-long-test-password",
+    "agrees_to_terms": "on",
+}
 
 
 def _page(response):

@@ -12,6 +12,7 @@ SIGNUP = {
     "display_name": "Sample Newcomer",
     "password1": "correct-horse-battery",
     "password2": "correct-horse-battery",
+    "agrees_to_terms": "on",
 }
 
 

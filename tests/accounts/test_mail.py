@@ -209,5 +209,43 @@ def test_a_plain_message_keeps_its_characters_in_the_subject():
         key="plain:escaping", to="reader@example.org", subject="Q & A", text="a < b & c"
     )
     (message,) = mail.outbox
-    assert message.subject == "Q & A" and message.body == "a < b & c"
+    assert message.subject == "Q & A" and message.body.startswith("a < b & c\n")  # then the footer
     assert "a &lt; b &amp; c" in message.alternatives[0][0]
+
+
+SITE_PAGES = {
+    "Contact": "/contact/",
+    "Privacy notice": "/privacy/",
+    "Community guidelines": "/guidelines/",
+    "Terms of use": "/terms/",
+}
+
+
+def _assert_links_to_the_site_pages(message, site_url):
+    html = message.alternatives[0][0]
+    for label, path in SITE_PAGES.items():
+        assert f"{label}: {site_url}{path}" in message.body
+        assert f'<a href="{site_url}{path}" style="color:#0b5f73;">{label}</a>' in html
+
+
+def test_subscribe_confirmation_links_to_the_site_pages_in_text_and_html(client, settings):
+    client.post("/subscribe/", {"name": "Sample Reader", "email": "reader@example.org"})
+    (message,) = mail.outbox
+    _assert_links_to_the_site_pages(message, settings.SITE_URL)
+    assert message.body.index("Download or delete your data") < message.body.index("Contact:")
+
+
+def test_allauth_mails_link_to_the_site_pages_too(client, settings):
+    client.post(
+        "/accounts/signup/",
+        {
+            "email": "new@example.org",
+            "display_name": "Sample Newcomer",
+            "password1": "correct-horse-battery",
+            "password2": "correct-horse-battery",
+            "agrees_to_terms": "on",
+        },
+    )
+    (message,) = mail.outbox
+    assert "confirm-email" in message.body
+    _assert_links_to_the_site_pages(message, settings.SITE_URL)

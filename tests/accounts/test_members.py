@@ -5,6 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.utils import timezone
 
 from accounts.models import Subscriber, User
 
@@ -15,6 +16,7 @@ SIGNUP = {
     "display_name": "Sample Newcomer",
     "password1": "correct-horse-battery",
     "password2": "correct-horse-battery",
+    "agrees_to_terms": "on",
 }
 
 
@@ -66,6 +68,33 @@ def test_signup_errors_are_shown_beside_the_field(client):
     assert re.search(r'id="error_1_id_display_name"[^>]*>\s*<strong>This field is required', page)
     assert "is-invalid" in page
     assert User.objects.count() == 0
+
+
+def test_signup_asks_for_consent_to_the_guidelines_and_privacy_notice(client):
+    page = client.get("/accounts/signup/").content.decode()
+    box = re.search(r'<input type="checkbox" name="agrees_to_terms"[^>]*>', page).group(0)
+    assert "required" in box and "checked" not in box
+    assert page.index('name="password2"') < page.index(box)  # the last thing before the button
+    assert 'href="/guidelines/">community guidelines</a>' in page
+    assert 'href="/privacy/">privacy notice</a>' in page
+    assert "newsletter" not in page.lower()  # nothing else is agreed to with it
+
+
+def test_signup_without_consent_is_refused_with_a_clear_error(client):
+    unticked = {k: v for k, v in SIGNUP.items() if k != "agrees_to_terms"}
+    response = client.post("/accounts/signup/", unticked)
+    assert response.status_code == 200
+    assert "please agree to the community guidelines and the privacy notice" in (
+        response.content.decode()
+    )
+    assert not User.objects.exists() and not mail.outbox
+
+
+def test_signup_records_when_the_member_agreed(client):
+    before = timezone.now()
+    client.post("/accounts/signup/", SIGNUP)
+    agreed_at = User.objects.get(email="new@example.org").agreed_to_terms_at
+    assert agreed_at is not None and before <= agreed_at <= timezone.now()
 
 
 def test_display_name_with_control_characters_is_refused(client):

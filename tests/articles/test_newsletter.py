@@ -116,6 +116,15 @@ def test_mail_has_the_article_a_personal_unsubscribe_link_and_list_headers(
     assert reader.unsubscribed_at is not None
 
 
+def test_newsletter_links_to_the_site_pages_in_both_parts(settings, fresh, make_subscriber):
+    make_subscriber(email="pat@example.org")
+    newsletter.publish_due()
+    (message,) = mail.outbox
+    for path in ["/contact/", "/privacy/", "/guidelines/", "/terms/"]:
+        assert f"{settings.SITE_URL}{path}" in message.body
+        assert f'href="{settings.SITE_URL}{path}"' in message.alternatives[0][0]
+
+
 def test_batches_share_one_connection_each(settings, fresh, make_subscriber):
     settings.NEWSLETTER_BATCH_SIZE = 4
     for n in range(10):

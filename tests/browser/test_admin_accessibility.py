@@ -44,6 +44,7 @@ def test_every_admin_form_passes_axe(
     make_comment,
     make_subscriber,
     verified_member,
+    site_pages,
     screenshot_dir,
 ):
     from comments import appeal_links, appeals, public_notes

@@ -23,6 +23,7 @@ def test_sign_up_verify_log_in_change_a_setting_log_out(page, live_server, scree
     page.get_by_label("Display name").fill("Sample Traveller")
     page.locator("#id_password1").fill("correct-horse-battery")
     page.locator("#id_password2").fill("correct-horse-battery")
+    page.get_by_label("I agree to the community guidelines").check()
     page.get_by_role("button", name="Sign Up").click()
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
     _check(page)

@@ -213,6 +213,7 @@ def test_allauth_sign_up_is_refused_while_its_limits_cannot_be_counted(
             "display_name": "Sample Newcomer",
             "password1": "a-long-test-password",
             "password2": "a-long-test-password",
+            "agrees_to_terms": "on",
         },
     )
     assert response.status_code == 429
