@@ -173,6 +173,13 @@ def export_account(user):
         "email": user.email,
         "display_name": user.display_name,
         "bio": user.bio,
+        "role": user.role,
+        "living_with": user.living_with,
+        "profile_public": user.profile_public,
+        "profile_address": f"/members/{user.handle}/" if user.handle else None,
+        "profession_verified": user.profession_verified,
+        "profession_verified_at": _iso(user.profession_verified_at),
+        "agreed_to_terms_at": _iso(user.agreed_to_terms_at),
         "notify_replies": user.notify_replies,
         "date_joined": _iso(user.date_joined),
         "last_login": _iso(user.last_login),
@@ -198,6 +205,7 @@ def export_subscription(user):
         "source": subscriber.source,
         "subscribed_at": _iso(subscriber.created_at),
         "confirmed_at": _iso(subscriber.confirmed_at),
+        "new_articles_chosen_at": _iso(subscriber.newsletter_at),
         "unsubscribed_at": _iso(subscriber.unsubscribed_at),
     }
 
@@ -238,6 +246,7 @@ def export_guest_subscription(subscriber):
         "source": subscriber.source,
         "subscribed_at": _iso(subscriber.created_at),
         "confirmed_at": _iso(subscriber.confirmed_at),
+        "new_articles_chosen_at": _iso(subscriber.newsletter_at),
         "unsubscribed_at": _iso(subscriber.unsubscribed_at),
         "reply_mails": subscriber.notify_replies,
     }

@@ -161,3 +161,15 @@ def test_a_member_sees_all_their_posts_and_what_became_of_them(
     assert other.body not in page
     assert Client().get("/account/posts/").status_code == 302  # log in first
     assert Comment.objects.filter(author_user=member).count() == 3
+
+
+def test_the_export_holds_who_they_said_they_are_and_when_they_agreed(client, member):
+    import json
+
+    client.force_login(member)
+    _settings(client, member, role="caregiver", living_with="my son's condition")
+    response = client.post("/account/export/")
+    data = json.loads(response.content)
+    assert data["account"]["role"] == "caregiver"
+    assert data["account"]["living_with"] == "my son's condition"
+    assert "agreed_to_terms_at" in data["account"] and data["account"]["profile_public"] is False
