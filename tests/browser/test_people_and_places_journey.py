@@ -12,6 +12,7 @@ from django.test import Client
 
 from accounts.models import User
 from comments import notifications
+from comments.models import Comment
 from tests.browser.conftest import log_in
 from tests.browser.test_article_page import _violations
 
@@ -100,6 +101,15 @@ def test_members_only_posts_and_who_is_speaking(
     visitor.goto(live_server.url + article.get_absolute_url())
     assert visitor.get_by_text("Sample words only members should read.").count() == 0
     visitor.get_by_text("And 1 post for signed-in members only.").wait_for()
+    assert _violations(visitor) == [], visitor.url
+    # Its own address tells an anonymous reader it is for members, and nothing of it.
+    secret = Comment.objects.get(body="Sample words only members should read.")
+    visitor.goto(live_server.url + f"/c/{secret.pk}/")
+    visitor.get_by_role("heading", name="A post for members").wait_for()
+    assert visitor.get_by_text("Sample words only members").count() == 0
+    assert _violations(visitor) == [], visitor.url
+    visitor.goto(live_server.url + "/c/999999/")
+    visitor.get_by_role("heading", name="No such post").wait_for()
     assert _violations(visitor) == [], visitor.url
     anonymous.close()
 
