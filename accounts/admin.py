@@ -68,10 +68,9 @@ class UserAdmin(LabelledDateTimeAdmin, BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if "profession_verified" in form.changed_data:
             profiles.verify_profession(obj, request.user, verified)
+        profiles.sync_handle(obj)
         if change and set(form.changed_data) & set(User.SHOWN_ON_PAGES):
             freshness.site_changed()  # a new member shows nowhere yet
-        if obj.profile_public:
-            profiles.ensure_handle(obj)
 
     @admin.action(description=_("Revoke the verified profession (audited)"))
     def revoke_profession(self, request, queryset):

@@ -48,7 +48,8 @@ class User(AbstractUser):
     )
     bio = models.TextField(blank=True, max_length=500)
     notify_replies = models.BooleanField("email me when someone replies to me", default=True)
-    # The profile's address (/members/<handle>/): made once from the display name, kept when
+    # The profile's address (/members/<handle>/): made from the display name while the profile
+    # is shown, made anew when the name changes (accounts/profiles.py sync_handle). Was: kept when
     # the name changes so that links stay (accounts/profiles.py).
     handle = models.SlugField(max_length=60, blank=True, editable=False)
     # Who is speaking: shown on the member's posts and profile, all optional. "Health
@@ -97,6 +98,7 @@ class User(AbstractUser):
     # What pages show of a member: a change to these is a change of every page they posted on.
     SHOWN_ON_PAGES = (
         *("display_name", "role", "living_with", "profile_public", "profession_verified"),
+        "is_active",
     )  # the bio shows on the profile page only, which is not cached
 
     def get_full_name(self):

@@ -4,10 +4,13 @@ A member may show a role with their name (patient, caregiver or family) and a sh
 with" line; "health professional" shows only once staff verified it, with the profession they
 checked (`verify_profession`, audited). Nothing from the account's email address is shown, and
 the profile page exists only while the member chooses to show it (`profile_public`, off by
-default); its address is made from the display name the first time they do, and kept.
+default); its address is made from the display name while it is shown, and follows a new name
+(an old name never stays in a link).
 """
 
-from django.db import transaction
+import re
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
@@ -19,25 +22,39 @@ from kindred import freshness
 def shown_role(role, profession_verified):
     """The words shown after a member's name for who they are, or "": an unverified claim to
     be a health professional shows nothing."""
-    if profession_verified:
+    if role == Role.PROFESSIONAL:  # the member's own choice comes first
+        if not profession_verified:
+            return ""
         return gettext("%(profession)s, verified") % {"profession": profession_verified}
     if role in (Role.PATIENT, Role.CAREGIVER):
         return str(Role(role).label)
     return ""
 
 
-def ensure_handle(user):
-    """Give `user` their profile's address, once: their display name as a slug, made unique."""
-    if user.handle:
-        return user.handle
+def sync_handle(user):
+    """The profile's address follows what the member shows: made from their display name while
+    the profile is shown (a new name, a new address: an old name never stays in a link), and
+    none while it is private."""
+    if not (user.profile_public and user.is_active):
+        if user.handle:
+            user.handle = ""
+            User.objects.filter(pk=user.pk).update(handle="")
+        return ""
     base = slugify(user.display_name)[:50] or "member"
-    handle, n = base, 1
-    while User.objects.filter(handle=handle).exclude(pk=user.pk).exists():
-        n += 1
-        handle = f"{base}-{n}"
-    user.handle = handle
-    User.objects.filter(pk=user.pk).update(handle=handle)
-    return handle
+    if user.handle and re.fullmatch(rf"{re.escape(base)}(-\d+)?", user.handle):
+        return user.handle
+    for n in range(1, 1000):
+        handle = base if n == 1 else f"{base}-{n}"
+        if User.objects.filter(handle=handle).exclude(pk=user.pk).exists():
+            continue
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=user.pk).update(handle=handle)
+        except IntegrityError:  # taken a moment ago by another member
+            continue
+        user.handle = handle
+        return handle
+    raise RuntimeError("no free profile address")
 
 
 def verify_profession(user, actor, profession):

@@ -160,8 +160,7 @@ def account_settings(request):
             )
             return render(request, "accounts/settings.html", {"form": form}, status=429)
         member = form.save()
-        if member.profile_public:
-            profiles.ensure_handle(member)
+        profiles.sync_handle(member)
         if shown:  # not a form sent unchanged
             freshness.site_changed()
         if form.cleaned_data["wants_newsletter"] != wants:

@@ -118,11 +118,32 @@ def show_to_members_only(comment, actor, members_only=True):
         comment.save(update_fields=["members_only"])
         if members_only:
             _unpin(comment, actor)
+            _replies_to_members_only(comment)
         action = "members only" if members_only else "shown to everyone"
         log(actor, action, comment=comment, before=comment.status, after=comment.status)
     pictures.sync_visibility(comment)
     freshness.thread_changed(comment.article_id)
     return True
+
+
+def replies_under(comment):
+    """Every post under `comment`: its replies, theirs, and so on."""
+    found, frontier = [], [comment.pk]
+    while frontier:
+        below = list(Comment.objects.filter(parent__in=frontier))
+        found += below
+        frontier = [reply.pk for reply in below]
+    return found
+
+
+def _replies_to_members_only(comment):
+    """Replies follow their post to members only (they often quote it); back to everyone, they
+    stay for members until a moderator moves each."""
+    for reply in replies_under(comment):
+        if not reply.members_only:
+            reply.members_only = True
+            reply.save(update_fields=["members_only"])
+            pictures.sync_visibility(reply)
 
 
 def _unpin(comment, actor):
@@ -160,6 +181,8 @@ def respond_to_crisis(comment, actor, *, hide_fully):
             comment.moderation_reasons = [*comment.moderation_reasons, HIDDEN_IN_CRISIS]
         comment.members_only = comment.members_only or not hide_fully
         comment.save(update_fields=["status", "held_at", "moderation_reasons", "members_only"])
+        if comment.members_only:
+            _replies_to_members_only(comment)
         _unpin(comment, actor)  # a possible crisis is not held up to the thread
         crisis.settle(comment)
         closed = Report.State.RESOLVED if hide_fully else Report.State.ACTED

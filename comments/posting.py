@@ -226,10 +226,20 @@ def create_comment(
     """Store a post with the status the policy gives it (a picture its author marked sensitive
     is shown blurred until a reader opens it). Returns (comment, decision); the
     comment is None when the policy refused the post (nothing is stored, the author is told).
-    The same post sent again (find_duplicate) is not stored twice: it comes back as it is,
-    with no decision."""
+    The same post sent again (find_duplicate) is not stored twice: it comes back with no
+    decision, taking the stricter of the two choices (members only, a sensitive picture)."""
     duplicate = find_duplicate(article=article, author=author, body=body, parent=parent)
     if duplicate is not None:
+        stricter = []
+        if author.is_member and members_only and not duplicate.members_only:
+            duplicate.members_only = True
+            stricter.append("members_only")
+        if is_picture_sensitive and duplicate.image and not duplicate.is_picture_sensitive:
+            duplicate.is_picture_sensitive = True
+            stricter.append("is_picture_sensitive")
+        if stricter:
+            duplicate.save(update_fields=stricter)
+            freshness.thread_changed(article.pk)
         return duplicate, None
     image_alt = image_alt if picture else ""  # shown only with a picture
     status, decision = judge(author, body, article, ip, image_alt=image_alt)

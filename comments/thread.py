@@ -50,7 +50,7 @@ SHOWN_FIELDS = (
     *("author_user__display_name", "author_subscriber__name"),
     # Who is speaking (accounts/profiles.py): role, "living with", the profile's address.
     *("author_user__role", "author_user__living_with", "author_user__profession_verified"),
-    *("author_user__profile_public", "author_user__handle"),
+    *("author_user__profile_public", "author_user__handle", "author_user__is_active"),
     *("public_note_reviewer__name", "public_note_reviewer__credentials"),
     "public_note_reviewer__slug",
 )
@@ -133,7 +133,8 @@ class Entry:
         user = self.comment.author_user if self.comment.author_user_id else None
         if user is None:
             return ("", "", "")
-        profile = f"/members/{user.handle}/" if user.profile_public and user.handle else ""
+        shows = user.profile_public and user.handle and user.is_active
+        profile = f"/members/{user.handle}/" if shows else ""
         return (profiles.shown_role(user.role, user.profession_verified), user.living_with, profile)
 
     def face_key(self, now, language):

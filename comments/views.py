@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -351,15 +352,16 @@ def comment_link(request, pk):
         return _link_answer(request, None, "missing", status=404)
     author = posting.author_for(request)
     article = comment.article
-    if comment.members_only and not (author is not None and author.is_member):
-        return _link_answer(request, comment, "members", status=403)
-    if not thread.can_read(request, author):
-        return redirect(f"{article.get_absolute_url()}?c={comment.pk}#comments")
     visible = Comment.objects.visible_to(
         user=author.user if author else None, guest_key=author.guest_key if author else ""
     )
     if not visible.filter(pk=comment.pk).exists():
-        return _link_answer(request, comment, "hidden", status=404)
+        # A published post for members, to a reader who is not one: say so (nothing of it).
+        for_members = comment.members_only and comment.is_published
+        why, status = ("members", 403) if for_members else ("hidden", 404)
+        return _link_answer(request, comment, why, status=status)
+    if not thread.can_read(request, author):
+        return redirect(f"{article.get_absolute_url()}?c={comment.pk}#comments")
     if comment.is_removed and not visible.filter(parent=comment).exists():
         return _link_answer(request, comment, "removed", status=410)
     page = thread.page_number_of(request, comment, visible)
@@ -390,8 +392,15 @@ def member_profile(request, handle):
         status=Comment.Status.PUBLISHED,
         article__in=Article.objects.published(),
     )
+    # Only what the thread itself shows this reader: a reply under a post taken down, waiting
+    # or (to a visitor) for members only is left out with it.
+    shown_root = Q(root=None) | Q(root__status=Comment.Status.PUBLISHED)
     if not request.user.is_authenticated:
         posts = posts.filter(members_only=False)
+        shown_root = Q(root=None) | Q(
+            root__status=Comment.Status.PUBLISHED, root__members_only=False
+        )
+    posts = posts.filter(shown_root)
     posts = posts.select_related("article").only(
         "pk", "body_html", "image", "image_alt", "created_at", "article__title", "article__slug"
     )
