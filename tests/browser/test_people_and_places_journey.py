@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core import mail
 from django.test import Client
+from playwright.sync_api import expect
 
 from accounts.models import User
 from comments import notifications
@@ -47,8 +48,9 @@ def test_a_mailed_link_to_a_post_on_page_3_lands_on_it_after_the_gate(
     assert not box.get_by_label(re.compile("Also email me new articles")).is_checked()
     assert _violations(page) == [], page.url
     page.screenshot(path=screenshot_dir / "gate-for-a-post-phone.png", full_page=True)
-    page.wait_for_function(
-        "document.querySelector('.share-box input[name=csrfmiddlewaretoken]')?.value"
+    # The token site.js fetches (a locator waits outside the page: no eval under the CSP).
+    expect(page.locator(".share-box input[name=csrfmiddlewaretoken]")).to_have_value(
+        re.compile(".")
     )
     box.get_by_role("button", name="Continue").click()
     page.locator(f"#comment-{reply.pk}").wait_for()
