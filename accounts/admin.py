@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from accounts import privacy, profiles
+from accounts import deliverability, privacy, profiles
 from accounts.mail import retry_due
-from accounts.models import Delivery, Subscriber, User
+from accounts.models import Delivery, MailSuppression, Subscriber, User
 from kindred import freshness
 from kindred.admin_widgets import LabelledDateTimeAdmin
 
@@ -270,3 +270,43 @@ def _remove_authenticator(authenticator):
     authenticator.delete()
     if not Authenticator.objects.filter(user=user).exclude(type="recovery_codes").exists():
         Authenticator.objects.filter(user=user, type="recovery_codes").delete()
+
+
+class SuppressedFilter(admin.SimpleListFilter):
+    title = _("in force")
+    parameter_name = "in_force"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes: no mail goes")), ("no", _("No: lifted, or only counting"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(suppressed_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(suppressed_at=None)
+        return queryset
+
+
+@admin.register(MailSuppression)
+class MailSuppressionAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
+    """Addresses mail is no longer sent to (accounts/deliverability.py), from the provider's
+    bounce and complaint webhooks. Lifting one lets mail be tried again."""
+
+    list_display = ["email", "reason", "soft_bounces", "suppressed_at", "detail", "lifted_at"]
+    list_filter = [SuppressedFilter, "reason"]
+    search_fields = ["email"]
+    readonly_fields = [
+        *("email", "reason", "soft_bounces", "detail", "suppressed_at"),
+        *("lifted_at", "lifted_by", "updated_at"),
+    ]
+    actions = ["lift"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Lift: try mail to these addresses again"))
+    def lift(self, request, queryset):
+        rows = list(queryset.filter(suppressed_at__isnull=False))
+        for row in rows:
+            deliverability.lift(row, request.user)
+        self.message_user(request, _("Lifted %(count)d suppression(s).") % {"count": len(rows)})

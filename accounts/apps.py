@@ -14,3 +14,10 @@ class AccountsConfig(AppConfig):
         privacy.register_eraser("subscription", privacy.erase_subscription_and_mail)
         privacy.register_guest_exporter("subscription", privacy.export_guest_subscription)
         privacy.register_guest_exporter("mail", privacy.export_guest_mail)
+
+        from anymail.signals import tracking
+
+        from accounts import bounces
+
+        # The provider's bounce and complaint webhooks (/anymail/<provider>/tracking/).
+        tracking.connect(bounces.on_tracking, dispatch_uid="kindred-deliverability")

@@ -32,6 +32,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 from django_tasks import task
 
+from accounts import deliverability
 from accounts.models import Delivery
 from kindred.sealing import InvalidToken, open_sealed, seal
 from kindred.secret_links import hide_in_text
@@ -172,6 +173,13 @@ def deliver(delivery_id):
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
         if delivery is None or delivery.status == Delivery.Status.SENT:
+            return False
+        if not deliverability.may_send(delivery.to, delivery.template):
+            delivery.status = Delivery.Status.SUPPRESSED
+            delivery.last_error = "not sent: the address bounces or complained (suppressed)"
+            delivery.next_attempt_at = None
+            _clear_body(delivery, timezone.now())
+            delivery.save(update_fields=["status", "last_error", "next_attempt_at", *_BODY_FIELDS])
             return False
         delivery.attempts += 1
         try:

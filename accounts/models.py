@@ -174,6 +174,7 @@ class Delivery(models.Model):
         PENDING = "pending", "Pending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed (will retry)"
+        SUPPRESSED = "suppressed", "Not sent: the address bounces or complained"
 
     key = models.CharField(max_length=200, unique=True)
     to = models.EmailField(max_length=254)
@@ -235,3 +236,37 @@ class AddressClaim(models.Model):
 
     def __str__(self):
         return f"claim {self.pk} on {self.subscriber_id}"
+
+
+class MailSuppression(models.Model):
+    """An address mail is no longer sent to (accounts/deliverability.py): it bounced hard, its
+    owner marked our mail as spam, or it bounced softly too many times in a row. Only what its
+    owner asks for (a password reset) still goes. Staff lift it in the admin."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "bounced", _("It bounced: the address does not exist or refuses mail")
+        COMPLAINT = "complained", _("Its owner marked our mail as spam")
+        SOFT_BOUNCES = "soft", _("It bounced for a while, several times in a row")
+        REJECTED = "rejected", _("The mail provider refused to send to it")
+
+    email = models.EmailField(max_length=254, unique=True)  # lower case
+    reason = models.CharField(max_length=10, choices=Reason.choices, blank=True)
+    # Temporary failures in a row (a delivered mail resets it); past the limit, suppressed.
+    soft_bounces = models.PositiveSmallIntegerField(default=0)
+    detail = models.CharField(max_length=300, blank=True, help_text=_("What the provider said."))
+    suppressed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("mail suppression")
+
+    def __str__(self):
+        return self.email
+
+    @property
+    def is_active(self):
+        return self.suppressed_at is not None

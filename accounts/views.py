@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import privacy, profiles, subscriptions
+from accounts import deliverability, privacy, profiles, subscriptions
 from accounts.forms import AccountSettingsForm, DeleteAccountForm, SubscribeForm
 from accounts.models import Subscriber, User
 from accounts.ratelimits import client_ip, hit
@@ -158,7 +158,9 @@ def account_settings(request):
                     "keep this until tomorrow; your other settings are as you left them."
                 ),
             )
-            return render(request, "accounts/settings.html", {"form": form}, status=429)
+            return render(
+                request, "accounts/settings.html", _settings_context(request, form), status=429
+            )
         member = form.save()
         profiles.sync_handle(member)
         if shown:  # not a form sent unchanged
@@ -167,7 +169,11 @@ def account_settings(request):
             subscriptions.set_member_newsletter(request.user, form.cleaned_data["wants_newsletter"])
         messages.success(request, gettext("Your settings are saved."))
         return redirect("accounts:settings")
-    return render(request, "accounts/settings.html", {"form": form})
+    return render(request, "accounts/settings.html", _settings_context(request, form))
+
+
+def _settings_context(request, form):
+    return {"form": form, "bounces": deliverability.suppression_of(request.user.email)}
 
 
 @login_required

@@ -74,7 +74,12 @@ def send_due(*, user=None, subscriber=None, thread_id):
     email = user.email if user else subscriber.email
     name = user.display_name if user else subscriber.name
     article = replies[0].article
-    headers = subscriptions.list_unsubscribe_headers(subscriber) if subscriber else None
+    replies_off_url = settings.SITE_URL + replies_off_path(user, subscriber)
+    # The mail program's unsubscribe button stops these mails (RFC 8058 one-click POST).
+    headers = {
+        "List-Unsubscribe": f"<{replies_off_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
     mail.send_template(
         "reply_notification",
         to=email,
@@ -83,7 +88,7 @@ def send_due(*, user=None, subscriber=None, thread_id):
             "replies": replies,
             "article": article,
             "thread_url": settings.SITE_URL + replies[-1].get_absolute_url(),
-            "replies_off_url": settings.SITE_URL + replies_off_path(user, subscriber),
+            "replies_off_url": replies_off_url,
             # A guest's mail links to their data pages (under the unsubscribe link).
             "unsubscribe_url": subscriptions.unsubscribe_url(subscriber) if subscriber else "",
         },

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import profiles
@@ -285,10 +286,13 @@ def set_order(request, slug):
     return response
 
 
+@csrf_exempt  # mail programs' one-click POSTs carry no token: the signed link is the key
 @require_http_methods(["GET", "POST"])
 def replies_off(request, token):
     if request.method == "POST":
         ok = notifications.turn_off_replies(token)
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return HttpResponse("Reply mails are off.\n", content_type="text/plain")
         return render(request, "comments/replies_off.html", {"done": ok}, status=200 if ok else 400)
     return render(request, "comments/replies_off.html", {"ask": True})
 

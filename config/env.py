@@ -85,8 +85,8 @@ def env_redis(name):
     return raw
 
 
-def env_email(name, default):
-    """Turn EMAIL_URL into Django's email settings."""
+def env_email(name, default, *, webhook_secret="", mailgun_signing_key=""):
+    """Turn EMAIL_URL into Django's email settings (a provider's with its webhook secrets)."""
     raw = os.environ.get(name, default)
     parts = urlparse(raw)
     if parts.scheme == "console":
@@ -115,7 +115,47 @@ def env_email(name, default):
             "EMAIL_USE_SSL": parts.scheme == "smtp+ssl",
             "EMAIL_TIMEOUT": 15,
         }
+    if parts.scheme in PROVIDERS:
+        return _provider(name, raw, parts, webhook_secret, mailgun_signing_key)
     fail(
         name,
-        f"must start with smtp://, smtp+tls://, smtp+ssl://, console:// or file:// (got {raw!r})",
+        "must start with smtp://, smtp+tls://, smtp+ssl://, "
+        + ", ".join(f"{scheme}://" for scheme in PROVIDERS)
+        + f", console:// or file:// (got {raw!r})",
     )
+
+
+# Mail through a provider's API (django-anymail): scheme -> (backend, the key's setting name).
+PROVIDERS = {
+    "mailgun": ("anymail.backends.mailgun.EmailBackend", "MAILGUN_API_KEY"),
+    "postmark": ("anymail.backends.postmark.EmailBackend", "POSTMARK_SERVER_TOKEN"),
+    "sendgrid": ("anymail.backends.sendgrid.EmailBackend", "SENDGRID_API_KEY"),
+    "brevo": ("anymail.backends.brevo.EmailBackend", "BREVO_API_KEY"),
+}
+
+
+def _provider(name, raw, parts, secret, signing):
+    """mailgun://KEY@mg.example.org[?region=eu], postmark://TOKEN@, sendgrid://KEY@,
+    brevo://KEY@. The provider's bounce and complaint webhooks need ANYMAIL_WEBHOOK_SECRET
+    ("user:password", the basic auth the provider is given); Mailgun signs its webhooks too
+    (ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY)."""
+    backend, key_setting = PROVIDERS[parts.scheme]
+    key = unquote(parts.username or "")
+    if not key:
+        fail(name, f"needs the provider's API key before the @, e.g. {parts.scheme}://KEY@")
+    if ":" not in secret:
+        fail(
+            "ANYMAIL_WEBHOOK_SECRET",
+            "must be set to user:password (the basic auth of the provider's bounce webhook) "
+            f"when EMAIL_URL uses {parts.scheme}://",
+        )
+    anymail = {key_setting: key, "WEBHOOK_SECRET": secret}
+    if parts.scheme == "mailgun":
+        if not parts.hostname:
+            fail(name, "needs the sending domain, e.g. mailgun://KEY@mg.example.org")
+        anymail["MAILGUN_SENDER_DOMAIN"] = parts.hostname
+        if "region=eu" in (parts.query or ""):
+            anymail["MAILGUN_API_URL"] = "https://api.eu.mailgun.net/v3"
+        if signing:
+            anymail["MAILGUN_WEBHOOK_SIGNING_KEY"] = signing
+    return {"EMAIL_BACKEND": backend, "ANYMAIL": anymail}

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "bootstrap",
     "csp",
+    "anymail",
     "accounts",
     "articles",
     "comments",
@@ -190,12 +191,21 @@ STAFF_ENROLMENT_LINK_MAX_AGE_SECONDS = 30 * 60
 STAFF_ENROLMENT_MAIL_LIMIT = (3, 3600)
 
 # --- Mail -----------------------------------------------------------------------------------
-globals().update(env_email("EMAIL_URL", "console://"))
+globals().update(
+    env_email(
+        "EMAIL_URL",
+        "console://",
+        webhook_secret=env_str("ANYMAIL_WEBHOOK_SECRET", ""),
+        mailgun_signing_key=env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+    )
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kindred <no-reply@localhost>")
 # An inbox the moderators read: replies to their mails to authors go there (none: the mails
 # do not invite a reply).
 MODERATION_REPLY_TO = env_str("MODERATION_REPLY_TO", "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Temporary bounces in a row after which an address is suppressed (accounts/deliverability.py).
+MAIL_SOFT_BOUNCE_LIMIT = env_int("MAIL_SOFT_BOUNCE_LIMIT", 3, minimum=1)
 # Sent mails keep their text this many days (for questions about what was sent), then
 # `clear_mail_bodies` empties it. Mails with a log-in, reset or confirmation link keep none.
 MAIL_BODY_RETENTION_DAYS = env_int("MAIL_BODY_RETENTION_DAYS", 30, minimum=0)

@@ -37,6 +37,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("comments.urls")),
     path("accounts/", include("allauth.urls")),
+    # The mail provider's tracking webhooks (bounces, complaints): basic auth from
+    # ANYMAIL_WEBHOOK_SECRET (accounts/deliverability.py).
+    path("anymail/", include("anymail.urls")),
     # Before the admin's own: its password form has no rate limit, mail or re-authentication.
     path(f"{settings.ADMIN_URL}password_change/", staff.admin_password_change),
     path(f"{settings.ADMIN_URL}password_change/done/", staff.admin_password_change_done),
