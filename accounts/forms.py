@@ -115,6 +115,7 @@ class AccountSettingsForm(forms.ModelForm):
             "bio",
             "profile_public",
             "notify_replies",
+            "moderator_digest",
         ]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         help_texts = {
@@ -127,6 +128,12 @@ class AccountSettingsForm(forms.ModelForm):
                 "our staff have checked it: write to us from the contact page."
             ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        moderates = self.instance.groups.filter(name="Moderators").exists()
+        if not (self.instance.is_staff and moderates):
+            del self.fields["moderator_digest"]  # for moderators only
 
     def clean_display_name(self):
         return clean_person_name(self.cleaned_data["display_name"], "Display name")

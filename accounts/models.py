@@ -48,6 +48,12 @@ class User(AbstractUser):
     )
     bio = models.TextField(blank=True, max_length=500)
     notify_replies = models.BooleanField("email me when someone replies to me", default=True)
+    # For moderators: the digest of what waits for them (comments/notifications.py).
+    moderator_digest = models.BooleanField(
+        _("email me the moderators' digest"),
+        default=True,
+        help_text=_("For moderators: what waits for review, at most every 30 minutes."),
+    )
     # The profile's address (/members/<handle>/): made from the display name while the profile
     # is shown, made anew when the name changes (accounts/profiles.py sync_handle). Was: kept when
     # the name changes so that links stay (accounts/profiles.py).

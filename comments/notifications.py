@@ -137,6 +137,27 @@ def turn_off_replies(token):
     return False
 
 
+DIGEST_OFF_SALT = "comments.notifications.digest-off"
+
+
+def _digest_off_headers(moderator):
+    """The digest's one-click unsubscribe (RFC 8058): it stops the digest, nothing else."""
+    token = signing.dumps({"u": moderator.pk}, salt=DIGEST_OFF_SALT)
+    url = settings.SITE_URL + reverse("comments:digest-off", args=[token])
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def turn_off_digest(token):
+    """True when the token named a member whose moderators' digest is now off."""
+    try:
+        data = signing.loads(token, salt=DIGEST_OFF_SALT)
+    except signing.BadSignature:
+        return False
+    if not isinstance(data, dict) or "u" not in data:
+        return False
+    return User.objects.filter(pk=data["u"]).update(moderator_digest=False) == 1
+
+
 MODERATORS_GROUP = "Moderators"
 DIGEST_INTERVAL = datetime.timedelta(minutes=30)
 
@@ -184,7 +205,9 @@ def tell_moderators(now=None):
         since, digest.last_sent_at = digest.last_sent_at, now
         digest.save(update_fields=["last_sent_at"])
     total = Comment.objects.filter(status=Comment.Status.PENDING).count()
-    moderators = User.objects.filter(groups__name=MODERATORS_GROUP, is_active=True).distinct()
+    moderators = User.objects.filter(
+        groups__name=MODERATORS_GROUP, is_active=True, moderator_digest=True
+    ).distinct()
     stamp = now.strftime("%Y%m%d%H%M%S")
     for moderator in moderators:
         mail.send_template(
@@ -204,5 +227,6 @@ def tell_moderators(now=None):
                 + "?queue=pending",
             },
             key=f"moderator-digest:{moderator.pk}:{stamp}",
+            headers=_digest_off_headers(moderator),
         )
     return True

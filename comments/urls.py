@@ -14,6 +14,7 @@ urlpatterns = [
     path("comments/<int:pk>/report/", views.report_comment, name="report"),
     path("comments/<int:pk>/hug/", views.hug_comment, name="hug"),
     path("comments/replies-off/<str:token>/", views.replies_off, name="replies-off"),
+    path("comments/digest-off/<str:token>/", views.digest_off, name="digest-off"),
     path("comments/appeal/<str:token>/", views.appeal, name="appeal"),
     path("comments/<int:pk>/picture/<str:size>/", views.picture, name="picture"),
 ]

@@ -297,6 +297,19 @@ def replies_off(request, token):
     return render(request, "comments/replies_off.html", {"ask": True})
 
 
+@csrf_exempt  # mail programs' one-click POSTs carry no token: the signed link is the key
+@require_http_methods(["GET", "POST"])
+def digest_off(request, token):
+    """The moderators' digest's unsubscribe link: GET asks, POST stops the digest."""
+    if request.method == "POST":
+        ok = notifications.turn_off_digest(token)
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return HttpResponse("The digest is off.\n", content_type="text/plain")
+        context = {"done": ok}
+        return render(request, "comments/digest_off.html", context, status=200 if ok else 400)
+    return render(request, "comments/digest_off.html", {"ask": True})
+
+
 @require_safe
 def picture(request, pk, size):
     """The picture of a post that is not published, for its author and the moderators only;

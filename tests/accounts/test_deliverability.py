@@ -5,11 +5,13 @@ row, staff lifting a suppression, a member told that mail to them bounces, and L
 on every mail that is not transactional."""
 
 import base64
+import datetime
 import json
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from accounts import bounces, deliverability
 from accounts.mail import queue_message
@@ -176,3 +178,26 @@ def test_reply_mails_carry_a_one_click_unsubscribe(article, member, make_comment
     assert response.status_code == 200
     member.refresh_from_db()
     assert member.notify_replies is False
+
+
+def test_the_moderators_digest_carries_a_one_click_unsubscribe(article, make_comment, moderator):
+    from comments.notifications import tell_moderators
+
+    make_comment(article, body="Waiting post", status="pending")
+    assert tell_moderators() is True
+    [digest] = [m for m in mail.outbox if m.to == [moderator.email]]
+    header = digest.extra_headers["List-Unsubscribe"]
+    assert "/comments/digest-off/" in header
+    path = "/" + header.strip("<>").split("://", 1)[1].split("/", 1)[1]
+    response = Client(enforce_csrf_checks=True).post(path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    moderator.refresh_from_db()
+    assert moderator.moderator_digest is False
+    mail.outbox.clear()
+    make_comment(article, body="Another waiting post", status="pending")
+    tell_moderators(now=timezone.now() + datetime.timedelta(minutes=31))
+    assert not [m for m in mail.outbox if m.to == [moderator.email]]  # the digest is off
+    desk = Client()
+    desk.force_login(moderator)
+    page = desk.get("/account/").content.decode()
+    assert 'name="moderator_digest"' in page  # they can turn it on again there
