@@ -125,6 +125,9 @@ class Subscriber(models.Model):
         SIDEBAR = "sidebar", "Sidebar"
         PAGE = "page", "Subscribe page"
         ACCOUNT = "account", "Account settings"
+        # Wrote comments on the site this one came from (comments/importing.py): never mailed
+        # until its owner confirms the address here, never a newsletter recipient by import.
+        IMPORT = "import", "Imported comments"
 
     email = models.EmailField(max_length=254)
     name = models.CharField(max_length=100)

@@ -100,6 +100,14 @@ def claim_address(subscriber, guest_key, name, wants_newsletter=False):
     return claim
 
 
+def imported_guest(name, email):
+    """The subscriber row behind a guest whose comments were imported from another site (the
+    address's own row when it is known here already, left as it is). A new row is unconfirmed
+    and chose no newsletter: nothing is mailed to it, not even a confirmation, until its owner
+    shares the address here and confirms it."""
+    return _find_or_create(normalize_email(email), name, Subscriber.Source.IMPORT)
+
+
 def _find_or_create(email, name, source):
     """One INSERT (ignored when the address is known) and one SELECT, whether it is known or not."""
     Subscriber.objects.bulk_create(

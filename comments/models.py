@@ -124,6 +124,9 @@ class Comment(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # Where an imported post came from ("disqus:<id>", "wordpress:<site>:<id>", a Kindred
+    # export's id): a second run of import_comments finds it and stores nothing twice.
+    import_key = models.CharField(max_length=200, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
@@ -144,6 +147,9 @@ class Comment(models.Model):
             # post may be left with neither.
             models.UniqueConstraint(
                 fields=["article"], condition=Q(is_pinned=True), name="one_pinned_post_per_article"
+            ),
+            models.UniqueConstraint(
+                fields=["import_key"], condition=~Q(import_key=""), name="one_post_per_import_key"
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["removed", "rejected", "spam"])
