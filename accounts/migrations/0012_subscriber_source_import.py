@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0009_claim_asks_for_newsletter'),
+        ('accounts', '0011_moderator_digest_choice'),
     ]
 
     operations = [
