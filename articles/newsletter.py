@@ -28,6 +28,7 @@ from django.core.mail.message import make_msgid, sanitize_address
 from django.db import IntegrityError, transaction
 from django.db import connection as database
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
@@ -35,7 +36,7 @@ from django.utils.translation import gettext
 from django_tasks import task
 
 from accounts import mail
-from accounts.models import Subscriber
+from accounts.models import MailSuppression, Subscriber
 from accounts.subscriptions import list_unsubscribe_headers, unsubscribe_url
 from articles.models import Article, NewsletterRecipient, NewsletterSend
 
@@ -60,8 +61,15 @@ REFUSALS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)
 
 
 def subscribed():
-    return Subscriber.objects.filter(
-        confirmed_at__isnull=False, unsubscribed_at__isnull=True, newsletter_at__isnull=False
+    """Who gets new articles: confirmed, chose them, not unsubscribed, and not an address the
+    mail provider reports as bouncing or complaining (accounts/deliverability.py)."""
+    suppressed = MailSuppression.objects.filter(suppressed_at__isnull=False).values("email")
+    return (
+        Subscriber.objects.filter(
+            confirmed_at__isnull=False, unsubscribed_at__isnull=True, newsletter_at__isnull=False
+        )
+        .alias(address=Lower("email"))
+        .exclude(address__in=suppressed)
     )
 
 

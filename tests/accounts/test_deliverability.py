@@ -201,3 +201,12 @@ def test_the_moderators_digest_carries_a_one_click_unsubscribe(article, make_com
     desk.force_login(moderator)
     page = desk.get("/account/").content.decode()
     assert 'name="moderator_digest"' in page  # they can turn it on again there
+
+
+def test_the_newsletter_skips_a_suppressed_address(make_subscriber):
+    from articles.newsletter import subscribed
+
+    make_subscriber(email="Reader@Example.org")
+    make_subscriber(email="fine@example.org")
+    bounces.record("bounced", "reader@example.org", "sample")
+    assert list(subscribed().values_list("email", flat=True)) == ["fine@example.org"]
