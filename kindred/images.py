@@ -10,11 +10,30 @@ import io
 import secrets
 import warnings
 
+import pillow_heif
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# HEIC/HEIF (what iPhones save) through pillow-heif's Pillow plugin. Only the primary image is
+# ever decoded: the embedded thumbnails, depth maps and auxiliary images (HDR gain maps, mattes)
+# are not read at all, so they cost no memory and nothing of them reaches the output.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "HEIF"}
+# What a file chooser offers (the `accept` of a file input). Desktop browsers and Android often
+# know no type for HEIC files, so their name endings are listed as well.
+ACCEPTED_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "image/gif",
+    "image/heic",
+    "image/heif",
+    ".heic",
+    ".heif",
+)
 
 
 class PictureError(ValueError):
@@ -26,7 +45,10 @@ def decode(upload):
     else of the file kept; PictureError when it is too large, not a picture or damaged."""
     if upload.size > settings.PICTURE_MAX_BYTES:
         limit = settings.PICTURE_MAX_BYTES // (1024 * 1024)
-        raise PictureError(f"That picture is too large. Please choose one under {limit} MB.")
+        raise PictureError(
+            gettext("That picture is too large. Please choose one under %(limit)s MB.")
+            % {"limit": limit}
+        )
     try:
         upload.seek(0)
         with warnings.catch_warnings():
@@ -38,19 +60,24 @@ def decode(upload):
         width, height = image.size
         if width * height > settings.PICTURE_MAX_PIXELS:
             raise PictureError(
-                "That picture has too many pixels. Please choose a smaller one "
-                f"(at most {settings.PICTURE_MAX_PIXELS // 1_000_000} megapixels)."
+                gettext(
+                    "That picture has too many pixels. Please choose a smaller one "
+                    "(at most %(limit)s megapixels)."
+                )
+                % {"limit": settings.PICTURE_MAX_PIXELS // 1_000_000}
             )
-        image.seek(0)  # an animated GIF keeps only its first frame
+        if image.format != "HEIF":  # a HEIF file opens on its primary image: keep that one
+            image.seek(0)  # an animated GIF keeps only its first frame
         image.load()
     except PictureError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PictureError(_unsupported()) from None
+    except UnidentifiedImageError:
+        # pillow-heif refuses a HEIF file it cannot read as "not mine": say what it is.
+        raise PictureError(_damaged() if _is_heif(upload) else _unsupported()) from None
     except (OSError, SyntaxError, ValueError, EOFError):
-        raise PictureError(
-            "That picture seems damaged or incomplete. Please try another."
-        ) from None
+        raise PictureError(_damaged()) from None
 
     image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant, then drop EXIF
     pixels = image.convert("RGBA" if has_transparency(image) else "RGB")
@@ -60,8 +87,18 @@ def decode(upload):
     return pixels
 
 
+def _is_heif(upload):
+    """Whether the file begins as a HEIC/HEIF file does (its `ftyp` box names a HEIF brand)."""
+    upload.seek(0)
+    return pillow_heif.get_file_mimetype(upload.read(12)).startswith(("image/heic", "image/heif"))
+
+
+def _damaged():
+    return gettext("That picture seems damaged or incomplete. Please try another.")
+
+
 def _unsupported():
-    return "Please choose a JPEG, PNG, WebP or GIF picture."
+    return gettext("Please choose a JPEG, PNG, WebP, GIF or HEIC picture.")
 
 
 def has_transparency(image):
