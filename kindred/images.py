@@ -79,10 +79,15 @@ def decode(upload):
     except (OSError, SyntaxError, ValueError, EOFError):
         raise PictureError(_damaged()) from None
 
-    image = ImageOps.exif_transpose(image)  # keep the orientation the camera meant, then drop EXIF
-    pixels = image.convert("RGBA" if has_transparency(image) else "RGB")
-    # What the file said besides its pixels (EXIF, comments, profiles): some encoders would
-    # write it again from here (JPEG its comment, PNG its profile).
+    # One full-size bitmap is what an upload may cost (bench/pictures.py): the orientation the
+    # camera meant is applied in place (a turned photo needs a second bitmap for a moment), and
+    # the pixels are converted only when they are not RGB or RGBA already.
+    ImageOps.exif_transpose(image, in_place=True)
+    mode = "RGBA" if has_transparency(image) else "RGB"
+    pixels = image if image.mode == mode else image.convert(mode)
+    # What the file said besides its pixels (EXIF, XMP, comments, profiles): some encoders would
+    # write it again from here (JPEG its comment, PNG its profile). Every output is a new image
+    # made from these pixels by resized(), and takes this empty info with it.
     pixels.info = {}
     return pixels
 
@@ -108,9 +113,13 @@ def has_transparency(image):
 
 
 def resized(image, longest_side):
-    copy = image.copy()
-    copy.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
-    return copy
+    """A new image at most `longest_side` pixels across, made without a full-size copy first
+    (as Image.thumbnail does: reduced by whole steps, then Lanczos)."""
+    scale = longest_side / max(image.size)
+    if scale >= 1:
+        return image.copy()
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 def webp(image):

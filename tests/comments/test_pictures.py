@@ -65,6 +65,18 @@ def test_picture_is_reencoded_without_metadata_and_resized(poster, article, post
     assert 'alt="A sample photo of a ramp"' in page
 
 
+def test_a_sideways_phone_photo_is_stored_upright(poster, article, post_comment):
+    """Phones store a portrait photo sideways and say in EXIF how to turn it."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: turn 90 degrees clockwise to show
+    post_comment(
+        poster, article, image=_upload(_image_bytes(size=(400, 300), exif=exif)), image_alt="x"
+    )
+    with _stored(Comment.objects.get().image) as image:
+        assert image.size == (300, 400)
+        assert not image.getexif()
+
+
 @pytest.mark.parametrize("fmt, name", [("PNG", "p.png"), ("WEBP", "p.webp"), ("GIF", "p.gif")])
 def test_png_webp_and_gif_are_accepted(poster, article, post_comment, fmt, name):
     post_comment(poster, article, image=_upload(_image_bytes(fmt), name), image_alt="Sample")
