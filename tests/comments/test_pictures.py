@@ -209,6 +209,11 @@ def test_file_chooser_offers_heic(poster, article):
     assert {".heic", ".heif", "image/heic", "image/heif", "image/jpeg"} <= offered
 
 
+def test_the_pixel_limit_keeps_a_current_iphones_default_photo(settings):
+    """The limit is set by memory (docs/settings.md), but never below a phone's own default."""
+    assert settings.PICTURE_MAX_PIXELS >= 5712 * 4284  # 24 MP, the iPhone 15's and later
+
+
 def test_heic_over_the_pixel_limit_is_refused_and_the_text_stays(
     poster, article, post_comment, settings
 ):
