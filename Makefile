@@ -36,6 +36,7 @@ bench: setup bench-deps
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/newsletter.py
 	$(BIN)/python bench/enumeration.py
+	$(BIN)/python bench/pictures.py
 	$(BIN)/python -m bench.load
 
 # What bench/load runs besides Python: installed from Debian when missing and run as root.

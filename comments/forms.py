@@ -25,13 +25,13 @@ from comments import moderator_actions, rate_limits
 from comments.models import Comment, Report
 from comments.privacy_nudge import find_personal_details
 from comments.text import clean_comment_text
-from kindred.images import ALLOWED_FORMATS
+from kindred.images import ACCEPTED_TYPES
 
 STARTED_SALT = "comments.forms.started"
 EMPTY_POST = gettext_lazy("Every post needs text or a picture.")
 TOO_FAST = gettext_lazy("You are posting very fast. Please wait a minute and try again.")
-# What the file chooser offers: the formats config/images.py accepts.
-PICTURE_TYPES = ",".join(sorted(f"image/{name.lower()}" for name in ALLOWED_FORMATS))
+# What the file chooser offers: the formats kindred/images.py accepts.
+PICTURE_TYPES = ",".join(ACCEPTED_TYPES)
 
 
 def _holder(author):

@@ -23,7 +23,8 @@ def process_picture(upload):
     """
     image = images.decode(upload)
     display = images.resized(image, settings.PICTURE_DISPLAY_SIZE)
-    thumb = images.resized(image, settings.PICTURE_THUMB_SIZE)
+    del image  # the full-size bitmap goes before anything is encoded
+    thumb = images.resized(display, settings.PICTURE_THUMB_SIZE)
     return images.webp(display), images.webp(thumb), display.width, display.height
 
 

@@ -358,7 +358,10 @@ COMMENTS_REPORT_RATE_LIMITS = [(5, 600), (20, 86400)]
 COMMENTS_HUG_RATE_LIMIT = (30, 60)  # hugs and un-hugs a minute per member (each flushes the page)
 COMMENTS_REPLY_MAIL_SECONDS = 3600  # at most one reply mail per thread per person in this time
 PICTURE_MAX_BYTES = 10 * 1024 * 1024
-PICTURE_MAX_PIXELS = 40_000_000
+# One upload's memory is about twice its decoded bitmap (width x height x 4 bytes) at worst: a
+# sideways phone JPEG or a HEIC, measured by bench/pictures.py. 25 MP holds a 24 MP photo (the
+# default of current iPhones, 5712 x 4284) and keeps one upload under 200 MiB.
+PICTURE_MAX_PIXELS = 25_000_000
 PICTURE_DISPLAY_SIZE = 1280
 PICTURE_THUMB_SIZE = 320
 # Posters' and reporters' IP addresses are kept this many days (for abuse checks), then

@@ -1,6 +1,7 @@
 """Pictures: re-encoded without metadata, resized, and anything else refused with a message."""
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -64,6 +65,18 @@ def test_picture_is_reencoded_without_metadata_and_resized(poster, article, post
     assert 'alt="A sample photo of a ramp"' in page
 
 
+def test_a_sideways_phone_photo_is_stored_upright(poster, article, post_comment):
+    """Phones store a portrait photo sideways and say in EXIF how to turn it."""
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: turn 90 degrees clockwise to show
+    post_comment(
+        poster, article, image=_upload(_image_bytes(size=(400, 300), exif=exif)), image_alt="x"
+    )
+    with _stored(Comment.objects.get().image) as image:
+        assert image.size == (300, 400)
+        assert not image.getexif()
+
+
 @pytest.mark.parametrize("fmt, name", [("PNG", "p.png"), ("WEBP", "p.webp"), ("GIF", "p.gif")])
 def test_png_webp_and_gif_are_accepted(poster, article, post_comment, fmt, name):
     post_comment(poster, article, image=_upload(_image_bytes(fmt), name), image_alt="Sample")
@@ -105,12 +118,16 @@ def _bomb():
         (
             b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
             "evil.svg",
-            "Please choose a JPEG, PNG, WebP or GIF picture.",
+            "Please choose a JPEG, PNG, WebP, GIF or HEIC picture.",
         ),
-        (b"MZ\x90\x00" + b"\x00" * 2000, "holiday.jpg", "Please choose a JPEG, PNG, WebP or GIF"),
+        (
+            b"MZ\x90\x00" + b"\x00" * 2000,
+            "holiday.jpg",
+            "Please choose a JPEG, PNG, WebP, GIF or HEIC",
+        ),
         (_bomb(), "big.png", "too many pixels"),
         (_image_bytes(size=(400, 300))[:300], "cut.jpg", "damaged or incomplete"),
-        (_image_bytes("BMP"), "old.jpg", "Please choose a JPEG, PNG, WebP or GIF picture."),
+        (_image_bytes("BMP"), "old.jpg", "Please choose a JPEG, PNG, WebP, GIF or HEIC picture."),
     ],
     ids=["svg", "renamed-executable", "decompression-bomb", "truncated", "bmp"],
 )
@@ -134,6 +151,115 @@ def test_picture_over_ten_megabytes_is_refused(poster, article, post_comment, se
     )
     assert response.status_code == 400
     assert "That picture is too large" in response.content.decode()
+    assert not Comment.objects.exists()
+
+
+# --- iPhone photos: HEIC/HEIF, made here with pillow-heif ------------------------------------
+
+
+def _heic_with_gps(size=(2000, 1500)):
+    """A HEIC photo as a phone writes one: EXIF with the camera and a GPS position, XMP, and an
+    embedded thumbnail (a second, smaller image in the file)."""
+    import pillow_heif
+
+    exif = Image.Exif()
+    exif[0x010F] = "SampleCam"  # camera make
+    gps = exif.get_ifd(0x8825)
+    gps[2] = (51.0, 30.0, 0.0)  # latitude
+    gps[4] = (0.0, 7.0, 0.0)  # longitude
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description>SampleXMP</rdf:Description>'
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", size, (200, 80, 40))).save(
+        buffer, quality=60, exif=exif.tobytes(), xmp=xmp + b"</x:xmpmeta>", thumbnails=[256]
+    )
+    return buffer.getvalue()
+
+
+def _heic_upload(content, name="IMG_0001.HEIC"):
+    return _upload(content, name, content_type="image/heic")
+
+
+def test_heic_photo_is_stored_as_webp_without_exif_gps_or_xmp(poster, article, post_comment):
+    original = _heic_with_gps()
+    assert b"SampleCam" in original and b"SampleXMP" in original
+    response = post_comment(
+        poster, article, image=_heic_upload(original), image_alt="A sample photo of a ramp"
+    )
+    assert response.status_code == 302
+    comment = Comment.objects.get()
+    with comment.image.open("rb") as handle:
+        stored = handle.read()
+    assert b"SampleCam" not in stored and b"SampleXMP" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "WEBP"
+        assert max(image.size) == 1280  # from the full picture, not its 256 px thumbnail
+        assert (comment.image_width, comment.image_height) == image.size == (1280, 960)
+        assert not image.getexif()
+        assert not image.getexif().get_ifd(0x8825)  # no GPS
+        assert "exif" not in image.info and "xmp" not in image.info
+    with _stored(comment.image_thumb) as thumb:
+        assert thumb.format == "WEBP" and max(thumb.size) == 320
+        assert "exif" not in thumb.info and "xmp" not in thumb.info
+
+
+def test_file_chooser_offers_heic(poster, article):
+    page = poster.get(article.get_absolute_url()).content.decode()
+    accept = re.search(r'<input type="file" name="image"[^>]*accept="([^"]*)"', page)
+    offered = set(accept.group(1).split(","))
+    assert {".heic", ".heif", "image/heic", "image/heif", "image/jpeg"} <= offered
+
+
+def test_the_pixel_limit_keeps_a_current_iphones_default_photo(settings):
+    """The limit is set by memory (docs/settings.md), but never below a phone's own default."""
+    assert settings.PICTURE_MAX_PIXELS >= 5712 * 4284  # 24 MP, the iPhone 15's and later
+
+
+def test_heic_over_the_pixel_limit_is_refused_and_the_text_stays(
+    poster, article, post_comment, settings
+):
+    settings.PICTURE_MAX_PIXELS = 2_000_000
+    response = post_comment(
+        poster,
+        article,
+        body="My knee, two weeks after surgery",
+        image=_heic_upload(_heic_with_gps(size=(2000, 1500))),  # 3 megapixels
+        image_alt="A knee",
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "That picture has too many pixels" in page and "at most 2 megapixels" in page
+    assert "My knee, two weeks after surgery</textarea>" in page
+    assert not Comment.objects.exists()
+    assert _files(settings) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"These are my notes, not a photo.\n" * 40, _image_bytes("BMP")],
+    ids=["text", "bitmap"],
+)
+def test_a_file_named_heic_that_is_not_one_is_refused(
+    poster, article, post_comment, settings, content
+):
+    response = post_comment(
+        poster, article, body="See this", image=_heic_upload(content), image_alt="Sample"
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Please choose a JPEG, PNG, WebP, GIF or HEIC picture." in page
+    assert "See this</textarea>" in page
+    assert not Comment.objects.exists()
+    assert _files(settings) == []
+
+
+def test_a_damaged_heic_is_refused(poster, article, post_comment, settings):
+    whole = _heic_with_gps(size=(640, 480))
+    response = post_comment(
+        poster, article, image=_heic_upload(whole[: len(whole) // 2]), image_alt="Sample"
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "That picture seems damaged or incomplete. Please try another." in page
     assert not Comment.objects.exists()
 
 
