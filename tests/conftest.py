@@ -356,3 +356,23 @@ def _is_transactional(request):
     return (
         bool(marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames
     )
+
+
+def cached_page(article):
+    """The article page as an anonymous reader gets it, making sure it came from the page cache
+    (tests of what cached pages show after a change)."""
+    from django.test import Client
+
+    Client().get(article.get_absolute_url())
+    response = Client().get(article.get_absolute_url())
+    assert response["X-Page-Cache"] == "hit"
+    return response.content.decode()
+
+
+def signed_in(user):
+    """A fresh test client logged in as `user`."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client

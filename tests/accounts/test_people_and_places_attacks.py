@@ -9,6 +9,7 @@ from django.test import Client
 from accounts import privacy, profiles
 from comments import moderator_actions
 from comments.models import Comment
+from tests.conftest import cached_page
 
 pytestmark = pytest.mark.django_db
 
@@ -16,13 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _thread_visible(settings):
     settings.COMMENTS_READ_GATE = False
-
-
-def _cached(article):
-    Client().get(article.get_absolute_url())
-    response = Client().get(article.get_absolute_url())
-    assert response["X-Page-Cache"] == "hit"
-    return response.content.decode()
 
 
 def _settings_form(client, member, **changes):
@@ -81,7 +75,7 @@ def test_a_new_display_name_does_not_keep_the_old_one_in_the_profile_address(
     _settings_form(client, member, profile_public="on")
     member.refresh_from_db()
     _settings_form(client, member, display_name="Quiet Fox", profile_public="on")
-    page = _cached(article)
+    page = cached_page(article)
     assert "Quiet Fox" in page
     assert "jane-smith" not in page
 
@@ -119,7 +113,7 @@ def test_sending_a_post_again_as_members_only_is_not_left_public(member, article
     post_comment(author, article, body="My biopsy result came back positive", members_only="on")
     posts = Comment.objects.filter(body="My biopsy result came back positive")
     assert not posts.filter(members_only=False).exists()
-    assert "biopsy" not in _cached(article)
+    assert "biopsy" not in cached_page(article)
 
 
 def test_a_guest_author_opens_their_own_members_only_post(
@@ -152,7 +146,7 @@ def test_a_deactivated_members_posts_stop_linking_to_their_profile(
     member.handle = "sample-member"
     member.save()
     make_comment(article, member, body="Hello all")
-    assert "/members/sample-member/" in _cached(article)
+    assert "/members/sample-member/" in cached_page(article)
     desk = Client()
     desk.force_login(staff)
     data = {
@@ -169,7 +163,7 @@ def test_a_deactivated_members_posts_stop_linking_to_their_profile(
     }  # is_active left out: unticked
     assert desk.post(f"/admin/accounts/user/{member.pk}/change/", data).status_code == 302
     assert Client().get("/members/sample-member/").status_code == 404
-    assert "/members/sample-member/" not in _cached(article)
+    assert "/members/sample-member/" not in cached_page(article)
 
 
 def test_a_verified_professional_may_post_as_a_patient(
@@ -185,6 +179,6 @@ def test_a_verified_professional_may_post_as_a_patient(
     member.refresh_from_db()
     client.force_login(member)
     _settings_form(client, member, role="patient")
-    page = _cached(article)
+    page = cached_page(article)
     assert "Registered nurse" not in page
     assert '<span class="comment__role">Patient</span>' in page

@@ -7,6 +7,7 @@ from django.test import Client
 
 from comments import moderator_actions
 from comments.models import Comment, ModerationAction
+from tests.conftest import cached_page
 
 pytestmark = pytest.mark.django_db
 
@@ -14,13 +15,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _thread_visible(settings):
     settings.COMMENTS_READ_GATE = False
-
-
-def _cached(article):
-    Client().get(article.get_absolute_url())
-    response = Client().get(article.get_absolute_url())
-    assert response["X-Page-Cache"] == "hit"
-    return response.content.decode()
 
 
 def _settings(client, member, **changes):
@@ -37,10 +31,10 @@ def _settings(client, member, **changes):
 
 def test_a_member_shows_who_they_are_on_their_posts(client, member, article, make_comment):
     make_comment(article, member, body="Stretching every morning helps me.")
-    assert "Patient" not in _cached(article)
+    assert "Patient" not in cached_page(article)
     client.force_login(member)
     _settings(client, member, role="patient", living_with="SMA type 3")
-    page = _cached(article)
+    page = cached_page(article)
     assert '<span class="comment__role">Patient</span>' in page
     assert "living with <bdi>SMA type 3</bdi>" in page
     assert member.email not in page and "member@example.org" not in page
@@ -52,7 +46,7 @@ def test_a_health_professional_shows_only_once_staff_verified_it(
     make_comment(article, member, body="As a nurse, I would ask your team about it.")
     client.force_login(member)
     _settings(client, member, role="professional")
-    page = _cached(article)
+    page = cached_page(article)
     assert "Health professional" not in page and "verified" not in page  # a claim shows nothing
 
     desk = Client()
@@ -74,7 +68,7 @@ def test_a_health_professional_shows_only_once_staff_verified_it(
     }
     response = desk.post(f"/admin/accounts/user/{member.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
-    page = _cached(article)
+    page = cached_page(article)
     assert "Registered nurse, verified" in page and "comment__role--verified" in page
     entry = ModerationAction.objects.get(action="verify profession")
     assert entry.actor == staff and entry.note == "Registered nurse"
@@ -83,7 +77,7 @@ def test_a_health_professional_shows_only_once_staff_verified_it(
         "/admin/accounts/user/",
         {"action": "revoke_profession", "_selected_action": [member.pk]},
     )
-    assert "Registered nurse" not in _cached(article)
+    assert "Registered nurse" not in cached_page(article)
     assert ModerationAction.objects.filter(action="revoke profession").count() == 1
 
 
@@ -106,7 +100,7 @@ def test_a_profile_is_private_until_the_member_shows_it(client, member, article,
     page = Client().get("/members/sample-member/").content.decode()
     assert "Parent of a sample child." in page and "My first post" in page
     assert member.email not in page
-    assert 'href="/members/sample-member/"' in _cached(article)  # the name links to it
+    assert 'href="/members/sample-member/"' in cached_page(article)  # the name links to it
     _settings(client, member, bio="Parent of a sample child.")  # private again
     assert Client().get("/members/sample-member/").status_code == 404
 

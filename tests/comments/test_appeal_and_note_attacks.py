@@ -5,18 +5,12 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import Client
 
 from comments import appeals, moderator_actions, public_notes
 from comments.models import Appeal, Comment, RejectionReason
+from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _link_token():
@@ -76,9 +70,7 @@ def test_an_appeal_of_a_post_restored_meanwhile_is_closed_not_upheld(
     moderator_actions.reject(post, moderator, "off_topic")
     appeal = Appeal.objects.get()
     assert appeals.submit(appeal, "It is about the condition.")
-    _signed_in(moderator).post(
-        f"/admin/comments/comment/{post.pk}/decide/", {"decision": "approve"}
-    )
+    signed_in(moderator).post(f"/admin/comments/comment/{post.pk}/decide/", {"decision": "approve"})
     assert Comment.objects.get(pk=post.pk).status == Comment.Status.PUBLISHED
     appeal.refresh_from_db()
     assert appeal.outcome == Appeal.Outcome.RESTORED and appeal.decided_by == moderator
@@ -100,7 +92,7 @@ def test_a_reviewer_cannot_overwrite_a_moderators_note(
     public_notes.set_note(post, moderator, "Please talk to your doctor first.", as_reviewer=False)
     with pytest.raises(public_notes.CannotChange):
         public_notes.remove_note(post, medical_reviewer)
-    _signed_in(medical_reviewer).post(
+    signed_in(medical_reviewer).post(
         f"/admin/comments/comment/{post.pk}/decide/",
         {"decision": "note", "signed": "reviewer", "public_note": "Actually, fine."},
     )
@@ -121,7 +113,7 @@ def test_a_pinned_post_made_members_only_is_no_longer_pinned(
     public_notes.pin(post, moderator)
     moderator_actions.respond_to_crisis(post, moderator, hide_fully=False)
     post.refresh_from_db()
-    page = _signed_in(member).get(article.get_absolute_url()).content.decode()
+    page = signed_in(member).get(article.get_absolute_url()).content.decode()
     assert "I do not see the point" in page  # members still see it, as intended
     assert not post.is_pinned and "Pinned by the moderators" not in page
 
@@ -144,7 +136,7 @@ def test_a_reason_in_use_keeps_its_code(article, member, make_comment, moderator
     post = make_comment(article, member, body="Buy my cure", status="pending")
     moderator_actions.reject(post, moderator, "spam")
     reason = RejectionReason.objects.get(code="spam")
-    _signed_in(staff).post(
+    signed_in(staff).post(
         f"/admin/comments/rejectionreason/{reason.pk}/change/",
         {"code": "advert", "text": reason.text, "is_active": "on", "position": "0"},
     )

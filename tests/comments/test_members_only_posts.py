@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from comments.models import Comment, ModerationAction
+from tests.conftest import cached_page, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -16,32 +17,19 @@ def _thread_visible(settings):
     settings.COMMENTS_READ_GATE = False
 
 
-def _cached(article):
-    Client().get(article.get_absolute_url())
-    response = Client().get(article.get_absolute_url())
-    assert response["X-Page-Cache"] == "hit"
-    return response.content.decode()
-
-
-def _signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_a_member_posts_for_members_only(
     member, article, post_comment, make_comment, django_user_model, make_subscriber, guest_login
 ):
     make_comment(article, member, body="A public word")
-    _cached(article)  # an anonymous copy is kept before the post
-    author = _signed_in(member)
+    cached_page(article)  # an anonymous copy is kept before the post
+    author = signed_in(member)
     page = author.get(article.get_absolute_url()).content.decode()
     assert "Only members can read this" in page
     post_comment(author, article, body="My scan results, for members only", members_only="on")
     post = Comment.objects.get(body="My scan results, for members only")
     assert post.members_only and post.is_published
 
-    anonymous = _cached(article)
+    anonymous = cached_page(article)
     assert "My scan results" not in anonymous and "A public word" in anonymous
     assert "And 1 post for signed-in members only." in anonymous
     guest = guest_login(Client(), make_subscriber())
@@ -49,7 +37,7 @@ def test_a_member_posts_for_members_only(
     other = django_user_model.objects.create_user(
         email="other@example.org", password="x" * 12, display_name="Other Member"
     )
-    assert "My scan results" in _signed_in(other).get(article.get_absolute_url()).content.decode()
+    assert "My scan results" in signed_in(other).get(article.get_absolute_url()).content.decode()
     assert "My scan results" in author.get(article.get_absolute_url()).content.decode()
 
 
@@ -71,25 +59,25 @@ def test_a_reply_under_a_members_only_post_is_members_only(
     member, article, post_comment, make_comment
 ):
     parent = make_comment(article, member, body="Members only parent", members_only=True)
-    author = _signed_in(member)
+    author = signed_in(member)
     post_comment(author, article, body="A reply to it", parent=parent.pk)
     assert Comment.objects.get(body="A reply to it").members_only is True
-    assert "A reply to it" not in _cached(article)
+    assert "A reply to it" not in cached_page(article)
 
 
 def test_moderators_move_a_post_to_members_only_and_back(article, member, make_comment, moderator):
     post = make_comment(article, member, body="Details of my surgery")
-    assert "Details of my surgery" in _cached(article)
-    desk = _signed_in(moderator)
+    assert "Details of my surgery" in cached_page(article)
+    desk = signed_in(moderator)
     desk.post(
         "/admin/comments/comment/",
         {"action": "show_to_members_only", "_selected_action": [post.pk]},
     )
-    assert "Details of my surgery" not in _cached(article)
+    assert "Details of my surgery" not in cached_page(article)
     desk.post(
         "/admin/comments/comment/", {"action": "show_to_everyone", "_selected_action": [post.pk]}
     )
-    assert "Details of my surgery" in _cached(article)
+    assert "Details of my surgery" in cached_page(article)
     actions = list(ModerationAction.objects.order_by("pk").values_list("action", flat=True))
     assert actions == ["members only", "shown to everyone"]
 

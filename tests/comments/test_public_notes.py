@@ -9,6 +9,7 @@ from django.test import Client
 
 from comments import public_notes
 from comments.models import Comment, ModerationAction
+from tests.conftest import cached_page, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,22 +19,8 @@ def _thread_visible(settings):
     settings.COMMENTS_READ_GATE = False  # anonymous readers see the thread itself
 
 
-def _signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _cached(article):
-    """The page as an anonymous reader gets it, stored in the page cache."""
-    Client().get(article.get_absolute_url())
-    response = Client().get(article.get_absolute_url())
-    assert response["X-Page-Cache"] == "hit"
-    return response.content.decode()
-
-
 def _decide(user, post, **data):
-    return _signed_in(user).post(f"/admin/comments/comment/{post.pk}/decide/", data, follow=True)
+    return signed_in(user).post(f"/admin/comments/comment/{post.pk}/decide/", data, follow=True)
 
 
 def _post_html(page, post):
@@ -45,7 +32,7 @@ def test_a_moderators_note_shows_under_the_post_on_the_cached_page_at_once(
     article, member, make_comment, moderator
 ):
     post = make_comment(article, member, body="Stop taking your medicine, it is poison.")
-    assert "Moderator's note" not in _cached(article)
+    assert "Moderator's note" not in cached_page(article)
     response = _decide(
         moderator,
         post,
@@ -54,7 +41,7 @@ def test_a_moderators_note_shows_under_the_post_on_the_cached_page_at_once(
         public_note="Please talk to your doctor <b>before</b> changing a medicine.",
     )
     assert "The note is on the post" in response.content.decode()
-    html = _post_html(_cached(article), post)
+    html = _post_html(cached_page(article), post)
     assert 'role="note"' in html and f'aria-labelledby="note-{post.pk}"' in html
     assert f'id="note-{post.pk}"' in html and "Moderator's note" in html
     assert "&lt;b&gt;before&lt;/b&gt;" in html  # plain text, escaped
@@ -62,7 +49,7 @@ def test_a_moderators_note_shows_under_the_post_on_the_cached_page_at_once(
     assert entry.actor == moderator and "talk to your doctor" in entry.note
 
     _decide(moderator, post, decision="remove_note")
-    assert "talk to your doctor" not in _cached(article)
+    assert "talk to your doctor" not in cached_page(article)
     assert ModerationAction.objects.get(action="note removed").text_before.startswith("Please")
 
 
@@ -77,7 +64,7 @@ def test_a_medical_reviewer_signs_a_correction_with_their_name(
         signed="reviewer",
         public_note="Research does not support this. The causes are genetic.",
     )
-    html = _post_html(_cached(article), post)
+    html = _post_html(cached_page(article), post)
     assert "Reviewer's note" in html and "The causes are genetic." in html
     assert 'href="/reviewers/dr-sample-reviewer/"' in html and "Dr. Sample Reviewer, M.D." in html
     entry = ModerationAction.objects.get(action="note added")
@@ -93,7 +80,7 @@ def test_a_reviewer_may_only_sign_notes_not_moderate(
         medical_reviewer, post, decision="note", signed="moderator", public_note="Unsigned"
     )
     assert "choose “as reviewer”" in response.content.decode()
-    page = _signed_in(medical_reviewer).get(f"/admin/comments/comment/{post.pk}/change/")
+    page = signed_in(medical_reviewer).get(f"/admin/comments/comment/{post.pk}/change/")
     page = page.content.decode()
     assert "Public note" in page and 'value="approve"' not in page
     post.refresh_from_db()
@@ -118,10 +105,10 @@ def test_one_post_per_article_is_pinned_to_the_top(article, member, make_comment
     first = make_comment(article, member, body="The oldest post, with good advice")
     second = make_comment(article, member, body="A middle post")
     make_comment(article, member, body="The newest post")
-    page = _cached(article)
+    page = cached_page(article)
     assert page.index("The newest post") < page.index("The oldest post")  # newest first
     _decide(moderator, first, decision="pin")
-    page = _cached(article)
+    page = cached_page(article)
     assert page.index("The oldest post") < page.index("The newest post")
     assert "Pinned by the moderators" in _post_html(page, first)
     oldest_first = Client().get(article.get_absolute_url() + "?order=oldest").content.decode()
@@ -129,13 +116,13 @@ def test_one_post_per_article_is_pinned_to_the_top(article, member, make_comment
 
     _decide(moderator, second, decision="pin")  # in place of the first
     assert list(Comment.objects.filter(is_pinned=True)) == [second]
-    page = _cached(article)
+    page = cached_page(article)
     assert "Pinned by the moderators" in _post_html(page, second)
     assert "Pinned by the moderators" not in _post_html(page, first)
     actions = list(ModerationAction.objects.order_by("pk").values_list("action", "comment"))
     assert actions == [("pin", first.pk), ("unpin", first.pk), ("pin", second.pk)]
     _decide(moderator, second, decision="unpin")
-    assert "Pinned by the moderators" not in _cached(article)
+    assert "Pinned by the moderators" not in cached_page(article)
 
 
 def test_replies_waiting_and_members_only_posts_are_not_pinned(
@@ -158,7 +145,7 @@ def test_the_page_reads_the_same_number_of_queries_with_notes_and_a_pin(
     public_notes.set_note(posts[0], medical_reviewer, "A correction", as_reviewer=True)
     public_notes.set_note(posts[1], moderator, "A word", as_reviewer=False)
     public_notes.pin(posts[2], moderator)
-    reader = _signed_in(member)
+    reader = signed_in(member)
     reader.get(article.get_absolute_url())  # warm the caches
     from django.core.cache import caches
 
