@@ -13,7 +13,10 @@ from accounts.models import MailSuppression
 
 # Mails the person asked for just now: sent even to a suppressed address (they may have
 # fixed their inbox, and a reset must never be held back). By Delivery.template.
-ASKED_FOR = ("allauth:password_reset", "allauth:email_confirmation", "allauth:login_code")
+ASKED_FOR = (
+    *("allauth:password_reset", "allauth:email_confirmation", "allauth:login_code"),
+    "staff_enrolment",  # a new staff member's link to set up their second factor
+)
 
 
 def address_key(email):

@@ -210,3 +210,12 @@ def test_the_newsletter_skips_a_suppressed_address(make_subscriber):
     make_subscriber(email="fine@example.org")
     bounces.record("bounced", "reader@example.org", "sample")
     assert list(subscribed().values_list("email", flat=True)) == ["fine@example.org"]
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["allauth:email_confirmation_signup", "allauth:login_code", "staff_enrolment"],
+)
+def test_what_the_person_asked_for_still_goes_to_a_suppressed_address(template):
+    bounces.record("bounced", "asked@example.org", "sample")
+    assert Delivery.objects.get(pk=_send("asked@example.org", template).pk).status == "sent"
