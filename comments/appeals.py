@@ -72,7 +72,7 @@ def decide(appeal, actor, outcome, note=""):
     with transaction.atomic():
         appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
         comment = (
-            Comment.objects.select_for_update()
+            Comment.objects.select_for_update(of=("self",))
             .select_related("article", "author_user", "author_subscriber")
             .get(pk=appeal.comment_id)
         )
