@@ -117,6 +117,8 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        # On PostgreSQL there is also article_search_idx, the full-text GIN index, made by
+        # migration 0008 outside the models' state (it says why) and read by articles/search.py.
         indexes = [models.Index(fields=["status", "-published_at"], name="article_listing_idx")]
         constraints = [
             models.CheckConstraint(

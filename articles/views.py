@@ -1,13 +1,17 @@
 """Article list, article page, reviewer profile, the site's own pages (contact, privacy, ...)."""
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 
 from accounts import staff
+from articles.forms import SearchForm
 from articles.models import Article, Reviewer, SitePage
 from articles.recent import keep_until_next_publication
+from articles.search import search_articles
 from articles.seo import article_json_ld
 from kindred import freshness, page_cache
 
@@ -85,3 +89,18 @@ def site_page(request, kind):
     """Contact, privacy notice, community guidelines, terms of use: as staff wrote them."""
     page = get_object_or_404(SitePage, kind=kind)
     return render(request, "articles/site_page.html", {"page": page})
+
+
+# Not in the page cache: every query typed would be an address of its own. Anonymous answers
+# may still be kept briefly by browsers and proxies (config.middleware.SharedCacheMiddleware).
+@require_safe
+def search(request):
+    """/search/?q=...: published articles matching the words, best first, ten a page."""
+    form = SearchForm(request.GET)
+    query, page = "", None
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+    if query:
+        paginator = Paginator(search_articles(query), settings.ARTICLES_PER_PAGE)
+        page = paginator.get_page(request.GET.get("page"))
+    return render(request, "articles/search.html", {"form": form, "query": query, "page": page})

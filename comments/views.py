@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts import profiles
 from accounts.ratelimits import client_ip, hit
 from articles.models import Article
+from articles.recent import keep_until_next_publication
 from comments import (
     appeal_links,
     appeals,
@@ -27,10 +28,12 @@ from comments import (
     reports,
     thread,
 )
+from comments.feeds import ArticleCommentsFeed, LatestCommentsFeed
 from comments.forms import AppealForm, CommentForm, EditForm, ReportForm, form_started_token
 from comments.models import Comment, Report
 from comments.pictures import PictureError
 from comments.thread import ORDER_COOKIE, ORDERS, render_one
+from kindred import freshness, page_cache
 from kindred.uploads import protect_upload
 
 
@@ -448,3 +451,36 @@ def own_posts(request):
     )
     page = Paginator(posts, POSTS_PER_PAGE).get_page(thread.requested_page(request))
     return render(request, "comments/own_posts.html", {"page": page})
+
+
+# --- Feeds (comments/feeds.py) --------------------------------------------------------------
+
+
+def _feed_of_article_shows(request, slug):
+    """The counters an article's comment feed shows: the site's (names, whether the article is
+    live) and its article's (the thread)."""
+    article_id = Article.objects.filter(slug=slug).values_list("pk", flat=True).first()
+    if article_id is None:
+        return [freshness.SITE]  # not found: nothing is stored
+    return [freshness.SITE, freshness.article(article_id)]
+
+
+def _latest_comments_show(request):
+    return [freshness.SITE, freshness.COMMENTS]
+
+
+def _until_next_publication():
+    # Posts on a scheduled article join the feeds when it goes live, without any write.
+    return keep_until_next_publication(settings.PAGE_CACHE_SECONDS)
+
+
+@page_cache.cache_page(depends_on=_feed_of_article_shows, expires=_until_next_publication)
+@require_safe
+def article_comments_feed(request, slug):
+    return ArticleCommentsFeed()(request, slug=slug)
+
+
+@page_cache.cache_page(depends_on=_latest_comments_show, expires=_until_next_publication)
+@require_safe
+def latest_comments_feed(request):
+    return LatestCommentsFeed()(request)

@@ -8,4 +8,7 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "site_tagline": settings.SITE_TAGLINE,
         "site_url": settings.SITE_URL,
+        # The comment feeds hold what anonymous readers see of the conversation: nothing while
+        # the read gate is on (comments/feeds.py), so no page links to them then.
+        "has_comment_feeds": not settings.COMMENTS_READ_GATE,
     }

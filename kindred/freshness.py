@@ -11,7 +11,7 @@ each moves a counter at once and again when the transaction commits, so a copy m
 - `article_changed(article_id)`: the article itself (its text, picture, reviewers, whether and
   when it is live). Its title and summary show in every page's sidebar, so the site moves too.
 - `thread_changed(article_id)`: a post under the article was written, changed, hidden,
-  removed or hugged.
+  removed or hugged. The site's feed of latest comments (`COMMENTS`) moves with every thread.
 - `site_page_changed(kind)`: one of the site's own pages (contact, privacy, ...), keyed by
   its kind, which is fixed for the page's life as an article's id is.
 
@@ -27,6 +27,8 @@ from django.core.cache import cache
 from django.db import transaction
 
 SITE = "fresh:site"
+# Every thread at once: what the site-wide feed of latest comments shows.
+COMMENTS = "fresh:comments"
 
 
 def article(article_id):
@@ -50,6 +52,7 @@ def article_changed(article_id):
 
 def thread_changed(article_id):
     _bump(article(article_id))
+    _bump(COMMENTS)
 
 
 def site_page_changed(kind):
