@@ -23,19 +23,18 @@ def address_key(email):
     return (email or "").strip().lower()
 
 
+def _in_force(email):
+    return MailSuppression.objects.filter(email=address_key(email), suppressed_at__isnull=False)
+
+
 def suppression_of(email):
     """The suppression in force on `email`, or None."""
-    rows = MailSuppression.objects.filter(email=address_key(email), suppressed_at__isnull=False)
-    return rows.first()
+    return _in_force(email).first()
 
 
 def may_send(to, template):
     """Whether a mail named `template` may go to `to` now."""
-    if template.startswith(ASKED_FOR):
-        return True
-    return not MailSuppression.objects.filter(
-        email=address_key(to), suppressed_at__isnull=False
-    ).exists()
+    return template.startswith(ASKED_FOR) or not _in_force(to).exists()
 
 
 def lift(row, actor):

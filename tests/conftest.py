@@ -376,3 +376,16 @@ def signed_in(user):
     client = Client()
     client.force_login(user)
     return client
+
+
+def post_account_settings(client, member, **changes):
+    """Send the account page's settings form as `member` has it, with `changes`."""
+    data = {
+        "display_name": member.display_name,
+        "role": member.role,
+        "living_with": member.living_with,
+        "bio": member.bio,
+        "notify_replies": "on",
+        **changes,
+    }
+    return client.post("/account/", data)

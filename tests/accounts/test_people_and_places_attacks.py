@@ -9,7 +9,7 @@ from django.test import Client
 from accounts import privacy, profiles
 from comments import moderator_actions
 from comments.models import Comment
-from tests.conftest import cached_page
+from tests.conftest import cached_page, post_account_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -17,18 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _thread_visible(settings):
     settings.COMMENTS_READ_GATE = False
-
-
-def _settings_form(client, member, **changes):
-    data = {
-        "display_name": member.display_name,
-        "role": member.role,
-        "living_with": member.living_with,
-        "bio": member.bio,
-        "notify_replies": "on",
-        **changes,
-    }
-    return client.post("/account/", data)
 
 
 def test_replies_follow_their_post_to_members_only(
@@ -72,9 +60,9 @@ def test_a_new_display_name_does_not_keep_the_old_one_in_the_profile_address(
     member.save()
     make_comment(article, member, body="My diagnosis story")
     client.force_login(member)
-    _settings_form(client, member, profile_public="on")
+    post_account_settings(client, member, profile_public="on")
     member.refresh_from_db()
-    _settings_form(client, member, display_name="Quiet Fox", profile_public="on")
+    post_account_settings(client, member, display_name="Quiet Fox", profile_public="on")
     page = cached_page(article)
     assert "Quiet Fox" in page
     assert "jane-smith" not in page
@@ -178,7 +166,7 @@ def test_a_verified_professional_may_post_as_a_patient(
     profiles.verify_profession(member, staff, "Registered nurse")
     member.refresh_from_db()
     client.force_login(member)
-    _settings_form(client, member, role="patient")
+    post_account_settings(client, member, role="patient")
     page = cached_page(article)
     assert "Registered nurse" not in page
     assert '<span class="comment__role">Patient</span>' in page

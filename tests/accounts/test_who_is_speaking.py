@@ -7,7 +7,7 @@ from django.test import Client
 
 from comments import moderator_actions
 from comments.models import Comment, ModerationAction
-from tests.conftest import cached_page
+from tests.conftest import cached_page, post_account_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -17,23 +17,11 @@ def _thread_visible(settings):
     settings.COMMENTS_READ_GATE = False
 
 
-def _settings(client, member, **changes):
-    data = {
-        "display_name": member.display_name,
-        "role": member.role,
-        "living_with": member.living_with,
-        "bio": member.bio,
-        "notify_replies": "on",
-        **changes,
-    }
-    return client.post("/account/", data)
-
-
 def test_a_member_shows_who_they_are_on_their_posts(client, member, article, make_comment):
     make_comment(article, member, body="Stretching every morning helps me.")
     assert "Patient" not in cached_page(article)
     client.force_login(member)
-    _settings(client, member, role="patient", living_with="SMA type 3")
+    post_account_settings(client, member, role="patient", living_with="SMA type 3")
     page = cached_page(article)
     assert '<span class="comment__role">Patient</span>' in page
     assert "living with <bdi>SMA type 3</bdi>" in page
@@ -45,7 +33,7 @@ def test_a_health_professional_shows_only_once_staff_verified_it(
 ):
     make_comment(article, member, body="As a nurse, I would ask your team about it.")
     client.force_login(member)
-    _settings(client, member, role="professional")
+    post_account_settings(client, member, role="professional")
     page = cached_page(article)
     assert "Health professional" not in page and "verified" not in page  # a claim shows nothing
 
@@ -83,7 +71,7 @@ def test_a_health_professional_shows_only_once_staff_verified_it(
 
 def test_the_member_cannot_verify_themselves(client, member):
     client.force_login(member)
-    _settings(client, member, role="professional", profession_verified="Surgeon")
+    post_account_settings(client, member, role="professional", profession_verified="Surgeon")
     member.refresh_from_db()
     assert member.profession_verified == ""
 
@@ -91,17 +79,17 @@ def test_the_member_cannot_verify_themselves(client, member):
 def test_a_profile_is_private_until_the_member_shows_it(client, member, article, make_comment):
     make_comment(article, member, body="My first post")
     client.force_login(member)
-    _settings(client, member, bio="Parent of a sample child.")
+    post_account_settings(client, member, bio="Parent of a sample child.")
     member.refresh_from_db()
     assert member.handle == ""  # no address while private
-    _settings(client, member, bio="Parent of a sample child.", profile_public="on")
+    post_account_settings(client, member, bio="Parent of a sample child.", profile_public="on")
     member.refresh_from_db()
     assert member.handle == "sample-member"
     page = Client().get("/members/sample-member/").content.decode()
     assert "Parent of a sample child." in page and "My first post" in page
     assert member.email not in page
     assert 'href="/members/sample-member/"' in cached_page(article)  # the name links to it
-    _settings(client, member, bio="Parent of a sample child.")  # private again
+    post_account_settings(client, member, bio="Parent of a sample child.")  # private again
     assert Client().get("/members/sample-member/").status_code == 404
 
 
@@ -161,7 +149,7 @@ def test_the_export_holds_who_they_said_they_are_and_when_they_agreed(client, me
     import json
 
     client.force_login(member)
-    _settings(client, member, role="caregiver", living_with="my son's condition")
+    post_account_settings(client, member, role="caregiver", living_with="my son's condition")
     response = client.post("/account/export/")
     data = json.loads(response.content)
     assert data["account"]["role"] == "caregiver"
