@@ -4,9 +4,37 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test lint format bench bench-deps clean constraints
+# The translations, compiled from the catalogs we write (locale/<code>/LC_MESSAGES/*.po).
+PO := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO := $(PO:.po=.mo)
+# What `make messages` passes to makemessages: the same for every run, so a catalog it did not
+# change is byte for byte the same (tests/test_translations.py checks that nothing is stale).
+MESSAGES_OPTIONS := --all --add-location=file --no-obsolete \
+	--ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles --ignore=test-artifacts
 
-setup: $(STAMP)
+.PHONY: setup run test lint format messages gettext bench bench-deps clean constraints
+
+setup: $(STAMP) $(MO)
+
+%.mo: %.po
+	@command -v msgfmt >/dev/null || $(MAKE) --no-print-directory gettext
+	msgfmt --check --output-file=$@ $<
+
+# Extracts every marked string into the catalogs; then translate what is new in the .po files.
+messages: setup
+	DEBUG=1 $(BIN)/python manage.py makemessages $(MESSAGES_OPTIONS)
+	DEBUG=1 $(BIN)/python manage.py makemessages -d djangojs $(MESSAGES_OPTIONS) --ignore=static/bootstrap
+	$(MAKE) --no-print-directory setup
+
+# GNU gettext (msgfmt, xgettext): installed from Debian when missing and run as root.
+gettext:
+	@command -v msgfmt >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 apt-get install -y -qq gettext; \
+	else \
+		echo "the translations need GNU gettext: run 'make gettext' as root on Debian, or install it" >&2; \
+		exit 1; \
+	fi
 
 $(STAMP): requirements.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,4 +86,4 @@ constraints: setup
 	mv constraints.new constraints.txt
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts
+	rm -rf $(VENV) staticfiles test-artifacts $(MO)

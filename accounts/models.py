@@ -1,5 +1,6 @@
 """Identity: the member (a User with a public display name)."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
@@ -81,6 +82,11 @@ class User(AbstractUser):
         help_text=_("Set by staff after checking, e.g. “Registered nurse”. Empty: not verified."),
     )
     profession_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The language of their pages and mails (kindred/languages.py): the page's language at
+    # sign-up, then theirs to change in the settings or with the footer's switcher.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
     # When they agreed to the community guidelines and the privacy notice (at sign-up).
     agreed_to_terms_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -143,6 +149,10 @@ class Subscriber(models.Model):
     # When they chose to get new articles by mail (a choice of its own, never bundled with
     # sharing a name and email to read the conversation); empty: no new-article mail.
     newsletter_at = models.DateTimeField(null=True, blank=True)
+    # The language they used when they shared the address: their mails are written in it.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
     # Changes with each confirmation mail and is cleared once used: old links stop working.
     confirmation_nonce = models.CharField(max_length=32, blank=True, editable=False)
     unsubscribe_key = models.CharField(max_length=64, unique=True, editable=False)

@@ -1,6 +1,7 @@
 """Values every template may use."""
 
 from django.conf import settings
+from django.utils import translation
 
 
 def site(request):
@@ -11,4 +12,10 @@ def site(request):
         # The comment feeds hold what anonymous readers see of the conversation: nothing while
         # the read gate is on (comments/feeds.py), so no page links to them then.
         "has_comment_feeds": not settings.COMMENTS_READ_GATE,
+        "language": translation.get_language(),
+        # The footer's switcher: each language named in itself ("Español").
+        "languages": [
+            (code, translation.get_language_info(code)["name_local"])
+            for code, _name in settings.LANGUAGES
+        ],
     }

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kindred.languages.LanguageMiddleware",  # after auth: a member's own choice comes first
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -305,7 +306,19 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
 # --- Pages ----------------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The languages the site speaks (kindred/languages.py picks one per request and per mail).
+# Adding one: its catalog (`make messages`, then translate locale/<code>/LC_MESSAGES/*.po), its
+# formats (config/formats/<code>/), and article columns (articles/translation.py, a migration).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_AGE = 365 * 86400
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# A member's switches saved to their account (config/views.py set_language): 30 an hour.
+LANGUAGE_RATE_LIMIT = (30, 3600)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

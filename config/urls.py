@@ -34,6 +34,8 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     path("csrf/", views.csrf_token, name="csrf-token"),
+    path("language/", views.set_language, name="set-language"),
+    path("jsi18n/<str:language>/", views.javascript_catalog, name="javascript-catalog"),
     path("", include("accounts.urls")),
     path("", include("comments.urls")),
     path("accounts/", include("allauth.urls")),

@@ -4,19 +4,31 @@ import posixpath
 import sys
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template import loader
 from django.urls import Resolver404, resolve
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
+from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve as static_serve
 
+from accounts import ratelimits
 from comments.pictures import is_private
+from kindred import languages
 from kindred.uploads import protect_upload
 
 
@@ -126,6 +138,58 @@ def csrf_failure(request, reason=""):
         for value in values
     ]
     return render(request, "csrf_failure.html", {"fields": fields[:50]}, status=403)
+
+
+@require_http_methods(["GET", "POST"])
+def set_language(request):
+    """The footer's language switcher: `language` and the page to go back to (`next`).
+
+    A visitor's choice is a cookie, so it is a GET form that works on cached pages and without
+    JavaScript. A member's page sends a POST (with its CSRF token), which also saves the choice
+    on the account for their pages and mails; a GET never changes an account."""
+    data = request.POST if request.method == "POST" else request.GET
+    next_url = data.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    language = languages.supported(data.get("language", ""))
+    if language is None:
+        messages.error(request, gettext("That language is not offered on this site."))
+        return response
+    if request.method == "POST" and request.user.is_authenticated:
+        if not ratelimits.hit("set-language", request.user.pk, *settings.LANGUAGE_RATE_LIMIT):
+            messages.error(
+                request,
+                gettext("You changed the language many times. Please try again in an hour."),
+            )
+            return response
+        if request.user.language != language:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def javascript_catalog(request, language):
+    """The strings static/js/*.js show, in `language` (Django's JavaScript catalog): one
+    address per language, so browsers and proxies may keep it. Our catalog is in LOCALE_PATHS,
+    which is always read; naming one app of ours keeps out the admin's and allauth's, which no
+    page of ours needs."""
+    if languages.supported(language) is None:
+        raise Http404
+    with translation.override(language):
+        return JavaScriptCatalog.as_view(packages=["accounts"])(request)
 
 
 @require_GET

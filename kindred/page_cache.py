@@ -16,9 +16,9 @@ When a copy is stale, one request re-renders it (a short lock) and the others ge
 copy meanwhile (`X-Page-Cache: stale`), so a busy page is not rendered fifty times at once; if
 that render fails (the database gone), the previous copy is served too (`stale-if-error`). Only
 GETs without a session or cookies (other than the CSRF cookie, which changes nothing on the
-page) get or fill the cache, and only at canonical addresses: each parameter one of the values
-the page's own links write, and nothing the view calls `not_canonical`. Copies are kept per
-language.
+page, and the language switcher's) get or fill the cache, and only at canonical addresses:
+each parameter one of the values the page's own links write, and nothing the view calls
+`not_canonical`. Copies are kept per language (kindred/languages.py `of_visitor`).
 """
 
 import functools
@@ -34,10 +34,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils import translation
 from django.views.decorators.csrf import csrf_protect
 
-from kindred import freshness
+from kindred import freshness, languages
 
 LOCK_SECONDS = 10
 
@@ -136,7 +135,7 @@ class PageCacheMiddleware:
         if not _may_share(request):
             return self.get_response(request)
         request.get_host()  # an unknown Host is refused (400) before anything is looked up
-        page_key = _page_key(_address(request), translation.get_language())
+        page_key = _page_key(_address(request), languages.of_visitor(request))
         # A copy this process served lately needs only its counters from the shared cache. It
         # answers hits only: a stale answer is always the shared cache's copy. Only a view that
         # opted in made it, for this address with canonical values only: no need to ask which
@@ -190,11 +189,11 @@ def _is_current(page):
 
 def _may_share(request):
     """Whether the request may use the page cache at all: a GET by a visitor with no cookie
-    but perhaps a CSRF token."""
+    but perhaps a CSRF token and the language switcher's (the page is kept per language)."""
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method == "GET"
-        and set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME}
+        and set(request.COOKIES) <= {settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
     )
 
 

@@ -25,6 +25,10 @@
       .catch(function () { /* the server asks again with a token if this fails */ });
   }
 
+  // Words this script shows itself, from Django's JavaScript catalog (/jsi18n/<language>/,
+  // loaded before this file); the English words if it did not load.
+  var gettext = window.gettext || function (text) { return text; };
+
   function fromHtml(html) {
     var template = document.createElement("template");
     template.innerHTML = html.trim();
@@ -89,9 +93,12 @@
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
     var errors = form.querySelector("[data-form-errors]");
+    var label = button.textContent;
+    function ready() { button.disabled = false; button.textContent = label; }
     button.disabled = true;
+    button.textContent = gettext("Sending…");
     postJson(form).then(function (result) {
-      button.disabled = false;
+      ready();
       if (!result.data.ok) {
         useFreshStarted(result.data.started);
         errors.innerHTML = result.data.html;
@@ -109,7 +116,7 @@
       item.setAttribute("tabindex", "-1");
       item.focus();
     }).catch(function () {
-      button.disabled = false;
+      ready();
       form.submit();
     });
   }
