@@ -73,6 +73,10 @@ expect "healthz" "$(curl -sk -o /dev/null -w '%{http_code}' "$base/healthz")" 20
 expect "first anonymous GET" "$(header X-Cache-Status "$base$article")" MISS
 expect "second anonymous GET" "$(header X-Cache-Status "$base$article")" HIT
 expect "anonymous with only a CSRF cookie" "$(header X-Cache-Status "$base$article" -H 'Cookie: csrftoken=abc')" HIT
+expect "with the language cookie, a copy of its own" "$(header X-Cache-Status "$base$article" -H 'Cookie: language=es')" MISS
+expect "...shared by that language" "$(header X-Cache-Status "$base$article" -H 'Cookie: csrftoken=abc; language=es')" HIT
+expect "...in that language" "$(header Content-Language "$base$article" -H 'Cookie: language=es')" es
+expect "another Accept-Language, a copy of its own" "$(header Content-Language "$base$article" -H 'Accept-Language: es')" es
 expect "with a session cookie" "$(header X-Cache-Status "$base$article" -H 'Cookie: csrftoken=abc; sessionid=xyz')" BYPASS
 expect "session request on a fresh page" "$(header X-Cache-Status "$base$other" -H 'Cookie: sessionid=xyz')" BYPASS
 expect "...was not stored" "$(header X-Cache-Status "$base$other")" MISS
