@@ -2,12 +2,18 @@
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
+# The tagline lives in settings (SITE_TAGLINE, read before translations are); written here too
+# so that `makemessages` finds it, and shown in the page's language when the catalog has it.
+# Translators: the site's tagline, under its name in every page's header.
+TAGLINE = gettext_noop("Connect with others who understand.")
 
 
 def site(request):
     return {
         "site_name": settings.SITE_NAME,
-        "site_tagline": settings.SITE_TAGLINE,
+        "site_tagline": gettext(settings.SITE_TAGLINE),
         "site_url": settings.SITE_URL,
         # The comment feeds hold what anonymous readers see of the conversation: nothing while
         # the read gate is on (comments/feeds.py), so no page links to them then.
