@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop
 
 # The tagline lives in settings (SITE_TAGLINE, read before translations are); written here too
@@ -19,9 +20,10 @@ def site(request):
         # the read gate is on (comments/feeds.py), so no page links to them then.
         "has_comment_feeds": not settings.COMMENTS_READ_GATE,
         "language": translation.get_language(),
-        # The footer's switcher: each language named in itself ("Español").
+        # The footer's switcher: each language named in itself ("Español"; Django's own name
+        # for it is in lower case, as Spanish writes it inside a sentence).
         "languages": [
-            (code, translation.get_language_info(code)["name_local"])
+            (code, capfirst(translation.get_language_info(code)["name_local"]))
             for code, _name in settings.LANGUAGES
         ],
     }
