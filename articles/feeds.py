@@ -2,13 +2,18 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.utils.translation import gettext
 
 from articles.models import Article
 
 
 class LatestArticlesFeed(Feed):
-    title = f"{settings.SITE_NAME}: latest articles"
-    description = "New medically reviewed articles from the Kindred community."
+    # In the reader's language (the feed's <language> is the active one, too).
+    def title(self):
+        return gettext("%(site_name)s: latest articles") % {"site_name": settings.SITE_NAME}
+
+    def description(self):
+        return gettext("New medically reviewed articles from the Kindred community.")
 
     def link(self):
         return settings.SITE_URL + "/"

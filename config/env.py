@@ -3,6 +3,9 @@
 A bad value stops start-up with one line naming the variable (SystemExit, not a traceback).
 """
 
+# These errors are for operators on the command line, read before translations are: they stay
+# in English, on purpose not marked for translation.
+
 import os
 from urllib.parse import unquote, urlparse
 

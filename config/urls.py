@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from accounts import staff
@@ -13,8 +14,9 @@ from articles.sitemaps import sitemaps
 from articles.views import site_page
 from config import views
 
-admin.site.site_header = "Kindred administration"
-admin.site.site_title = "Kindred admin"
+admin.site.site_header = _("Kindred administration")
+# Translators: the end of the admin's page titles ("Select comment to change | Kindred admin").
+admin.site.site_title = _("Kindred admin")
 # The admin's log-in has no rate limit and no second step: allauth's has both.
 admin.site.login = staff.admin_login
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import gettext
 from PIL import Image, ImageDraw
 
 from articles import demo_content, publishing
@@ -52,10 +53,15 @@ class Command(BaseCommand):
             self.stdout.write(ensure_demo_editor())
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo content: {len(demo_content.ARTICLES)} articles, "
-                f"{len(demo_content.PEOPLE)} people "
-                f"(created {tally['created']}, updated {tally['updated']}, "
-                f"unchanged {tally['unchanged']})"
+                gettext(
+                    "Demo content: %(articles)d articles, %(people)d people "
+                    "(created %(created)d, updated %(updated)d, unchanged %(unchanged)d)"
+                )
+                % {
+                    "articles": len(demo_content.ARTICLES),
+                    "people": len(demo_content.PEOPLE),
+                    **tally,
+                }
             )
         )
 
@@ -83,11 +89,15 @@ def ensure_demo_editor():
             is_superuser=True,
         )
         EmailAddress.objects.create(user=editor, email=editor.email, verified=True, primary=True)
-    return (
-        f"Demo editor for /{settings.ADMIN_URL}: {DEMO_EDITOR_EMAIL} / {DEMO_EDITOR_PASSWORD} "
-        "(on the first visit, open the set-up link mailed to it, which runserver prints in this "
-        "console, then set up an authenticator app)"
-    )
+    return gettext(
+        "Demo editor for /%(admin_url)s: %(email)s / %(password)s (on the first visit, open the "
+        "set-up link mailed to it, which runserver prints in this console, then set up an "
+        "authenticator app)"
+    ) % {
+        "admin_url": settings.ADMIN_URL,
+        "email": DEMO_EDITOR_EMAIL,
+        "password": DEMO_EDITOR_PASSWORD,
+    }
 
 
 def sync_row(model, slug, fields, save, before_create=None):

@@ -4,6 +4,7 @@ Run it every minute from cron or a periodic task. Two copies at once are harmles
 """
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from articles import newsletter
 
@@ -15,5 +16,8 @@ class Command(BaseCommand):
         started, resumed = newsletter.publish_due()
         if options["verbosity"]:
             self.stdout.write(
-                f"{started} article(s) went out to subscribers; {resumed} send(s) resumed."
+                gettext(
+                    "%(started)d article(s) went out to subscribers; %(resumed)d send(s) resumed."
+                )
+                % {"started": started, "resumed": resumed}
             )

@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from articles import newsletter
 from articles.models import Article, NewsletterRecipient
@@ -25,16 +26,19 @@ class Command(BaseCommand):
     def handle(self, slug, force=False, **options):
         article = Article.objects.filter(slug=slug).first()
         if article is None:
-            raise CommandError(f"No article has the slug {slug!r}.")
+            raise CommandError(gettext("No article has the slug %(slug)r.") % {"slug": slug})
         if not article.is_published:
-            when = article.published_at and timezone.localtime(article.published_at)
-            raise CommandError(
-                f"{article.title!r} is not live yet"
-                + (f" (scheduled for {when:%Y-%m-%d %H:%M})." if article.is_scheduled else ".")
-            )
+            if article.is_scheduled:
+                when = timezone.localtime(article.published_at)
+                raise CommandError(
+                    gettext("%(title)r is not live yet (scheduled for %(when)s).")
+                    % {"title": article.title, "when": f"{when:%Y-%m-%d %H:%M}"}
+                )
+            raise CommandError(gettext("%(title)r is not live yet.") % {"title": article.title})
         if not article.newsletter and not force:
             raise CommandError(
-                f"{article.title!r} is marked 'no newsletter'. Use --force to send it anyway."
+                gettext("%(title)r is marked 'no newsletter'. Use --force to send it anyway.")
+                % {"title": article.title}
             )
         send, created = newsletter.start(article, "send_newsletter command", queue=False)
         if not created:
@@ -54,14 +58,28 @@ class Command(BaseCommand):
             self.stderr.write("\n", ending="")
         rate = counts[Status.SENT] / took if took else 0
         self.stdout.write(
-            f"{article.title}: {counts[Status.SENT]} sent, "
-            f"{counts[Status.RETRYING]} waiting to retry, {counts[Status.FAILED]} failed, "
-            f"{counts[Status.INTERRUPTED]} interrupted, {counts[Status.SKIPPED]} skipped "
-            f"(unsubscribed), of {total}; this run took {took:.1f} s ({rate:.0f} mails/s)."
+            gettext(
+                "%(title)s: %(sent)d sent, %(retrying)d waiting to retry, %(failed)d failed, "
+                "%(interrupted)d interrupted, %(skipped)d skipped (unsubscribed), of %(total)d; "
+                "this run took %(took).1f s (%(rate).0f mails/s)."
+            )
+            % {
+                "title": article.title,
+                "sent": counts[Status.SENT],
+                "retrying": counts[Status.RETRYING],
+                "failed": counts[Status.FAILED],
+                "interrupted": counts[Status.INTERRUPTED],
+                "skipped": counts[Status.SKIPPED],
+                "total": total,
+                "took": took,
+                "rate": rate,
+            }
         )
         if counts[Status.RETRYING]:
             self.stdout.write(
-                "Addresses waiting to retry go out with the worker or the next publish_due."
+                gettext(
+                    "Addresses waiting to retry go out with the worker or the next publish_due."
+                )
             )
 
     def _progress(self, counts, total, width=30):
@@ -69,8 +87,11 @@ class Command(BaseCommand):
         filled = width * done // total if total else width
         self.stderr.write(
             f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-            f"({counts[Status.SENT]} sent, {counts[Status.RETRYING] + counts[Status.FAILED]} "
-            "not yet)",
+            + gettext("(%(sent)d sent, %(not_yet)d not yet)")
+            % {
+                "sent": counts[Status.SENT],
+                "not_yet": counts[Status.RETRYING] + counts[Status.FAILED],
+            },
             ending="",
         )
         self.stderr.flush()
