@@ -189,7 +189,9 @@ def javascript_catalog(request, language):
     if languages.supported(language) is None:
         raise Http404
     with translation.override(language):
-        return JavaScriptCatalog.as_view(packages=["accounts"])(request)
+        response = JavaScriptCatalog.as_view(packages=["accounts"])(request)
+    response["Content-Language"] = language  # the catalog's, not the visitor's
+    return response
 
 
 @require_GET
