@@ -133,11 +133,11 @@ def _find_or_create(email, name, source, language=""):
 
 def _record_language(subscriber, language, proven=False):
     """The address was shared (again) on a page in `language`: its mails are written in it
-    from now on, as the latest choice. Unless the owner proved the address and this browser
-    did not (`proven`: a member's own address, a link opened in the browser that asked for it):
-    typing an address proves nothing, so a stranger typing a confirmed subscriber's address
-    does not change the language of the mails the owner gets, as they do not change its name.
-    Its first language is kept whoever typed it. One UPDATE, known address or not."""
+    from now on, the latest choice. But typing an address proves nothing: once its owner
+    confirmed it, a share from a browser that did not prove it (`proven`: a member's own
+    address) only gives it a language if it has none, so a stranger cannot change the language
+    of the owner's mails (as they cannot change its name); the owner's own new choice counts
+    when they confirm in that browser (`confirm`). One UPDATE, known address or not."""
     rows = Subscriber.objects.filter(pk=subscriber.pk).exclude(language=language)
     if not proven:
         rows = rows.filter(Q(language="") | Q(confirmed_at=None))
