@@ -3,6 +3,8 @@
 Links in mails are built from settings.SITE_URL, never from the request's Host header, so a
 forged Host cannot put an attacker's address in front of a reset token. The failed-login lockout
 is keyed on the account alone (allauth adds the Host, port included, which an attacker varies).
+A new member's language is the page's they signed up on; allauth's mails are written in their
+recipient's language (accounts.mail.recipient_language), whichever page asked for them.
 """
 
 import uuid
@@ -12,6 +14,8 @@ from urllib.parse import quote, urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts import mail
 from accounts.addresses import validate_plain_address
@@ -49,6 +53,12 @@ class AccountAdapter(DefaultAccountAdapter):
         validate_plain_address(email)
         return super().clean_email(email)
 
+    def save_user(self, request, user, form, commit=True):
+        """A new member's pages and mails are in the language of the page they signed up on
+        (theirs to change in their settings, or with the footer's switcher)."""
+        user.language = mail.current_language()
+        return super().save_user(request, user, form, commit=commit)
+
     def send_mail(self, template_prefix, email, context):
         ctx = {
             "email": email,
@@ -60,7 +70,11 @@ class AccountAdapter(DefaultAccountAdapter):
         for name, value in context.items():
             if name.endswith("_url") and isinstance(value, str) and "://" in value:
                 ctx[name] = _rebased(value)
-        message = self.render_mail(template_prefix, email, ctx)
+        # In the recipient's language, not the page's: a reset asked for on an English page
+        # reaches a member who chose Spanish in Spanish.
+        language = mail.recipient_language(email)
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, ctx)
         html = next(
             (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""
         )
@@ -73,6 +87,7 @@ class AccountAdapter(DefaultAccountAdapter):
             text=message.body,
             html=html,
             sensitive=_carries_a_secret(context),
+            language=language,
         )
 
     def get_reset_password_from_key_url(self, key):
@@ -99,4 +114,4 @@ class AccountAdapter(DefaultAccountAdapter):
 
 def user_display(user):
     """How allauth names a member in pages and mails: the public display name."""
-    return user.display_name or "member"
+    return user.display_name or gettext("member")

@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import deliverability, privacy, profiles
@@ -33,7 +34,10 @@ class UserAdmin(LabelledDateTimeAdmin, BaseUserAdmin):
     actions = ["revoke_profession"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["display_name", "bio", "notify_replies", "handle"]}),
+        (
+            _("Profile"),
+            {"fields": ["display_name", "bio", "notify_replies", "language", "handle"]},
+        ),
         (
             _("Who is speaking"),
             {
@@ -51,8 +55,8 @@ class UserAdmin(LabelledDateTimeAdmin, BaseUserAdmin):
                 ),
             },
         ),
-        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (
@@ -75,7 +79,7 @@ class UserAdmin(LabelledDateTimeAdmin, BaseUserAdmin):
     @admin.action(description=_("Revoke the verified profession (audited)"))
     def revoke_profession(self, request, queryset):
         revoked = sum(profiles.verify_profession(user, request.user, "") for user in queryset)
-        self.message_user(request, _("Revoked for %(count)d member(s).") % {"count": revoked})
+        self.message_user(request, gettext("Revoked for %(count)d member(s).") % {"count": revoked})
 
     # Deleting here is the member's own account deletion (accounts.privacy.delete_member), with
     # their posts kept anonymously: a plain delete left their words, IP addresses, pictures and
@@ -92,7 +96,7 @@ class _YesNoFilter(admin.SimpleListFilter):
     field = ""
 
     def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
+        return [("yes", _("Yes")), ("no", _("No"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -103,13 +107,13 @@ class _YesNoFilter(admin.SimpleListFilter):
 
 
 class ConfirmedFilter(_YesNoFilter):
-    title = "confirmed"
+    title = _("confirmed")
     parameter_name = "confirmed"
     field = "confirmed_at"
 
 
 class UnsubscribedFilter(_YesNoFilter):
-    title = "unsubscribed"
+    title = _("unsubscribed")
     parameter_name = "unsubscribed"
     field = "unsubscribed_at"
 
@@ -152,11 +156,11 @@ class SubscriberAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
             if Subscriber.objects.filter(pk=subscriber.pk).exists():  # not gone with another
                 privacy.delete_guest(subscriber)  # spelling of the same inbox
 
-    @admin.display(boolean=True, description="member")
+    @admin.display(boolean=True, description=_("member"))
     def is_member(self, subscriber):
         return subscriber.user_id is not None
 
-    @admin.action(description="Export selected subscribers as CSV")
+    @admin.action(description=_("Export selected subscribers as CSV"))
     def export_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv")
         stamp = timezone.now().strftime("%Y%m%d-%H%M")
@@ -214,9 +218,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.display(description=_("body"))
     def body(self, delivery):
         if delivery.is_sensitive:
-            return _("Contains a one-time link: not kept.")
+            return gettext("Contains a one-time link: not kept.")
         if delivery.body_cleared_at is not None:
-            return _("Cleared on %(date)s, after the retention period.") % {
+            return gettext("Cleared on %(date)s, after the retention period.") % {
                 "date": date_format(delivery.body_cleared_at, "DATE_FORMAT")
             }
         return delivery.text_body
@@ -227,11 +231,13 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Retry failed deliveries now")
+    @admin.action(description=_("Retry failed deliveries now"))
     def retry_now(self, request, queryset):
         queryset.filter(status=Delivery.Status.FAILED).update(next_attempt_at=timezone.now())
         count = retry_due()
-        messages.info(request, f"Queued {count} deliveries for another attempt.")
+        messages.info(
+            request, gettext("Queued %(count)d deliveries for another attempt.") % {"count": count}
+        )
 
 
 # allauth's own admin for authenticators shows their secrets and lets a superuser plant one
@@ -309,4 +315,6 @@ class MailSuppressionAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
         rows = list(queryset.filter(suppressed_at__isnull=False))
         for row in rows:
             deliverability.lift(row, request.user)
-        self.message_user(request, _("Lifted %(count)d suppression(s).") % {"count": len(rows)})
+        self.message_user(
+            request, gettext("Lifted %(count)d suppression(s).") % {"count": len(rows)}
+        )

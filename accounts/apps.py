@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Members and subscribers"
+    verbose_name = _("Members and subscribers")
 
     def ready(self):
         from accounts import privacy, signals  # noqa: F401 - connects allauth's signals

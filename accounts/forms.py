@@ -4,8 +4,9 @@ import re
 import unicodedata
 
 from django import forms
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy
 
@@ -19,16 +20,31 @@ _ADDRESS_IN_NAME = re.compile(
 )
 
 
+# What `clean_person_name` says of each kind of name: (wrong characters, empty).
+_NAME_ERRORS = {
+    "Name": (
+        gettext_lazy("Name can only contain letters, numbers and punctuation."),
+        gettext_lazy("Please tell us your name."),
+    ),
+    "Display name": (
+        gettext_lazy("Display name can only contain letters, numbers and punctuation."),
+        gettext_lazy("Please tell us your display name."),
+    ),
+}
+
+
 def clean_person_name(value, label="Name"):
     """Names go into mail headers, mails to others and pages: no control characters, no line
     breaks, and no web or email address (a name typed in the guest box goes into a mail to the
-    address typed with it: it must not carry a link from our domain)."""
+    address typed with it: it must not carry a link from our domain). `label`: "Name" or
+    "Display name", which the messages name."""
+    wrong_characters, empty = _NAME_ERRORS[label]
     value = (value or "").strip()
     if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in value):
-        raise forms.ValidationError(f"{label} can only contain letters, numbers and punctuation.")
+        raise forms.ValidationError(wrong_characters)
     value = " ".join(value.split())
     if not value:
-        raise forms.ValidationError(f"Please tell us your {label.lower()}.")
+        raise forms.ValidationError(empty)
     if _ADDRESS_IN_NAME.search(value):
         raise forms.ValidationError(
             gettext("Please give a name without a web or email address in it.")
@@ -41,8 +57,8 @@ class SignupExtraForm(forms.Form):
 
     display_name = forms.CharField(
         max_length=50,
-        label="Display name",
-        help_text="Shown next to your posts. It need not be your real name.",
+        label=gettext_lazy("Display name"),
+        help_text=gettext_lazy("Shown next to your posts. It need not be your real name."),
         widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
     )
 
@@ -81,12 +97,16 @@ class SignupExtraForm(forms.Form):
 
 class SubscribeForm(forms.Form):
     name = forms.CharField(
+        label=gettext_lazy("Name"),
         max_length=100,
-        error_messages={"max_length": "Please keep your name under 100 characters."},
+        error_messages={"max_length": gettext_lazy("Please keep your name under 100 characters.")},
     )
     email = forms.EmailField(
+        label=gettext_lazy("Email"),
         max_length=254,
-        error_messages={"invalid": "Please enter a valid email address, like name@example.org."},
+        error_messages={
+            "invalid": gettext_lazy("Please enter a valid email address, like name@example.org.")
+        },
         # "ann"@… reaches ann@…'s inbox: one inbox, one subscriber row.
         validators=[validate_plain_address],
     )
@@ -101,7 +121,37 @@ class SubscribeForm(forms.Form):
         return clean_person_name(self.cleaned_data["name"])
 
 
+class LanguageSelect(forms.Select):
+    """Each language named in itself, and marked as written in it (`lang`), for screen
+    readers."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value:
+            option["attrs"]["lang"] = value
+        return option
+
+
+def language_choices():
+    """settings.LANGUAGES, each named in its own language ("Español")."""
+    return [
+        (code, translation.get_language_info(code)["name_local"])
+        for code, _name in settings.LANGUAGES
+    ]
+
+
 class AccountSettingsForm(forms.ModelForm):
+    # The member's language: of the pages they see here and of every mail we send them. Not
+    # required: a form sent without it (an old page) keeps the one saved.
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        help_text=gettext_lazy(
+            "The language of the pages you see here and of the emails we send you."
+        ),
+        choices=language_choices,
+        required=False,
+        widget=LanguageSelect,
+    )
     wants_newsletter = forms.BooleanField(
         required=False, label=gettext_lazy("Email me new articles as they are published")
     )
@@ -116,6 +166,7 @@ class AccountSettingsForm(forms.ModelForm):
             "profile_public",
             "notify_replies",
             "moderator_digest",
+            "language",
         ]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
         help_texts = {
@@ -134,9 +185,18 @@ class AccountSettingsForm(forms.ModelForm):
         moderates = self.instance.groups.filter(name="Moderators").exists()
         if not (self.instance.is_staff and moderates):
             del self.fields["moderator_digest"]  # for moderators only
+        # A member who never chose one sees the language of this page, which is theirs.
+        offered = dict(settings.LANGUAGES)
+        page = translation.get_language()
+        self.initial["language"] = self.instance.language or (
+            page if page in offered else settings.LANGUAGE_CODE
+        )
 
     def clean_display_name(self):
         return clean_person_name(self.cleaned_data["display_name"], "Display name")
+
+    def clean_language(self):
+        return self.cleaned_data["language"] or self.instance.language
 
 
 class DeleteAccountForm(forms.Form):
@@ -144,13 +204,13 @@ class DeleteAccountForm(forms.Form):
     REMOVE = "remove"
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        label="Your password",
+        label=gettext_lazy("Your password"),
     )
     comments = forms.ChoiceField(
-        label="What should happen to your comments?",
+        label=gettext_lazy("What should happen to your comments?"),
         choices=[
-            (KEEP, "Keep them, shown as by “a former member”"),
-            (REMOVE, "Remove them"),
+            (KEEP, gettext_lazy("Keep them, shown as by “a former member”")),
+            (REMOVE, gettext_lazy("Remove them")),
         ],
         widget=forms.RadioSelect,
         initial=KEEP,
@@ -163,5 +223,5 @@ class DeleteAccountForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That is not your current password.")
+            raise forms.ValidationError(gettext("That is not your current password."))
         return password

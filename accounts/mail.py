@@ -16,6 +16,9 @@ instead once the mail is sent (kindred/secret_links.py).
 
 The task that sends a row (`deliver_mail`) lives here, beside what queues it and what it runs:
 tasks take row ids only, so the task table holds no address or words of a mail.
+
+Every mail is written in its recipient's language (`recipient_language`): a member's setting,
+else the language a guest used when they shared the address, else the page's that sent it.
 """
 
 import datetime
@@ -29,11 +32,11 @@ from django.db import connection as database
 from django.db.models import Q
 from django.template import Context
 from django.template.loader import get_template, render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks import task
 
 from accounts import deliverability
-from accounts.models import Delivery
+from accounts.models import Delivery, Subscriber, User
 from kindred.sealing import InvalidToken, open_sealed, seal
 from kindred.secret_links import hide_in_text
 
@@ -42,9 +45,56 @@ logger = logging.getLogger(__name__)
 # Pauses between attempts: 1 min, 5 min, 30 min, 2 h, then every 6 h until it goes through.
 RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
 
+# The header that says which language a mail is written in (RFC 3282). Mail programs read it
+# (to offer a translation, to pick a voice); `deliver` reads it to write the footer in the same
+# language as the rest of the mail.
+LANGUAGE_HEADER = "Content-Language"
+
+
+def _offered(code):
+    """`code` when it is one of settings.LANGUAGES, else None."""
+    return code if code and code in {c for c, _name in settings.LANGUAGES} else None
+
+
+def current_language():
+    """The language active now, as one of settings.LANGUAGES: the page's during a request (a
+    member's own setting, else the visitor's choice), LANGUAGE_CODE in a task or a command."""
+    code = translation.get_language() or settings.LANGUAGE_CODE
+    try:
+        return _offered(translation.get_supported_language_variant(code)) or settings.LANGUAGE_CODE
+    except LookupError:
+        return settings.LANGUAGE_CODE
+
+
+def recipient_language(address):
+    """The language to write to `address` in: the setting of the active member with that
+    address (their account's, or one they verified), else the language the subscriber with
+    that address used when they shared it, else the language active now (`current_language`).
+
+    Both rows are always looked up, so the work does not tell whether the address is a
+    member's (a password reset asked for by anyone waits on this)."""
+    member = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(email__iexact=address)
+            | Q(emailaddress__email__iexact=address, emailaddress__verified=True)
+        )
+        .exclude(language="")
+        .values_list("language", flat=True)
+        .first()
+    )
+    guest = (
+        Subscriber.objects.filter(email__iexact=address)
+        .exclude(language="")
+        .values_list("language", flat=True)
+        .first()
+    )
+    return _offered(member) or _offered(guest) or current_language()
+
 
 def send_template(name, to, context, key, headers=None, *, sensitive=False, reply_to=""):
-    """Render emails/<name>_subject.txt, .txt and .html and queue the message once per key.
+    """Render emails/<name>_subject.txt, .txt and .html in the recipient's language
+    (`recipient_language`) and queue the message once per key.
     `sensitive`: the mail carries a log-in, reset or confirmation link (see the module's doc).
     `reply_to`: where an answer goes (none: the From address's).
 
@@ -52,9 +102,11 @@ def send_template(name, to, context, key, headers=None, *, sensitive=False, repl
     "Tom & Jerry" is not "Tom &amp; Jerry" there); the HTML part is escaped as usual.
     """
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
-    text = _render_plain(f"emails/{name}.txt", context)
-    html = render_to_string(f"emails/{name}.html", context)
+    language = recipient_language(to)
+    with translation.override(language):
+        subject = " ".join(_render_plain(f"emails/{name}_subject.txt", context).split())
+        text = _render_plain(f"emails/{name}.txt", context)
+        html = render_to_string(f"emails/{name}.html", context)
     if reply_to:
         headers = {**(headers or {}), "Reply-To": reply_to}
     return queue_message(
@@ -66,6 +118,7 @@ def send_template(name, to, context, key, headers=None, *, sensitive=False, repl
         headers=headers,
         sensitive=sensitive,
         template=name,
+        language=language,
     )
 
 
@@ -75,18 +128,30 @@ def _render_plain(template_name, context):
     return template.render(Context(context, autoescape=False))
 
 
-def queue_message(*, key, to, subject, text, html="", headers=None, sensitive=False, template=""):
+def queue_message(
+    *, key, to, subject, text, html="", headers=None, sensitive=False, template="", language=None
+):
     """Write the Delivery (unless one with this key exists) and hand it to the task queue.
 
     `template` names the mail (by default the key without its last part); `sensitive` seals
-    the body until it is sent and drops it after."""
+    the body until it is sent and drops it after. `language`: the one the words are written
+    in (by default the active one, which the callers that render a mail set to the
+    recipient's); the mail says it in its Content-Language header."""
+    language = _offered(language) or current_language()
     if not html:
-        html = render_to_string(
-            "emails/_plain_wrapper.html",
-            {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, "text": text},
-        )
+        with translation.override(language):
+            html = render_to_string(
+                "emails/_plain_wrapper.html",
+                {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, "text": text},
+            )
     key = key[:200]
-    fields = {"text_body": text, "html_body": html, "headers": headers or {}}
+    # The text part's footer is added when the mail is sent (`build_message`), by a task that
+    # may run in another process, long after the request that wrote the rest: the language is
+    # kept with the mail's headers (Content-Language, which the mail carries anyway), so the
+    # footer is in the language of the words above it even when that was the page's language
+    # (an address with no account or subscription) or a member changes theirs meanwhile.
+    headers = {LANGUAGE_HEADER: language, **(headers or {})}
+    fields = {"text_body": text, "html_body": html, "headers": headers}
     if sensitive:
         fields = {"sealed_body": _seal({"key": key, "to": to, **fields})}
     try:
@@ -105,14 +170,14 @@ def queue_message(*, key, to, subject, text, html="", headers=None, sensitive=Fa
     return delivery
 
 
-def build_message(*, to, subject, text, html="", headers=None, connection=None):
+def build_message(*, to, subject, text, html="", headers=None, connection=None, language=None):
     """The message as every mail of ours is made: from DEFAULT_FROM_EMAIL to one address, its
-    text (with the footer every text part ends with) and the HTML as an alternative (whose
-    footer emails/_layout.html writes). `deliver` sends one; the newsletter sends a batch of
-    them over one `connection`."""
+    text (with the footer every text part ends with, in `language`, by default the active one)
+    and the HTML as an alternative (whose footer emails/_layout.html writes). `deliver` sends
+    one; the newsletter sends a batch of them over one `connection`."""
     message = EmailMultiAlternatives(
         subject=subject,
-        body=_with_footer(text),
+        body=_with_footer(text, language),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         headers=headers,
@@ -123,10 +188,12 @@ def build_message(*, to, subject, text, html="", headers=None, connection=None):
     return message
 
 
-def _with_footer(text):
+def _with_footer(text, language=None):
     """The text part and, after it, the links to the site's own pages (contact, privacy
-    notice, guidelines, terms): added here, where every mail passes, not in each template."""
-    footer = _render_plain("emails/_footer.txt", {"site_url": settings.SITE_URL})
+    notice, guidelines, terms): added here, where every mail passes, not in each template.
+    Written in `language` (the mail's), else the active language."""
+    with translation.override(_offered(language) or current_language()):
+        footer = _render_plain("emails/_footer.txt", {"site_url": settings.SITE_URL})
     return f"{text.rstrip()}\n\n{footer}"
 
 
@@ -184,8 +251,16 @@ def deliver(delivery_id):
         delivery.attempts += 1
         try:
             text, html, headers = _contents(delivery)
+            # The language the mail was written in (queue_message); a row queued before mails
+            # said it: its recipient's.
+            language = _offered(headers.get(LANGUAGE_HEADER)) or recipient_language(delivery.to)
             build_message(
-                to=delivery.to, subject=delivery.subject, text=text, html=html, headers=headers
+                to=delivery.to,
+                subject=delivery.subject,
+                text=text,
+                html=html,
+                headers=headers,
+                language=language,
             ).send()
         except Exception as exc:  # noqa: BLE001 - any failure to send is retried, never lost
             delay = RETRY_DELAYS[min(delivery.attempts, len(RETRY_DELAYS)) - 1]

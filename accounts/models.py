@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,13 +43,14 @@ class User(AbstractUser):
     username = None
     first_name = None
     last_name = None
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(
+        _("display name"),
         max_length=50,
-        help_text="Shown next to your posts. It need not be your real name.",
+        help_text=_("Shown next to your posts. It need not be your real name."),
     )
-    bio = models.TextField(blank=True, max_length=500)
-    notify_replies = models.BooleanField("email me when someone replies to me", default=True)
+    bio = models.TextField(_("bio"), blank=True, max_length=500)
+    notify_replies = models.BooleanField(_("email me when someone replies to me"), default=True)
     # For moderators: the digest of what waits for them (comments/notifications.py).
     moderator_digest = models.BooleanField(
         _("email me the moderators' digest"),
@@ -58,7 +60,7 @@ class User(AbstractUser):
     # The profile's address (/members/<handle>/): made from the display name while the profile
     # is shown, made anew when the name changes (accounts/profiles.py sync_handle). Was: kept when
     # the name changes so that links stay (accounts/profiles.py).
-    handle = models.SlugField(max_length=60, blank=True, editable=False)
+    handle = models.SlugField(_("handle"), max_length=60, blank=True, editable=False)
     # Who is speaking: shown on the member's posts and profile, all optional. "Health
     # professional" shows only once staff verified it (profession_verified).
     role = models.CharField(
@@ -81,14 +83,18 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Set by staff after checking, e.g. “Registered nurse”. Empty: not verified."),
     )
-    profession_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    profession_verified_at = models.DateTimeField(
+        _("profession verified at"), null=True, blank=True, editable=False
+    )
     # The language of their pages and mails (kindred/languages.py): the page's language at
     # sign-up, then theirs to change in the settings or with the footer's switcher.
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
     # When they agreed to the community guidelines and the privacy notice (at sign-up).
-    agreed_to_terms_at = models.DateTimeField(null=True, blank=True, editable=False)
+    agreed_to_terms_at = models.DateTimeField(
+        _("agreed to terms at"), null=True, blank=True, editable=False
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -97,6 +103,8 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.UniqueConstraint(
@@ -105,7 +113,7 @@ class User(AbstractUser):
         ]
 
     def __str__(self):
-        return self.display_name or f"member #{self.pk}"
+        return self.display_name or gettext("member #%(number)s") % {"number": self.pk}
 
     # What pages show of a member: a change to these is a change of every page they posted on.
     SHOWN_ON_PAGES = (
@@ -127,28 +135,35 @@ class Subscriber(models.Model):
     """
 
     class Source(models.TextChoices):
-        COMMENTS = "comments", "Comment box"
-        SIDEBAR = "sidebar", "Sidebar"
-        PAGE = "page", "Subscribe page"
-        ACCOUNT = "account", "Account settings"
+        COMMENTS = "comments", _("Comment box")
+        SIDEBAR = "sidebar", _("Sidebar")
+        PAGE = "page", _("Subscribe page")
+        ACCOUNT = "account", _("Account settings")
         # Wrote comments on the site this one came from (comments/importing.py): never mailed
         # until its owner confirms the address here, never a newsletter recipient by import.
-        IMPORT = "import", "Imported comments"
+        IMPORT = "import", _("Imported comments")
 
-    email = models.EmailField(max_length=254)
-    name = models.CharField(max_length=100)
+    email = models.EmailField(_("email"), max_length=254)
+    name = models.CharField(_("name"), max_length=100)
     user = models.OneToOneField(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="subscriber"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="subscriber",
+        verbose_name=_("user"),
     )
-    source = models.CharField(max_length=20, choices=Source.choices, default=Source.PAGE)
-    created_at = models.DateTimeField(auto_now_add=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    unsubscribed_at = models.DateTimeField(null=True, blank=True)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
-    notify_replies = models.BooleanField("email me when someone replies to me", default=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.PAGE
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(_("confirmation sent at"), null=True, blank=True)
+    notify_replies = models.BooleanField(_("email me when someone replies to me"), default=True)
     # When they chose to get new articles by mail (a choice of its own, never bundled with
     # sharing a name and email to read the conversation); empty: no new-article mail.
-    newsletter_at = models.DateTimeField(null=True, blank=True)
+    newsletter_at = models.DateTimeField(_("newsletter at"), null=True, blank=True)
     # The language they used when they shared the address: their mails are written in it.
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
@@ -158,6 +173,8 @@ class Subscriber(models.Model):
     unsubscribe_key = models.CharField(max_length=64, unique=True, editable=False)
 
     class Meta:
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_subscriber_email_ci_unique"),
         ]
@@ -190,32 +207,39 @@ class Delivery(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed (will retry)"
-        SUPPRESSED = "suppressed", "Not sent: the address bounces or complained"
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed (will retry)")
+        SUPPRESSED = "suppressed", _("Not sent: the address bounces or complained")
 
-    key = models.CharField(max_length=200, unique=True)
-    to = models.EmailField(max_length=254)
-    subject = models.CharField(max_length=250)
-    template = models.CharField(max_length=100, blank=True, help_text="Which mail this is.")
-    is_sensitive = models.BooleanField(
-        "contains a one-time link", default=False, help_text="Its body is never kept readable."
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    to = models.EmailField(pgettext_lazy("the recipient of a mail", "to"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=250)
+    template = models.CharField(
+        _("template"), max_length=100, blank=True, help_text=_("Which mail this is.")
     )
-    text_body = models.TextField(blank=True)
-    html_body = models.TextField(blank=True)
-    headers = models.JSONField(default=dict, blank=True)
+    is_sensitive = models.BooleanField(
+        _("contains a one-time link"),
+        default=False,
+        help_text=_("Its body is never kept readable."),
+    )
+    text_body = models.TextField(_("text body"), blank=True)
+    html_body = models.TextField(_("HTML body"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
     sealed_body = models.TextField(blank=True, editable=False)
-    body_cleared_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    body_cleared_at = models.DateTimeField(_("body cleared at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_retry_idx")]
 
     def __str__(self):
@@ -247,6 +271,8 @@ class AddressClaim(models.Model):
     wants_newsletter = models.BooleanField(default=False, editable=False)
 
     class Meta:
+        verbose_name = _("address claim")
+        verbose_name_plural = _("address claims")
         constraints = [
             models.UniqueConstraint(
                 fields=["subscriber", "guest_key"], name="one_claim_per_browser_and_address"
@@ -268,20 +294,28 @@ class MailSuppression(models.Model):
         SOFT_BOUNCES = "soft", _("It bounced for a while, several times in a row")
         REJECTED = "rejected", _("The mail provider refused to send to it")
 
-    email = models.EmailField(max_length=254, unique=True)  # lower case
-    reason = models.CharField(max_length=10, choices=Reason.choices, blank=True)
+    email = models.EmailField(_("email"), max_length=254, unique=True)  # lower case
+    reason = models.CharField(_("reason"), max_length=10, choices=Reason.choices, blank=True)
     # Temporary failures in a row (a delivered mail resets it); past the limit, suppressed.
-    soft_bounces = models.PositiveSmallIntegerField(default=0)
-    detail = models.CharField(max_length=300, blank=True, help_text=_("What the provider said."))
-    suppressed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    lifted_at = models.DateTimeField(null=True, blank=True)
-    lifted_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    soft_bounces = models.PositiveSmallIntegerField(_("soft bounces"), default=0)
+    detail = models.CharField(
+        _("detail"), max_length=300, blank=True, help_text=_("What the provider said.")
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    suppressed_at = models.DateTimeField(_("suppressed at"), null=True, blank=True, db_index=True)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("mail suppression")
+        verbose_name_plural = _("mail suppressions")
 
     def __str__(self):
         return self.email

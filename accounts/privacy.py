@@ -181,6 +181,8 @@ def export_account(user):
         "profession_verified_at": _iso(user.profession_verified_at),
         "agreed_to_terms_at": _iso(user.agreed_to_terms_at),
         "notify_replies": user.notify_replies,
+        # The language of their pages and mails ("" until chosen: the page's, then).
+        "language": user.language,
         "date_joined": _iso(user.date_joined),
         "last_login": _iso(user.last_login),
         "email_addresses": [
@@ -207,6 +209,7 @@ def export_subscription(user):
         "confirmed_at": _iso(subscriber.confirmed_at),
         "new_articles_chosen_at": _iso(subscriber.newsletter_at),
         "unsubscribed_at": _iso(subscriber.unsubscribed_at),
+        "language": subscriber.language,
     }
 
 
@@ -249,6 +252,7 @@ def export_guest_subscription(subscriber):
         "new_articles_chosen_at": _iso(subscriber.newsletter_at),
         "unsubscribed_at": _iso(subscriber.unsubscribed_at),
         "reply_mails": subscriber.notify_replies,
+        "language": subscriber.language,  # the language of the mails we send them
     }
 
 

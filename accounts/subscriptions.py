@@ -6,6 +6,9 @@ box cannot be used to find out who reads what.
 Its tasks (`send_subscription_confirmation`, `send_post_confirmation`) live beside the functions
 they run: they take row ids only, so the task table holds no name, address or browser key (what a
 person typed waits on a row of ours, deleted with their data).
+
+The language of the page an address is shared on is kept on its row (`Subscriber.language`), so
+its mails, written later by a task, are in that language (accounts.mail.recipient_language).
 """
 
 import dataclasses
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import BaseUserManager
 from django.core import signing
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -61,7 +65,9 @@ def subscribe(name, email, source=Subscriber.Source.PAGE, user=None, guest_key="
     is_own_address = (
         user is not None and user.is_authenticated and user.email.lower() == email.lower()
     )
-    subscriber = _find_or_create(email, name, source)
+    language = mail.current_language()
+    subscriber = _find_or_create(email, name, source, language)
+    _record_language(subscriber, language, proven=is_own_address)
     if is_own_address:
         _link_member(subscriber, user)
         if not subscriber.accepts_mail or (newsletter and subscriber.newsletter_at is None):
@@ -105,20 +111,38 @@ def imported_guest(name, email):
     address's own row when it is known here already, left as it is). A new row is unconfirmed
     and chose no newsletter: nothing is mailed to it, not even a confirmation, until its owner
     shares the address here and confirms it."""
-    return _find_or_create(normalize_email(email), name, Subscriber.Source.IMPORT)
+    return _find_or_create(normalize_email(email), name, Subscriber.Source.IMPORT)  # no language
 
 
-def _find_or_create(email, name, source):
+def _find_or_create(email, name, source, language=""):
     """One INSERT (ignored when the address is known) and one SELECT, whether it is known or not."""
     Subscriber.objects.bulk_create(
         [
             Subscriber(
-                email=email, name=name, source=source, unsubscribe_key=secrets.token_urlsafe(32)
+                email=email,
+                name=name,
+                source=source,
+                language=language,
+                unsubscribe_key=secrets.token_urlsafe(32),
             )
         ],
         ignore_conflicts=True,
     )
     return find(email)
+
+
+def _record_language(subscriber, language, proven=False):
+    """The address was shared (again) on a page in `language`: its mails are written in it
+    from now on, the latest choice. But typing an address proves nothing: once its owner
+    confirmed it, a share from a browser that did not prove it (`proven`: a member's own
+    address) only gives it a language if it has none, so a stranger cannot change the language
+    of the owner's mails (as they cannot change its name); the owner's own new choice counts
+    when they confirm in that browser (`confirm`). One UPDATE, known address or not."""
+    rows = Subscriber.objects.filter(pk=subscriber.pk).exclude(language=language)
+    if not proven:
+        rows = rows.filter(Q(language="") | Q(confirmed_at=None))
+    if rows.update(language=language):
+        subscriber.language = language
 
 
 def ask_for_confirmation(claim_id):
@@ -331,12 +355,19 @@ def confirm(token, confirming_key=""):
         link.claim.confirmation_nonce = ""
     is_renamed = subscriber.name != link.name
     subscriber.name = link.name
+    asking_browser = is_asking_browser(link, confirming_key)
+    also = ["name"]
+    if asking_browser or not subscriber.language:
+        # The language of the browser that asked (their latest choice, now proven), or of
+        # wherever the owner confirms an address that had none. Opened elsewhere (a mail
+        # program's browser, say), the language the address was shared in stays.
+        subscriber.language = mail.current_language()
+        also.append("language")
     _mark_confirmed(
-        subscriber, also=["name"], newsletter=bool(link.claim and link.claim.wants_newsletter)
+        subscriber, also=also, newsletter=bool(link.claim and link.claim.wants_newsletter)
     )
     if is_renamed:
         freshness.site_changed()  # a guest's name shows on their posts
-    asking_browser = is_asking_browser(link, confirming_key)
     if asking_browser:
         only = None
     elif link.shown is None:
@@ -536,6 +567,7 @@ def ask_to_confirm(subscriber, key, name=None):
     name the browser typed, is what the mail shows (and what the owner agrees to)."""
     if _is_closed_to_mail(subscriber):
         return
+    _record_language(subscriber, mail.current_language())
     claim = AddressClaim.objects.filter(subscriber=subscriber, guest_key=key).first()
     if claim is None or (name and name != claim.name):
         # A session from before claims were kept goes by the stored name: mailed to the

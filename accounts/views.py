@@ -8,7 +8,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -33,7 +33,9 @@ def subscribe(request):
     if not hit("subscribe", client_ip(request), limit, window, fail_closed=True):
         form.add_error(
             None,
-            "Too many sign-ups from your network in the last hour. Please try again later.",
+            gettext(
+                "Too many sign-ups from your network in the last hour. Please try again later."
+            ),
         )
         return render(request, "accounts/subscribe.html", {"form": form}, status=429)
     source = form.cleaned_data["source"]
@@ -122,7 +124,7 @@ def unsubscribe(request, key):
     if request.method == "POST":
         subscriptions.unsubscribe(subscriber)
         if request.POST.get("List-Unsubscribe") == "One-Click":
-            return HttpResponse("Unsubscribed.\n", content_type="text/plain")
+            return HttpResponse(gettext("Unsubscribed.") + "\n", content_type="text/plain")
         return render(
             request, "accounts/unsubscribe.html", {"subscriber": subscriber, "is_done": True}
         )
@@ -167,9 +169,27 @@ def account_settings(request):
             freshness.site_changed()
         if form.cleaned_data["wants_newsletter"] != wants:
             subscriptions.set_member_newsletter(request.user, form.cleaned_data["wants_newsletter"])
-        messages.success(request, gettext("Your settings are saved."))
-        return redirect("accounts:settings")
+        # The next page is in the language just chosen: so is the word that it was saved.
+        with translation.override(member.language or translation.get_language()):
+            messages.success(request, gettext("Your settings are saved."))
+        response = redirect("accounts:settings")
+        if "language" in form.changed_data:
+            _remember_language(response, member.language)
+        return response
     return render(request, "accounts/settings.html", _settings_context(request, form))
+
+
+def _remember_language(response, language):
+    """The browser keeps the member's language for when they sign out, as the footer's switcher
+    does (config/views.py set_language)."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 def _settings_context(request, form):
@@ -201,7 +221,7 @@ def delete_account(request):
         keep = form.cleaned_data["comments"] == DeleteAccountForm.KEEP
         logout(request)
         privacy.delete_member(user, keep_contributions=keep)
-        messages.success(request, "Your account and personal data have been deleted.")
+        messages.success(request, gettext("Your account and personal data have been deleted."))
         return redirect("articles:list")
     return render(request, "accounts/delete.html", {"form": form})
 

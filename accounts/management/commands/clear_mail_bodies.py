@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from accounts.mail import clear_old_bodies
 
@@ -15,6 +16,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = clear_old_bodies()
         self.stdout.write(
-            f"Cleared the bodies of {count} mails sent more than "
-            f"{settings.MAIL_BODY_RETENTION_DAYS} days ago."
+            gettext("Cleared the bodies of %(count)d mails sent more than %(days)d days ago.")
+            % {"count": count, "days": settings.MAIL_BODY_RETENTION_DAYS}
         )

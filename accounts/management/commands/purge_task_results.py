@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tasks_db.models import DBTaskResult
 
 from accounts.subscriptions import purge_expired_claims
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         tasks, _ = DBTaskResult.objects.finished().filter(finished_at__lte=cutoff).delete()
         claims = purge_expired_claims()
         self.stdout.write(
-            f"Deleted {tasks} task rows finished more than {hours} hours ago and "
-            f"{claims} expired address claims."
+            gettext(
+                "Deleted %(tasks)d task rows finished more than %(hours)d hours ago and "
+                "%(claims)d expired address claims."
+            )
+            % {"tasks": tasks, "hours": hours, "claims": claims}
         )

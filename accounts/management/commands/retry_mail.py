@@ -1,6 +1,7 @@
 """Queue again the mails whose last attempt failed and whose pause is over (cron-safe)."""
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext
 
 from accounts.mail import retry_due
 
@@ -10,4 +11,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = retry_due()
-        self.stdout.write(f"Queued {count} failed deliveries for another attempt.")
+        self.stdout.write(
+            gettext("Queued %(count)d failed deliveries for another attempt.") % {"count": count}
+        )
