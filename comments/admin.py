@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from comments import appeals, moderator_actions, pictures, public_notes
 from comments.models import (
@@ -28,21 +29,22 @@ from comments.models import (
     Report,
     WatchedWord,
 )
+from comments.reasons import action_shown
 from kindred import freshness
 from kindred.admin_widgets import LabelledDateTimeAdmin
 
 
 class QueueFilter(admin.SimpleListFilter):
-    title = "queue"
+    title = gettext_lazy("queue")
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
         return [
-            ("pending", "Waiting for review"),
-            ("reported", "Reported by readers"),
-            ("awaiting", "Awaiting email confirmation"),
-            ("rejected", "Rejected"),
-            ("spam", "Spam"),
+            ("pending", gettext_lazy("Waiting for review")),
+            ("reported", gettext_lazy("Reported by readers")),
+            ("awaiting", gettext_lazy("Awaiting email confirmation")),
+            ("rejected", gettext_lazy("Rejected")),
+            ("spam", gettext_lazy("Spam")),
         ]
 
     def queryset(self, request, queryset):
@@ -72,6 +74,16 @@ class CommentActionForm(ActionForm):
     reject_note = forms.CharField(
         label=gettext_lazy("Note to the authors (optional)"), max_length=500, required=False
     )
+
+
+def _day(moment):
+    """A date in the admin's lists of history: ISO 8601, the same in every language."""
+    return moment.strftime("%Y-%m-%d")
+
+
+def _when(moment):
+    """A date and time in the admin's lists of history: ISO 8601, the same in every language."""
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _picture_tag(url, alt, width):
@@ -269,7 +281,7 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("on the site"))
     def on_the_site(self, comment):
         if comment.is_published:
-            note = gettext(" (signed-in members only)") if comment.members_only else ""
+            note = " " + gettext("(signed-in members only)") if comment.members_only else ""
             return format_html(
                 '<a href="{}">{}</a>{}', comment.get_absolute_url(), gettext("Open it"), note
             )
@@ -288,7 +300,7 @@ class CommentAdmin(admin.ModelAdmin):
             (
                 (
                     post.depth * 1.5,
-                    gettext("▶ this post: ") if post.pk == comment.pk else "",
+                    gettext("▶ this post:") + " " if post.pk == comment.pk else "",
                     post.author_name,
                     post.get_status_display(),
                     Truncator(post.body).chars(100) or gettext("(a picture, or removed)"),
@@ -309,24 +321,29 @@ class CommentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="post")
+    @admin.display(description=gettext_lazy("post"))
     def excerpt(self, comment):
-        text = Truncator(comment.body).chars(80) or "(picture)"
-        return format_html("<strong>URGENT</strong> {}", text) if comment.is_urgent else text
+        text = Truncator(comment.body).chars(80) or gettext("(picture)")
+        if comment.is_urgent:
+            return format_html("<strong>{}</strong> {}", gettext("URGENT"), text)
+        return text
 
-    @admin.display(description="author")
+    @admin.display(description=gettext_lazy("author"))
     def author(self, comment):
         if comment.author_user_id:
-            return f"{comment.author_user.display_name} (member)"
+            return gettext("%(name)s (member)") % {"name": comment.author_user.display_name}
         if comment.author_subscriber_id:
-            return f"{comment.author_subscriber.name} <{comment.author_subscriber.email}> (guest)"
-        return "a former member"
+            return gettext("%(name)s <%(email)s> (guest)") % {
+                "name": comment.author_subscriber.name,
+                "email": comment.author_subscriber.email,
+            }
+        return gettext("a former member")
 
-    @admin.display(description="picture")
+    @admin.display(description=gettext_lazy("picture"))
     def thumbnail(self, comment):
         return _picture_tag(comment.thumb_url, comment.image_alt, width=80)
 
-    @admin.display(description="picture")
+    @admin.display(description=gettext_lazy("picture"))
     def picture(self, comment):
         if not comment.image and comment.image_alt:
             return format_html(
@@ -342,18 +359,18 @@ class CommentAdmin(admin.ModelAdmin):
             return format_html("{}<p>{}</p>", tag, note)
         return tag
 
-    @admin.display(description="why it waits")
+    @admin.display(description=gettext_lazy("why it waits"))
     def reasons(self, comment):
-        return "; ".join(comment.moderation_reasons)
+        return "; ".join(comment.shown_reasons)
 
-    @admin.display(description="open reports")
+    @admin.display(description=gettext_lazy("open reports"))
     def report_reasons(self, comment):
         counts = {}
         for report in comment.reports.all():
             if report.state != Report.State.OPEN:
                 continue
             counts[report.get_reason_display()] = counts.get(report.get_reason_display(), 0) + 1
-        return ", ".join(f"{reason} ×{n}" for reason, n in counts.items())
+        return ", ".join(f"{reason} ×{number_format(n)}" for reason, n in counts.items())
 
     @admin.display(description=gettext_lazy("what the readers said"))
     def report_notes(self, comment):
@@ -366,7 +383,7 @@ class CommentAdmin(admin.ModelAdmin):
             (
                 (
                     report.get_reason_display(),
-                    report.created_at.strftime("%Y-%m-%d %H:%M"),
+                    _when(report.created_at),
                     format_html(": “{}”", report.note) if report.note else "",
                     report.get_state_display(),
                 )
@@ -399,7 +416,7 @@ class CommentAdmin(admin.ModelAdmin):
             "<li>{} · {} · {}</li>",
             (
                 (
-                    c.created_at.strftime("%Y-%m-%d"),
+                    _day(c.created_at),
                     c.get_status_display(),
                     Truncator(c.body).chars(60),
                 )
@@ -412,11 +429,15 @@ class CommentAdmin(admin.ModelAdmin):
             "<li>{} · {} · {}</li>",
             (
                 (
-                    ban.created_at.strftime("%Y-%m-%d"),
+                    _day(ban.created_at),
                     gettext("banned for good")
                     if ban.until is None
-                    else (gettext("suspended until %s") if ban.until > now else gettext("ended %s"))
-                    % ban.until.strftime("%Y-%m-%d %H:%M"),
+                    else (
+                        gettext("suspended until %(when)s")
+                        if ban.until > now
+                        else gettext("ended %(when)s")
+                    )
+                    % {"when": _when(ban.until)},
                     ban.reason,
                 )
                 for ban in bans.order_by("-created_at")[:10]
@@ -425,28 +446,36 @@ class CommentAdmin(admin.ModelAdmin):
         return format_html(
             "<p>{}</p><ul>{}</ul><p>{}</p><ul>{}</ul>",
             gettext(
-                "%(published)d published, %(rejected)d rejected or spam, %(reported)d reported."
+                "%(published)s published, %(rejected)s rejected or spam, %(reported)s reported."
             )
-            % summary,
+            % {key: number_format(value) for key, value in summary.items()},
             rows,
             gettext("Bans: none.") if not ban_rows else gettext("Bans:"),
             ban_rows,
         )
 
-    @admin.action(description="Approve", permissions=["change"])
+    @admin.action(description=gettext_lazy("Approve"), permissions=["change"])
     def approve(self, request, queryset):
         # Counted from the rows acted on: after the action they may no longer match the filter.
         comments = list(queryset.select_related("article", "author_user", "author_subscriber"))
         empty = 0
         for comment in comments:
             empty += moderator_actions.approve(comment, request.user) is False
-        self.message_user(request, f"Approved {len(comments) - empty} post(s).")
+        approved = len(comments) - empty
+        self.message_user(
+            request,
+            ngettext("Approved %(count)d post(s).", "Approved %(count)d post(s).", approved)
+            % {"count": approved},
+        )
         if empty:
             self.message_user(
                 request,
-                gettext(
+                ngettext(
                     "%(count)d post(s) not approved: they were only a picture, and a rejected "
-                    "post's picture is deleted for good."
+                    "post's picture is deleted for good.",
+                    "%(count)d post(s) not approved: they were only a picture, and a rejected "
+                    "post's picture is deleted for good.",
+                    empty,
                 )
                 % {"count": empty},
                 messages.WARNING,
@@ -459,14 +488,26 @@ class CommentAdmin(admin.ModelAdmin):
             for comment in comments
         )
         done = (
-            gettext("Hidden from everyone but their authors: %(count)d post(s).")
+            ngettext(
+                "Hidden from everyone but their authors: %(count)d post(s).",
+                "Hidden from everyone but their authors: %(count)d post(s).",
+                len(comments),
+            )
             if hide_fully
-            else gettext("Shown to signed-in members only: %(count)d post(s).")
+            else ngettext(
+                "Shown to signed-in members only: %(count)d post(s).",
+                "Shown to signed-in members only: %(count)d post(s).",
+                len(comments),
+            )
         )
         self.message_user(request, done % {"count": len(comments)})
         self.message_user(
             request,
-            gettext("The support message went to %(mailed)d of %(count)d author(s).")
+            ngettext(
+                "The support message went to %(mailed)d of %(count)d author(s).",
+                "The support message went to %(mailed)d of %(count)d author(s).",
+                len(comments),
+            )
             % {"mailed": mailed, "count": len(comments)},
             messages.SUCCESS if mailed == len(comments) else messages.WARNING,
         )
@@ -492,7 +533,13 @@ class CommentAdmin(admin.ModelAdmin):
     def show_to_members_only(self, request, queryset):
         moved = sum(moderator_actions.show_to_members_only(c, request.user) for c in queryset)
         self.message_user(
-            request, gettext("Shown to members only: %(count)d post(s).") % {"count": moved}
+            request,
+            ngettext(
+                "Shown to members only: %(count)d post(s).",
+                "Shown to members only: %(count)d post(s).",
+                moved,
+            )
+            % {"count": moved},
         )
 
     @admin.action(description=gettext_lazy("Show to everyone again"), permissions=["change"])
@@ -502,7 +549,13 @@ class CommentAdmin(admin.ModelAdmin):
             for c in queryset
         )
         self.message_user(
-            request, gettext("Shown to everyone: %(count)d post(s).") % {"count": moved}
+            request,
+            ngettext(
+                "Shown to everyone: %(count)d post(s).",
+                "Shown to everyone: %(count)d post(s).",
+                moved,
+            )
+            % {"count": moved},
         )
 
     @admin.action(
@@ -514,7 +567,11 @@ class CommentAdmin(admin.ModelAdmin):
         dismissed = sum(moderator_actions.dismiss_reports(c, request.user) for c in comments)
         self.message_user(
             request,
-            gettext("Dismissed %(reports)d report(s) on %(posts)d post(s); the posts stay.")
+            ngettext(
+                "Dismissed %(reports)d report(s) on %(posts)d post(s); the posts stay.",
+                "Dismissed %(reports)d report(s) on %(posts)d post(s); the posts stay.",
+                dismissed,
+            )
             % {"reports": dismissed, "posts": len(comments)},
         )
 
@@ -540,16 +597,28 @@ class CommentAdmin(admin.ModelAdmin):
             moderator_actions.reject(comment, request.user, reason, note=note)
         self.message_user(
             request,
-            gettext("Rejected %(count)d post(s): %(reason)s")
+            ngettext(
+                "Rejected %(count)d post(s): %(reason)s",
+                "Rejected %(count)d post(s): %(reason)s",
+                len(comments),
+            )
             % {"count": len(comments), "reason": reason.text},
         )
 
-    @admin.action(description="Mark as spam", permissions=["change"])
+    @admin.action(description=gettext_lazy("Mark as spam"), permissions=["change"])
     def mark_spam(self, request, queryset):
         comments = list(queryset)
         for comment in comments:
             moderator_actions.mark_spam(comment, request.user)
-        self.message_user(request, f"Marked {len(comments)} post(s) as spam.")
+        self.message_user(
+            request,
+            ngettext(
+                "Marked %(count)d post(s) as spam.",
+                "Marked %(count)d post(s) as spam.",
+                len(comments),
+            )
+            % {"count": len(comments)},
+        )
 
     def _mark_sensitive(self, request, queryset, *, is_sensitive):
         comments = list(queryset.select_related("author_user", "author_subscriber"))
@@ -558,9 +627,17 @@ class CommentAdmin(admin.ModelAdmin):
             for c in comments
         )
         done = (
-            gettext("%(changed)d picture(s) now shown blurred, of %(count)d post(s) selected.")
+            ngettext(
+                "%(changed)d picture(s) now shown blurred, of %(count)d post(s) selected.",
+                "%(changed)d picture(s) now shown blurred, of %(count)d post(s) selected.",
+                changed,
+            )
             if is_sensitive
-            else gettext("%(changed)d picture(s) now shown as they are, of %(count)d post(s).")
+            else ngettext(
+                "%(changed)d picture(s) now shown as they are, of %(count)d post(s).",
+                "%(changed)d picture(s) now shown as they are, of %(count)d post(s).",
+                changed,
+            )
         )
         self.message_user(request, done % {"changed": changed, "count": len(comments)})
 
@@ -579,7 +656,8 @@ class CommentAdmin(admin.ModelAdmin):
         self._mark_sensitive(request, queryset, is_sensitive=False)
 
     @admin.action(
-        description="Ban the authors (their waiting posts are rejected)", permissions=["change"]
+        description=gettext_lazy("Ban the authors (their waiting posts are rejected)"),
+        permissions=["change"],
     )
     def ban_authors(self, request, queryset):
         """Asks first: the reason (mailed to them), an end date for a suspension, and whether
@@ -611,10 +689,20 @@ class CommentAdmin(admin.ModelAdmin):
                     )
                 except moderator_actions.CannotBan as refusal:
                     refused.add(who)
-                    self.message_user(request, f"{comment.author_name}: {refusal}", messages.ERROR)
+                    self.message_user(
+                        request,
+                        gettext("%(name)s: %(refusal)s")
+                        % {"name": comment.author_name, "refusal": refusal},
+                        messages.ERROR,
+                    )
                     continue
                 banned.add(who)
-        self.message_user(request, f"Banned {len(banned)} author(s).", messages.WARNING)
+        self.message_user(
+            request,
+            ngettext("Banned %(count)d author(s).", "Banned %(count)d author(s).", len(banned))
+            % {"count": len(banned)},
+            messages.WARNING,
+        )
         return None
 
     def delete_model(self, request, obj):
@@ -727,7 +815,11 @@ class BanAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
     )
     def lift(self, request, queryset):
         lifted = sum(moderator_actions.lift_ban(ban, request.user) for ban in queryset)
-        self.message_user(request, gettext("Lifted %(count)d ban(s).") % {"count": lifted})
+        self.message_user(
+            request,
+            ngettext("Lifted %(count)d ban(s).", "Lifted %(count)d ban(s).", lifted)
+            % {"count": lifted},
+        )
 
     def save_model(self, request, obj, form, change):
         is_new = obj.pk is None
@@ -746,6 +838,27 @@ class BanAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
             moderator_actions.tell_banned(obj)
 
 
+def _status_label(status):
+    """A post's status as the audit log keeps it ("published"), in words."""
+    return Comment.Status(status).label if status in Comment.Status.values else status
+
+
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions the log holds, each in words (they are stored as English keys)."""
+
+    title = gettext_lazy("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        stored = ModerationAction.objects.order_by("action").values_list("action", flat=True)
+        return [(action, action_shown(action)) for action in stored.distinct()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(action=self.value())
+        return queryset
+
+
 @admin.register(ModerationAction)
 class ModerationActionAdmin(admin.ModelAdmin):
     """The audit log is read-only for everyone, superusers included."""
@@ -753,17 +866,29 @@ class ModerationActionAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "actor",
-        "action",
+        "what_was_done",
         "subject",
-        "status_before",
-        "status_after",
+        "status_before_shown",
+        "status_after_shown",
         "note",
         "text_before_excerpt",
     ]
-    list_filter = ["action"]
+    list_filter = [AuditActionFilter]
     search_fields = ["subject", "note", "text_before", "actor__display_name"]
 
-    @admin.display(description="text before the edit")
+    @admin.display(description=gettext_lazy("action"), ordering="action")
+    def what_was_done(self, entry):
+        return action_shown(entry.action)
+
+    @admin.display(description=gettext_lazy("status before"), ordering="status_before")
+    def status_before_shown(self, entry):
+        return _status_label(entry.status_before)
+
+    @admin.display(description=gettext_lazy("status after"), ordering="status_after")
+    def status_after_shown(self, entry):
+        return _status_label(entry.status_after)
+
+    @admin.display(description=gettext_lazy("text before the edit"))
     def text_before_excerpt(self, entry):
         return Truncator(entry.text_before).chars(120)
 

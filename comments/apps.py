@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CommentsConfig(AppConfig):
     name = "comments"
-    verbose_name = "Conversation"
+    verbose_name = gettext_lazy("Conversation")
 
     def ready(self):
         from accounts import privacy, subscriptions

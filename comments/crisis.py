@@ -22,12 +22,15 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.text import Truncator
 
 from accounts import mail, subscriptions
 from accounts.ratelimits import hit
+from comments import reasons
 from comments.models import Comment, CrisisResource
 from comments.notifications import MODERATORS_GROUP
+from kindred import languages
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +106,9 @@ def _alert_on_call(comment_id, why):
     if len(within) < len(recipients):
         logger.warning("crisis alerts past %s an hour: post %s left to the escalation",
                        ALERTS_PER_HOUR, comment_id)  # fmt: skip
+    # Why it is urgent: a report's reason (a lazy label, shown in the mail's language) or a
+    # crisis phrase the policy caught (stored in English, comments/reasons.py).
+    why = why if isinstance(why, Promise) else reasons.shown(why)
     _send("crisis_alert", within, {"post": posts[0], "why": why}, f"{comment_id}:{posts[0]['at']}")
 
 
@@ -158,14 +164,16 @@ def send_support(comment, *, hidden):
     """The kind message to the author of a post a moderator answered as a possible crisis
     (moderator_actions.respond_to_crisis). Returns True when there was somebody to write to."""
     if comment.author_user_id:
-        email, name, unsubscribe = comment.author_user.email, comment.author_user.display_name, ""
+        person, unsubscribe = comment.author_user, ""
+        email, name = person.email, person.display_name
     elif comment.author_subscriber_id:
-        subscriber = comment.author_subscriber
+        person = subscriber = comment.author_subscriber
         email, name = subscriber.email, subscriber.name
         unsubscribe = subscriptions.unsubscribe_url(subscriber)
     else:
         return False  # a former member: nobody to write to
-    language = settings.LANGUAGE_CODE
+    # In the author's own language (their setting), with the resources that answer in it.
+    language = languages.supported(person.language) or settings.LANGUAGE_CODE
     reply_to = settings.MODERATION_REPLY_TO
     with translation.override(language):
         mail.send_template(

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from comments import moderator_actions, rate_limits
 from comments.models import Comment, Report
@@ -97,6 +97,12 @@ def personal_details(body, image_alt=""):
     return details
 
 
+def _joined(details):
+    # Translators: between the kinds of detail found ("a phone number and an email address").
+    word = pgettext("list of details", "and")
+    return f" {word} ".join(details)
+
+
 class _SendChecks:
     """The last two checks of a post or an edit, shared by both forms (see the module's doc)."""
 
@@ -113,7 +119,7 @@ class _SendChecks:
                         "can see your post, so you may want to take it out."
                     ),
                     code="personal_details",
-                    params={"details": gettext(" and ").join(self.details)},
+                    params={"details": _joined(self.details)},
                 ),
             )
 

@@ -29,6 +29,7 @@ from articles.models import Article
 from comments import import_formats, moderation, posting
 from comments.import_formats import APPROVED, DELETED, REJECTED, SPAM
 from comments.models import Comment
+from comments.reasons import IMPORTED_APPROVED, IMPORTED_WAITING
 from comments.text import render_comment_text
 from kindred import freshness
 
@@ -204,8 +205,8 @@ class _Importer:
             self.report.published += 1
         else:
             status = Comment.Status.PENDING
-            was = "approved" if post.state == APPROVED else "waiting for review"
-            reasons = [*decision.reasons, f"imported: {was} on the old site"]
+            was = IMPORTED_APPROVED if post.state == APPROVED else IMPORTED_WAITING
+            reasons = [*decision.reasons, was]
             self.report.pending += 1
             self.report.held_by_rules += int(post.state == APPROVED)
         comment = Comment(

@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Subscriber
 from articles.models import Article
-from comments import pictures
+from comments import pictures, reasons
 
 
 class CommentQuerySet(models.QuerySet):
@@ -35,53 +36,82 @@ def visibility(user=None, guest_key=""):
 
 class Comment(models.Model):
     class Status(models.TextChoices):
-        AWAITING_EMAIL = "awaiting", "Awaiting email confirmation"
-        PENDING = "pending", "Waiting for review"
-        PUBLISHED = "published", "Published"
-        REJECTED = "rejected", "Rejected"
-        SPAM = "spam", "Spam"
-        REMOVED = "removed", "Removed by its author"
+        AWAITING_EMAIL = "awaiting", _("Awaiting email confirmation")
+        PENDING = "pending", _("Waiting for review")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+        SPAM = "spam", _("Spam")
+        REMOVED = "removed", _("Removed by its author")
 
     # PROTECT: a cascade would leave the comments' picture files behind, still reachable; the
     # admin's comment delete removes them, so the comments go first.
-    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="comments")
+    article = models.ForeignKey(
+        Article, on_delete=models.PROTECT, related_name="comments", verbose_name=_("article")
+    )
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
+        verbose_name=_("parent"),
     )
     # The top-level comment of the thread: one query fetches every reply of a page of threads.
     root = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("top-level post"),
     )
-    depth = models.PositiveSmallIntegerField(default=0)
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0)
     author_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="comments",
+        verbose_name=_("author (member)"),
     )
     author_subscriber = models.ForeignKey(
-        Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+        Subscriber,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+        verbose_name=_("author (guest)"),
     )
     # A guest's browser key: only that browser may see the post while it waits, edit or delete
     # it. Knowing somebody's email address is not enough to act as them.
-    guest_key = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
-    body = models.TextField(blank=True, max_length=5000)
-    body_html = models.TextField(blank=True, editable=False)
-    image = models.ImageField(upload_to="comments/%Y/%m/", blank=True)
-    image_thumb = models.ImageField(upload_to="comments/%Y/%m/", blank=True)
-    image_width = models.PositiveIntegerField(null=True, blank=True)
-    image_height = models.PositiveIntegerField(null=True, blank=True)
-    image_alt = models.CharField("picture description", max_length=250, blank=True)
+    guest_key = models.CharField(
+        _("guest key"), max_length=40, blank=True, db_index=True, editable=False
+    )
+    body = models.TextField(_("text"), blank=True, max_length=5000)
+    body_html = models.TextField(_("text as shown"), blank=True, editable=False)
+    image = models.ImageField(_("picture"), upload_to="comments/%Y/%m/", blank=True)
+    image_thumb = models.ImageField(
+        _("small copy of the picture"), upload_to="comments/%Y/%m/", blank=True
+    )
+    image_width = models.PositiveIntegerField(_("picture width"), null=True, blank=True)
+    image_height = models.PositiveIntegerField(_("picture height"), null=True, blank=True)
+    image_alt = models.CharField(_("picture description"), max_length=250, blank=True)
     # Surgery, a wound: readers see it blurred until they choose to open it, and no mail shows
     # it. Set by its author (posting, editing) or a moderator (moderator_actions).
-    is_picture_sensitive = models.BooleanField("sensitive picture", default=False, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    moderation_reasons = models.JSONField(default=list, blank=True, editable=False)
-    held_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_picture_sensitive = models.BooleanField(
+        _("sensitive picture"), default=False, editable=False
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # Stored in English, as the policy wrote them; shown translated (comments/reasons.py).
+    moderation_reasons = models.JSONField(
+        _("why it waits"), default=list, blank=True, editable=False
+    )
+    held_at = models.DateTimeField(_("held at"), null=True, blank=True, editable=False)
     # A moderator approved a guest's post before the guest confirmed their address: it goes
     # live the moment they do, never before.
-    is_approved = models.BooleanField(default=False, editable=False)
+    is_approved = models.BooleanField(_("approved in advance"), default=False, editable=False)
     # The reason quoted to the author (a statement of reasons); the site's list is edited by
     # staff (RejectionReason), and a reason in use is retired, not deleted.
     rejection_reason = models.ForeignKey(
@@ -92,10 +122,11 @@ class Comment(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name=_("rejection reason"),
     )
     # A note from a moderator or a medical reviewer, shown to readers under the post: a
     # correction in public instead of a silent deletion (comments/public_notes.py).
-    public_note = models.TextField(blank=True, max_length=1000, editable=False)
+    public_note = models.TextField(_("public note"), blank=True, max_length=1000, editable=False)
     # Set: a "Reviewer's note" signed with this reviewer's name; empty: a "Moderator's note".
     public_note_reviewer = models.ForeignKey(
         "articles.Reviewer",
@@ -104,33 +135,42 @@ class Comment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        verbose_name=_("public note's reviewer"),
     )
     # Shown at the top of its article's thread (one post per article).
-    is_pinned = models.BooleanField(default=False, editable=False)
+    is_pinned = models.BooleanField(_("pinned"), default=False, editable=False)
     is_urgent = models.BooleanField(
-        default=False, help_text="Reported as self-harm or crisis: top of the moderators' queue."
+        _("urgent"),
+        default=False,
+        help_text=_("Reported as self-harm or crisis: top of the moderators' queue."),
     )
     # When it became urgent (the on-call moderators were mailed then), and when the staff were
     # alerted because nobody had acted in time (comments/crisis.py).
-    urgent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    urgent_at = models.DateTimeField(_("urgent since"), null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(
+        _("staff alerted at"), null=True, blank=True, editable=False
+    )
     # A moderator's answer to a possible crisis: still shown to members, not to anonymous
     # readers, guests or search engines (comments/crisis.py).
     members_only = models.BooleanField(
-        default=False, help_text="Shown to signed-in members only (not to search engines)."
+        _("members only"),
+        default=False,
+        help_text=_("Shown to signed-in members only (not to search engines)."),
     )
-    hug_count = models.PositiveIntegerField(default=0)
-    report_count = models.PositiveIntegerField(default=0)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    edited_at = models.DateTimeField(null=True, blank=True)
+    hug_count = models.PositiveIntegerField(_("hugs"), default=0)
+    report_count = models.PositiveIntegerField(_("reports"), default=0)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("posted at"), auto_now_add=True, db_index=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
     # Where an imported post came from ("disqus:<id>", "wordpress:<site>:<id>", a Kindred
     # export's id): a second run of import_comments finds it and stores nothing twice.
-    import_key = models.CharField(max_length=200, blank=True, editable=False)
+    import_key = models.CharField(_("import key"), max_length=200, blank=True, editable=False)
 
     objects = CommentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering = ["created_at", "pk"]
         indexes = [
             models.Index(
@@ -160,7 +200,10 @@ class Comment(models.Model):
         ]
 
     def __str__(self):
-        return f"Comment {self.pk} on {self.article_id}"
+        return gettext("Comment %(pk)s on %(article)s") % {
+            "pk": self.pk,
+            "article": self.article_id,
+        }
 
     def get_absolute_url(self):
         """The post's own address: it opens the page of the thread that holds it, at the post
@@ -173,7 +216,12 @@ class Comment(models.Model):
             return self.author_user.display_name
         if self.author_subscriber_id:
             return self.author_subscriber.name
-        return "a former member"
+        return gettext("a former member")
+
+    @property
+    def shown_reasons(self):
+        """Why it waits, in the reader's language (stored in English: comments/reasons.py)."""
+        return [reasons.shown(reason) for reason in self.moderation_reasons]
 
     @property
     def is_published(self):
@@ -203,47 +251,60 @@ class Comment(models.Model):
 
 class Report(models.Model):
     class Reason(models.TextChoices):
-        SPAM = "spam", "Spam or advertising"
-        ABUSE = "abuse", "Abuse or harassment"
-        MISINFORMATION = "misinformation", "Medical misinformation"
-        SELF_HARM = "self_harm", "Self-harm or crisis"
-        OTHER = "other", "Something else"
+        SPAM = "spam", _("Spam or advertising")
+        ABUSE = "abuse", _("Abuse or harassment")
+        MISINFORMATION = "misinformation", _("Medical misinformation")
+        SELF_HARM = "self_harm", _("Self-harm or crisis")
+        OTHER = "other", _("Something else")
 
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="reports", verbose_name=_("comment")
+    )
     reporter_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("reporter (member)"),
     )
     reporter_subscriber = models.ForeignKey(
-        Subscriber, null=True, blank=True, on_delete=models.SET_NULL
+        Subscriber,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("reporter (guest)"),
     )
-    reason = models.CharField(max_length=20, choices=Reason.choices)
-    note = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=500, blank=True)
     # Whether it counts toward hiding the post: a member's, or a confirmed guest's proven in
     # the browser that sent it. Any other report is kept for the moderators only.
-    counts = models.BooleanField(default=False)
+    counts = models.BooleanField(_("counts toward hiding"), default=False)
     # Automatic hiding needs reporters on distinct addresses; purged with comments' addresses.
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
 
     class State(models.TextChoices):
-        OPEN = "open", "Open"
-        DISMISSED = "dismissed", "Dismissed: the post stays"
-        RESOLVED = "resolved", "Resolved: the post was taken down"
-        ACTED = "acted", "Acted on: the post was shown to members only"
-        WITHDRAWN = "withdrawn", "Closed: its author removed the post"
+        OPEN = "open", _("Open")
+        DISMISSED = "dismissed", _("Dismissed: the post stays")
+        RESOLVED = "resolved", _("Resolved: the post was taken down")
+        ACTED = "acted", _("Acted on: the post was shown to members only")
+        WITHDRAWN = "withdrawn", _("Closed: its author removed the post")
 
     # Open until a moderator acts on the post (comments/reports.py close_reports); kept after.
-    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
-    handled_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("handled by"),
     )
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         constraints = [
             models.UniqueConstraint(
                 fields=["comment", "reporter_user"],
@@ -258,43 +319,62 @@ class Report(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_reason_display()} on comment {self.comment_id}"
+        return gettext("%(reason)s on comment %(pk)s") % {
+            "reason": self.get_reason_display(),
+            "pk": self.comment_id,
+        }
 
 
 class Hug(models.Model):
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="hugs")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
-    created_at = models.DateTimeField(auto_now_add=True)
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="hugs", verbose_name=_("comment")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("member")
+    )
+    created_at = models.DateTimeField(_("hugged at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("hug")
+        verbose_name_plural = _("hugs")
         constraints = [
             models.UniqueConstraint(fields=["comment", "user"], name="one_hug_per_member"),
         ]
 
     def __str__(self):
-        return f"Hug on comment {self.comment_id}"
+        return gettext("Hug on comment %(pk)s") % {"pk": self.comment_id}
 
 
 class CrisisResource(models.Model):
     """Somebody a person in crisis can reach now, sent in the moderators' support message
     (comments/crisis.py). Staff keep the list in the admin, per language and country."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(_("name"), max_length=120)
     how_to_reach = models.CharField(
-        max_length=200, help_text="What to do, in the language below: “Call or text 988”."
+        _("how to reach"),
+        max_length=200,
+        help_text=_("What to do, in the language below: “Call or text 988”."),
     )
-    url = models.URLField(blank=True)
+    url = models.URLField(_("web address"), blank=True)
     language = models.CharField(
+        _("language"),
         max_length=10,
         blank=True,
-        help_text="The language it is written in and answers in (en, es); blank: any.",
+        help_text=_("The language it is written in and answers in (en, es); blank: any."),
     )
     country = models.CharField(
-        max_length=2, blank=True, help_text="Two-letter code (GB, US); blank: anywhere."
+        _("country"),
+        max_length=2,
+        blank=True,
+        help_text=_("Two-letter code (GB, US); blank: anywhere."),
     )
-    position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first.")
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Lower comes first.")
+    )
 
     class Meta:
+        verbose_name = _("crisis resource")
+        verbose_name_plural = _("crisis resources")
         ordering = ["position", "name"]
 
     def __str__(self):
@@ -305,28 +385,47 @@ class ReplyNotice(models.Model):
     """A reply someone should hear about; batched into at most one mail per thread an hour."""
 
     recipient_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        verbose_name=_("recipient (member)"),
     )
     recipient_subscriber = models.ForeignKey(
-        Subscriber, null=True, blank=True, on_delete=models.CASCADE
+        Subscriber,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        verbose_name=_("recipient (guest)"),
     )
-    thread = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
-    reply = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    thread = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="+", verbose_name=_("thread")
+    )
+    reply = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="+", verbose_name=_("reply")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("reply notice")
+        verbose_name_plural = _("reply notices")
         indexes = [models.Index(fields=["sent_at", "thread"], name="replynotice_pending_idx")]
 
     def __str__(self):
-        return f"Reply {self.reply_id} in thread {self.thread_id}"
+        return gettext("Reply %(reply)s in thread %(thread)s") % {
+            "reply": self.reply_id,
+            "thread": self.thread_id,
+        }
 
 
 class RejectionReason(models.Model):
     """A reason of the site's list, quoted to the author of a rejected post (a statement of
     reasons). Staff edit the list in the admin; a reason in use is retired, not deleted."""
 
-    code = models.SlugField(max_length=30, unique=True, help_text=_("A short name, never shown."))
+    code = models.SlugField(
+        _("code"), max_length=30, unique=True, help_text=_("A short name, never shown.")
+    )
     text = models.CharField(
         _("reason"),
         max_length=200,
@@ -337,9 +436,13 @@ class RejectionReason(models.Model):
         default=True,
         help_text=_("Offered to moderators. Untick to retire it: posts keep their reason."),
     )
-    position = models.PositiveSmallIntegerField(default=0, help_text=_("Lower comes first."))
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Lower comes first.")
+    )
 
     class Meta:
+        verbose_name = _("rejection reason")
+        verbose_name_plural = _("rejection reasons")
         ordering = ["position", "pk"]
 
     def __str__(self):
@@ -355,20 +458,30 @@ class Appeal(models.Model):
         UPHELD = "upheld", _("The rejection stands")
         RESTORED = "restored", _("The post was restored")
 
-    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, related_name="appeal")
+    comment = models.OneToOneField(
+        Comment, on_delete=models.CASCADE, related_name="appeal", verbose_name=_("comment")
+    )
     # Who made the decision appealed: they may not decide the appeal.
     rejected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("rejected by"),
     )
     # The reason appealed against (the post's own is cleared if it is restored).
     reason = models.ForeignKey(
-        RejectionReason, null=True, on_delete=models.PROTECT, related_name="+"
+        RejectionReason,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reason"),
     )
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    offered_at = models.DateTimeField(auto_now_add=True)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    offered_at = models.DateTimeField(_("offered at"), auto_now_add=True)
     text = models.TextField(_("what the author says"), max_length=2000, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     decision_note = models.TextField(_("note to the author"), max_length=1000, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -376,10 +489,13 @@ class Appeal(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
         ordering = ["submitted_at", "pk"]
 
     def __str__(self):
@@ -394,24 +510,31 @@ class ModerationRules(models.Model):
     """The site's thresholds, one row, edited by staff in the admin."""
 
     max_links = models.PositiveSmallIntegerField(
-        default=2, help_text="A post with more links than this waits for review."
+        _("max links"),
+        default=2,
+        help_text=_("A post with more links than this waits for review."),
     )
     new_author_held_posts = models.PositiveSmallIntegerField(
+        _("new author held posts"),
         default=1,
-        help_text="An author's posts wait for review until this many of them were approved.",
+        help_text=_("An author's posts wait for review until this many of them were approved."),
     )
     trusted_after_approved = models.PositiveSmallIntegerField(
-        default=3, help_text="Authors with this many approved posts may post more links."
+        _("trusted after approved"),
+        default=3,
+        help_text=_("Authors with this many approved posts may post more links."),
     )
     report_threshold = models.PositiveSmallIntegerField(
-        default=3, help_text="A post reported by this many readers is hidden until reviewed."
+        _("report threshold"),
+        default=3,
+        help_text=_("A post reported by this many readers is hidden until reviewed."),
     )
 
     class Meta:
-        verbose_name = verbose_name_plural = "moderation rules"
+        verbose_name = verbose_name_plural = _("moderation rules")
 
     def __str__(self):
-        return "Moderation rules"
+        return gettext("Moderation rules")
 
     @classmethod
     def current(cls):
@@ -420,14 +543,20 @@ class ModerationRules(models.Model):
 
 class WatchedWord(models.Model):
     class Action(models.TextChoices):
-        REJECT = "reject", "Reject the post"
-        HOLD = "hold", "Hold for review"
-        MASK = "mask", "Replace with asterisks"
-        CRISIS = "crisis", "Hold as a crisis: urgent, on-call moderators mailed at once"
+        REJECT = "reject", _("Reject the post")
+        HOLD = "hold", _("Hold for review")
+        MASK = "mask", _("Replace with asterisks")
+        CRISIS = "crisis", _("Hold as a crisis: urgent, on-call moderators mailed at once")
 
-    phrase = models.CharField(max_length=100, unique=True)
-    action = models.CharField(max_length=10, choices=Action.choices, default=Action.HOLD)
-    note = models.CharField(max_length=200, blank=True)
+    phrase = models.CharField(_("phrase"), max_length=100, unique=True)
+    action = models.CharField(
+        _("action"), max_length=10, choices=Action.choices, default=Action.HOLD
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("watched word")
+        verbose_name_plural = _("watched words")
 
     def __str__(self):
         return self.phrase
@@ -435,19 +564,22 @@ class WatchedWord(models.Model):
 
 class BlockedAddress(models.Model):
     class Kind(models.TextChoices):
-        EMAIL = "email", "Email address"
-        DOMAIN = "domain", "Email domain"
-        NETWORK = "network", "IP address or network"
+        EMAIL = "email", _("Email address")
+        DOMAIN = "domain", _("Email domain")
+        NETWORK = "network", _("IP address or network")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     value = models.CharField(
-        max_length=254, help_text="e.g. spam@example.org, example.org, 203.0.113.0/24"
+        _("value"),
+        max_length=254,
+        help_text=_("e.g. spam@example.org, example.org, 203.0.113.0/24"),
     )
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "blocked addresses"
+        verbose_name = _("blocked address")
+        verbose_name_plural = _("blocked addresses")
         constraints = [models.UniqueConstraint(fields=["kind", "value"], name="blocked_once")]
 
     def __str__(self):
@@ -464,23 +596,33 @@ class Ban(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="bans",
+        verbose_name=_("member"),
     )
-    email = models.EmailField(blank=True, help_text="A guest's address.")
+    email = models.EmailField(_("email"), blank=True, help_text=_("A guest's address."))
     # A keyed hash of the inbox the ban's address reaches (accounts.privacy.address_hash, so
     # bob+2@ is bob@): set when the ban is made (comments.moderator_actions.ban_key) and
     # matched on, indexed.
     # It is all that is left of a ban when its member deleted their account, or a banned guest
     # erased their data, so the ban still holds when the inbox comes back, without the address
     # being kept. Hashes made before bans were by inbox are of the address as typed.
-    email_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    until = models.DateTimeField(null=True, blank=True, help_text="Empty: for good.")
-    reason = models.CharField(max_length=300)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    email_hash = models.CharField(
+        _("email hash"), max_length=64, blank=True, db_index=True, editable=False
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    until = models.DateTimeField(_("until"), null=True, blank=True, help_text=_("Empty: for good."))
+    reason = models.CharField(_("reason"), max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ban")
+        verbose_name_plural = _("bans")
         constraints = [
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | ~Q(email="") | ~Q(email_hash=""),
@@ -489,42 +631,70 @@ class Ban(models.Model):
         ]
 
     def __str__(self):
-        who = self.user or self.email or "an erased address"
-        return f"Ban of {who} until {self.until:%Y-%m-%d}" if self.until else f"Ban of {who}"
+        who = self.user or self.email or gettext("an erased address")
+        if self.until:
+            return gettext("Ban of %(who)s until %(date)s") % {
+                "who": who,
+                "date": formats.date_format(timezone.localtime(self.until), "SHORT_DATE_FORMAT"),
+            }
+        return gettext("Ban of %(who)s") % {"who": who}
 
 
 class ModerationAction(models.Model):
     """The audit log: written once per staff action, never changed."""
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    action = models.CharField(max_length=30)
+    # Stored in English, as a key (comments/moderator_actions.py); shown translated
+    # (comments/reasons.py action_shown).
+    action = models.CharField(_("action"), max_length=30)
     comment = models.ForeignKey(
-        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="moderation_log"
+        Comment,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_log",
+        verbose_name=_("comment"),
     )
-    subject = models.CharField(max_length=300, help_text="What was acted on, in words.")
-    status_before = models.CharField(max_length=10, blank=True)
-    status_after = models.CharField(max_length=10, blank=True)
-    note = models.TextField(blank=True)
+    subject = models.CharField(
+        _("subject"), max_length=300, help_text=_("What was acted on, in words.")
+    )
+    status_before = models.CharField(_("status before"), max_length=10, blank=True)
+    status_after = models.CharField(_("status after"), max_length=10, blank=True)
+    note = models.TextField(_("note"), blank=True)
     text_before = models.TextField(
-        blank=True, help_text="For an edit: the post's words before it (what readers had seen)."
+        _("text before"),
+        blank=True,
+        help_text=_("For an edit: the post's words before it (what readers had seen)."),
     )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "audit log entry"
-        verbose_name_plural = "audit log"
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
 
     def __str__(self):
-        return f"{self.action}: {self.subject}"
+        return f"{reasons.action_shown(self.action)}: {self.subject}"
 
 
 class ModeratorDigest(models.Model):
     """When the moderators were last mailed about waiting posts (one row)."""
 
-    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("moderators' digest")
+        verbose_name_plural = _("moderators' digests")
 
     def __str__(self):
-        return f"Digest last sent {self.last_sent_at}"
+        return gettext("Digest last sent %(when)s") % {
+            "when": formats.date_format(timezone.localtime(self.last_sent_at), "DATETIME_FORMAT")
+            if self.last_sent_at
+            else "—"
+        }

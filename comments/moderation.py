@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_noop
 
 from accounts.addresses import inbox_of
+from comments import reasons as why
 from comments.models import Comment
 from comments.text import link_targets
 
@@ -73,7 +74,7 @@ def decide(*, author, text, article, rules, alt=""):
     if author.ban_reason:
         return Decision(
             REJECTED,
-            [f"author is banned: {author.ban_reason}"],
+            [why.banned(author.ban_reason)],
             text,
             gettext_noop("You are suspended from posting until %(until)s.")
             if author.ban_until
@@ -84,7 +85,7 @@ def decide(*, author, text, article, rules, alt=""):
     if not getattr(article, "comments_open", True):
         return Decision(
             REJECTED,
-            ["comments are closed"],
+            [why.COMMENTS_CLOSED],
             text,
             gettext_noop("Comments are closed on this article."),
             alt,
@@ -98,7 +99,7 @@ def decide(*, author, text, article, rules, alt=""):
     # Crisis phrases first, on the words as written: a person in crisis is held for a
     # moderator, never refused by another phrase nor masked out of sight.
     reasons = [
-        f"crisis phrase: contains the watched phrase “{phrase}”"
+        why.crisis_phrase(phrase)
         for phrase, action in rules.watched
         if action == "crisis" and (find_phrase(text, phrase) or find_phrase(alt, phrase))
     ]
@@ -107,9 +108,7 @@ def decide(*, author, text, article, rules, alt=""):
         spans, alt_spans = find_phrase(text, phrase), find_phrase(alt, phrase)
         if action == "crisis" or not (spans or alt_spans):
             continue
-        reason = f"contains the watched phrase “{phrase}”"
-        if not spans:
-            reason = f"the picture description {reason}"
+        reason = why.watched_phrase(phrase) if spans else why.watched_phrase_in_description(phrase)
         if action == "reject" and not crisis:
             return Decision(
                 REJECTED, [reason], text, gettext_noop("Your post could not be published."), alt
@@ -121,26 +120,26 @@ def decide(*, author, text, article, rules, alt=""):
     is_trusted = author.approved_posts >= rules.trusted_after_approved
     links = len(link_targets(text)) + len(link_targets(alt))
     if links > rules.max_links and not is_trusted:
-        reasons.append(f"{links} links (more than {rules.max_links})")
+        reasons.append(why.links(links, rules.max_links))
     if author.approved_posts < rules.new_author_held_posts:
-        reasons.append("new author: first posts are reviewed")
+        reasons.append(why.NEW_AUTHOR)
     return Decision(PENDING if reasons else PUBLISHED, reasons, text, alt=alt, crisis=crisis)
 
 
 def _blocked_reason(author, rules):
     email = author.email.casefold()
     if email and inbox_of(email) in rules.blocked_emails:  # spam+1@ is spam@
-        return "blocked email address"
+        return why.BLOCKED_EMAIL
     domain = email.rpartition("@")[2]
     if domain and any(domain == d or domain.endswith("." + d) for d in rules.blocked_domains):
-        return "blocked email domain"
+        return why.BLOCKED_DOMAIN
     if author.ip:
         try:
             address = ipaddress.ip_address(author.ip)
         except ValueError:
             return ""
         if any(address in network for network in rules.blocked_networks):
-            return "blocked IP network"
+            return why.BLOCKED_NETWORK
     return ""
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from accounts import mail, privacy, subscriptions
 from accounts.addresses import inbox_of
-from comments import appeal_links, crisis, notifications, pictures, reports
+from comments import appeal_links, crisis, notifications, pictures, reasons, reports
 from comments.models import Ban, Comment, ModerationAction, RejectionReason, Report
 from comments.text import clean_comment_text, render_comment_text
 from kindred import freshness
@@ -165,7 +165,7 @@ def dismiss_reports(comment, actor):
     return dismissed
 
 
-HIDDEN_IN_CRISIS = "hidden by a moderator: a possible crisis"
+HIDDEN_IN_CRISIS = reasons.HIDDEN_IN_CRISIS
 
 
 def respond_to_crisis(comment, actor, *, hide_fully):

@@ -178,7 +178,7 @@ def purge_ip_addresses(now=None):
     a second run empties nothing more."""
     cutoff = (now or timezone.now()) - datetime.timedelta(days=settings.IP_RETENTION_DAYS)
     return {
-        model._meta.verbose_name_plural: model.objects.filter(
+        str(model._meta.verbose_name_plural): model.objects.filter(
             created_at__lt=cutoff, ip_address__isnull=False
         ).update(ip_address=None)
         for model in (Comment, Report)  # the models that keep the writer's IP address

@@ -17,6 +17,7 @@ from accounts.models import Subscriber
 from comments import crisis, moderation, moderator_actions, notifications, pictures, reports
 from comments.models import Ban, BlockedAddress, Comment, ModerationRules, Report, WatchedWord
 from comments.pictures import process_picture
+from comments.reasons import EDITED, PICTURE_FROM_ANOTHER_BROWSER
 from comments.text import render_comment_text
 from kindred import freshness
 
@@ -317,9 +318,6 @@ def waiting_posts(subscriber, guest_key):
     ]
 
 
-PICTURE_FROM_ANOTHER_BROWSER = "picture confirmed from another browser"
-
-
 def release_awaiting(subscriber, guest_key, only=None):
     """The address was proven from a link asked for by the browser `guest_key`: the posts
     written there follow the normal policy now, or with `only` (keys from `waiting_posts`)
@@ -406,7 +404,7 @@ def edit_comment(comment, author, body, image_alt=None, ip=None, *, is_picture_s
     if was_published and status == Comment.Status.PENDING:
         comment.held_at = timezone.now()  # joins the moderators' queue now
     if status == Comment.Status.PENDING:
-        reasons = [*decision.reasons, "edited after it was sent"]
+        reasons = [*decision.reasons, EDITED]
         comment.moderation_reasons = list(dict.fromkeys([*comment.moderation_reasons, *reasons]))
     comment.status = status
     with transaction.atomic():

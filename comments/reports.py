@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts import mail, subscriptions
 from accounts.addresses import inbox_of
-from comments import crisis, notifications, pictures
+from comments import crisis, notifications, pictures, reasons
 from comments.models import Comment, Hug, ModerationRules, Report
 from kindred import freshness
 
@@ -126,7 +126,7 @@ def _hide_if_reported_enough(comment):
         return False
     comment.status = Comment.Status.PENDING
     comment.held_at = timezone.now()  # joins the moderators' queue now
-    comment.moderation_reasons = [*comment.moderation_reasons, f"reported by {readers} readers"]
+    comment.moderation_reasons = [*comment.moderation_reasons, reasons.reported(readers)]
     comment.save(update_fields=["status", "held_at", "moderation_reasons"])
     pictures.sync_visibility(comment)  # hidden: its picture is no longer public
     freshness.thread_changed(comment.article_id)

@@ -47,12 +47,19 @@ class _Page:
         return f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
 
 
+def hugs_label(count):
+    """The count of a post's hugs in words ("1 hug", "1,204 hugs"), in the active language:
+    under the post, and in the answer to a hug sent with JavaScript (comments/views.py)."""
+    return ngettext("%(counter)s hug", "%(counter)s hugs", count) % {
+        "counter": number_format(count, force_grouping=True)
+    }
+
+
 def _actions(entry, name, page):
     c, can, pk = entry.comment, entry.actions, entry.comment.pk
     parts = []
     if c.hug_count:
-        hugs = ngettext("%(counter)s hug", "%(counter)s hugs", c.hug_count)
-        counted = escape(hugs % {"counter": number_format(c.hug_count)})
+        counted = escape(hugs_label(c.hug_count))
         parts.append(f'<span class="comment__hugs" data-hug-count>{counted}</span>')
     if can.hug:
         pressed = "true" if can.has_hugged else "false"

@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -27,6 +27,7 @@ from comments import (
     rate_limits,
     reports,
     thread,
+    thread_html,
 )
 from comments.feeds import ArticleCommentsFeed, LatestCommentsFeed
 from comments.forms import AppealForm, CommentForm, EditForm, ReportForm, form_started_token
@@ -243,7 +244,7 @@ def report_comment(request, pk):
 
 def _hugs(count):
     """The count of hugs as the thread shows it (for the page's script)."""
-    return ngettext("%(count)d hug", "%(count)d hugs", count) % {"count": count}
+    return thread_html.hugs_label(count)
 
 
 @login_required
@@ -295,7 +296,7 @@ def replies_off(request, token):
     if request.method == "POST":
         ok = notifications.turn_off_replies(token)
         if request.POST.get("List-Unsubscribe") == "One-Click":
-            return HttpResponse("Reply mails are off.\n", content_type="text/plain")
+            return HttpResponse(gettext("Reply mails are off.") + "\n", content_type="text/plain")
         return render(request, "comments/replies_off.html", {"done": ok}, status=200 if ok else 400)
     return render(request, "comments/replies_off.html", {"ask": True})
 
@@ -307,7 +308,7 @@ def digest_off(request, token):
     if request.method == "POST":
         ok = notifications.turn_off_digest(token)
         if request.POST.get("List-Unsubscribe") == "One-Click":
-            return HttpResponse("The digest is off.\n", content_type="text/plain")
+            return HttpResponse(gettext("The digest is off.") + "\n", content_type="text/plain")
         context = {"done": ok}
         return render(request, "comments/digest_off.html", context, status=200 if ok else 400)
     return render(request, "comments/digest_off.html", {"ask": True})
