@@ -8,12 +8,21 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from articles import newsletter, publishing
-from articles.models import Article, NewsletterRecipient, NewsletterSend, Reviewer, SitePage
+from articles.models import (
+    DEFAULT_LANGUAGE,
+    TRANSLATION_LANGUAGES,
+    Article,
+    NewsletterRecipient,
+    NewsletterSend,
+    Reviewer,
+    SitePage,
+)
 from kindred import freshness, images
 from kindred.admin_widgets import LabelledDateTimeAdmin
 
@@ -24,20 +33,36 @@ def _review_cutoff():
     return timezone.localdate() - datetime.timedelta(days=settings.REVIEW_INTERVAL_DAYS)
 
 
+def _any_review_before(cutoff):
+    """The English article's review, or a translation's (each has its own), is older."""
+    found = Q(**{f"last_reviewed_at_{DEFAULT_LANGUAGE}__lt": cutoff})
+    for language in TRANSLATION_LANGUAGES:
+        found |= Q(**{f"last_reviewed_at_{language}__lt": cutoff})
+    return found
+
+
 class ReviewStateFilter(admin.SimpleListFilter):
-    title = "medical review"
+    # The columns are named: an unsuffixed name would be the staff member's language's column.
+    title = _("medical review")
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("due", "Review due"), ("never", "Never reviewed"), ("current", "Up to date")]
+        return [
+            ("due", _("Review due")),
+            ("never", _("Never reviewed")),
+            ("current", _("Up to date")),
+        ]
 
     def queryset(self, request, queryset):
+        english = f"last_reviewed_at_{DEFAULT_LANGUAGE}"
         if self.value() == "due":
-            return queryset.filter(last_reviewed_at__lt=_review_cutoff())
+            return queryset.filter(_any_review_before(_review_cutoff()))
         if self.value() == "never":
-            return queryset.filter(last_reviewed_at__isnull=True)
+            return queryset.filter(**{f"{english}__isnull": True})
         if self.value() == "current":
-            return queryset.filter(last_reviewed_at__gte=_review_cutoff())
+            return queryset.exclude(**{f"{english}__isnull": True}).exclude(
+                _any_review_before(_review_cutoff())
+            )
         return queryset
 
 
@@ -59,6 +84,21 @@ def _reencoded(value, longest_side):
 
 
 class ArticleAdminForm(forms.ModelForm):
+    """The English article under the fields' own names (title, summary, ...), each translation
+    beside it (title_es, ...). The unsuffixed names read and write the shown language's columns
+    (articles/translation.py), so the form fills and applies them with English active."""
+
+    def __init__(self, *args, **kwargs):
+        with translation.override(DEFAULT_LANGUAGE):
+            super().__init__(*args, **kwargs)
+
+    def _post_clean(self):
+        # Copies the cleaned values into the article, then Article.clean(): a translation is
+        # complete and reviewed, or not begun (its messages are lazy: shown in the staff
+        # member's language).
+        with translation.override(DEFAULT_LANGUAGE):
+            super()._post_clean()
+
     def clean_hero_image(self):
         return _reencoded(self.cleaned_data.get("hero_image"), HERO_IMAGE_SIDE)
 
@@ -68,8 +108,21 @@ class ReviewerAdminForm(forms.ModelForm):
         return _reencoded(self.cleaned_data.get("photo"), REVIEWER_PHOTO_SIDE)
 
 
+def _beside_translations(*names):
+    """Each field with its translations beside it, on one row: ("title", "title_es")."""
+    return [(name, *(f"{name}_{code}" for code in TRANSLATION_LANGUAGES)) for name in names]
+
+
+def _translated_columns(*names):
+    return [
+        f"{name}_{code}" for name in names for code in (DEFAULT_LANGUAGE, *TRANSLATION_LANGUAGES)
+    ]
+
+
 @admin.register(Article)
 class ArticleAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
+    # Not modeltranslation's TranslationAdmin: that one renames the English inputs (title_en,
+    # ...), and its tabs load jQuery UI from a CDN, which the site's CSP (rightly) refuses.
     form = ArticleAdminForm
     list_display = [
         "title",
@@ -77,6 +130,7 @@ class ArticleAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
         "kind",
         "published_at",
         "last_reviewed_at",
+        "translations",
         "review_state",
         "newsletter_state",
     ]
@@ -84,41 +138,83 @@ class ArticleAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
     list_select_related = ["newsletter_send"]
     actions = ["send_newsletter_now", "send_newsletter_including_interrupted"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    search_fields = ["title", "summary", "body"]
+    # Every language's words, whatever the staff member's own language.
+    search_fields = _translated_columns("title", "summary", "body")
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "published_at"
     filter_horizontal = ["authors", "reviewers"]
     readonly_fields = ["created_at", "updated_at", "newsletter_report"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "summary", "body", "kind", "video_url"]}),
-        ("Picture", {"fields": ["hero_image", "hero_alt", "hero_caption", "hero_credit"]}),
         (
-            "Publishing",
+            None,
+            {
+                "fields": [
+                    *_beside_translations("title"),
+                    "slug",
+                    *_beside_translations("summary", "body"),
+                    "kind",
+                    "video_url",
+                ],
+                "description": _(
+                    "A translation is shown to readers of its language once its title, summary "
+                    "and text are all there and it has its own medical review date; until then "
+                    "they read the English article."
+                ),
+            },
+        ),
+        (
+            _("Picture"),
+            {
+                "fields": [
+                    "hero_image",
+                    *_beside_translations("hero_alt", "hero_caption"),
+                    "hero_credit",
+                ]
+            },
+        ),
+        (
+            _("Publishing"),
             {"fields": ["status", "published_at", "comments_open", "created_at", "updated_at"]},
         ),
-        ("Newsletter", {"fields": ["newsletter", "newsletter_report"]}),
-        ("Medical review", {"fields": ["reviewers", "last_reviewed_at", "authors"]}),
-        ("Other", {"fields": ["is_sample"]}),
+        (_("Newsletter"), {"fields": ["newsletter", "newsletter_report"]}),
+        (
+            _("Medical review"),
+            {"fields": ["reviewers", *_beside_translations("last_reviewed_at"), "authors"]},
+        ),
+        (_("Other"), {"fields": ["is_sample"]}),
     ]
 
-    @admin.display(description="review")
-    def review_state(self, article):
-        if not article.is_reviewed:
-            return "never reviewed"
-        return "review due" if article.is_review_due() else "up to date"
+    @admin.display(description=_("translations"))
+    def translations(self, article):
+        """The languages readers are shown a translation in (complete and reviewed)."""
+        return ", ".join(article.translations_shown()) or "—"
 
-    @admin.display(description="newsletter")
+    @admin.display(description=_("review"))
+    def review_state(self, article):
+        if getattr(article, f"last_reviewed_at_{DEFAULT_LANGUAGE}") is None:
+            return gettext("never reviewed")
+        due = article.languages_due_for_review()
+        if not due:
+            return gettext("up to date")
+        if due == [DEFAULT_LANGUAGE]:
+            return gettext("review due")
+        # Translators: an article's medical review is due in these languages (codes: en, es).
+        return gettext("review due (%(languages)s)") % {"languages": ", ".join(due)}
+
+    @admin.display(description=_("newsletter"))
     def newsletter_state(self, article):
         send = getattr(article, "newsletter_send", None)
         if send is None:
-            return "—" if not article.newsletter else "when live"
-        return "sent" if send.finished_at else "sending"
+            return "—" if not article.newsletter else pgettext("newsletter state", "when live")
+        if send.finished_at:
+            return pgettext("newsletter state", "sent")
+        return pgettext("newsletter state", "sending")
 
-    @admin.display(description="newsletter so far")
+    @admin.display(description=_("newsletter so far"))
     def newsletter_report(self, article):
         send = NewsletterSend.objects.filter(article=article).first() if article.pk else None
         if send is None:
-            return "Not sent yet."
+            return gettext("Not sent yet.")
         return _report(send)
 
     def save_model(self, request, obj, form, change):
@@ -128,20 +224,25 @@ class ArticleAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
         # Going live mails the subscribers: a direct call, not a signal (STYLE.md).
         send = newsletter.go_live(obj, f"published by {request.user}")
         if send is not None:
-            self.message_user(
-                request,
-                f"The newsletter is going out to {send.recipients.count()} subscriber(s).",
-            )
+            self.message_user(request, _going_out(send.recipients.count()))
         elif (
             obj.is_published
             and obj.newsletter
             and not NewsletterSend.objects.filter(article=obj).exists()
         ):
+            hours = settings.NEWSLETTER_MAX_AGE_HOURS
             self.message_user(
                 request,
-                f"This article went live more than {settings.NEWSLETTER_MAX_AGE_HOURS} hours ago, "
-                "so it was not mailed automatically. To mail it now, use “Send the newsletter” "
-                "in the article list.",
+                ngettext(
+                    "This article went live more than %(hours)s hour ago, so it was not mailed "
+                    "automatically. To mail it now, use “Send the newsletter” in the article "
+                    "list.",
+                    "This article went live more than %(hours)s hours ago, so it was not mailed "
+                    "automatically. To mail it now, use “Send the newsletter” in the article "
+                    "list.",
+                    hours,
+                )
+                % {"hours": hours},
                 messages.WARNING,
             )
 
@@ -157,14 +258,16 @@ class ArticleAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
             freshness.article_changed(article_id)
 
     @admin.action(
-        description="Send the newsletter (again: only to those who did not get it)",
+        description=_("Send the newsletter (again: only to those who did not get it)"),
         permissions=["change"],
     )
     def send_newsletter_now(self, request, queryset):
         self._send(request, queryset, include_interrupted=False)
 
     @admin.action(
-        description="Send the newsletter again, interrupted addresses too (some may get it twice)",
+        description=_(
+            "Send the newsletter again, interrupted addresses too (some may get it twice)"
+        ),
         permissions=["change"],
     )
     def send_newsletter_including_interrupted(self, request, queryset):
@@ -174,36 +277,68 @@ class ArticleAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
         for article in queryset:
             if not article.is_published:
                 self.message_user(
-                    request, f"{article}: not live yet, nothing sent.", messages.WARNING
+                    request,
+                    gettext("%(article)s: not live yet, nothing sent.") % {"article": article},
+                    messages.WARNING,
                 )
                 continue
             send, created = newsletter.start(article, f"sent by {request.user}")
             if created:
                 count = send.recipients.count()
-                self.message_user(request, f"{article}: going out to {count} subscriber(s).")
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(article)s: going out to %(count)s subscriber(s).",
+                        "%(article)s: going out to %(count)s subscriber(s).",
+                        count,
+                    )
+                    % {"article": article, "count": count},
+                )
             else:
                 count = newsletter.resend(send, str(request.user), include_interrupted)
                 self.message_user(
-                    request, f"{article}: sent again to {count} who had not received it."
+                    request,
+                    ngettext(
+                        "%(article)s: sent again to %(count)s who had not received it.",
+                        "%(article)s: sent again to %(count)s who had not received it.",
+                        count,
+                    )
+                    % {"article": article, "count": count},
                 )
+
+
+def _going_out(count):
+    # The English wording keeps "subscriber(s)" for either number; a translation has its forms.
+    return ngettext(
+        "The newsletter is going out to %(count)s subscriber(s).",
+        "The newsletter is going out to %(count)s subscriber(s).",
+        count,
+    ) % {"count": count}
 
 
 def _report(send):
     counts = newsletter.counts(send)
     took = send.took
     link = reverse("admin:articles_newsletterrecipient_changelist") + f"?send__id__exact={send.pk}"
+    summary = gettext(
+        "%(queued)s queued, %(sending)s sending, %(sent)s sent, %(retrying)s waiting to retry, "
+        "%(failed)s failed, %(interrupted)s interrupted, %(skipped)s skipped."
+    ) % {
+        "queued": counts[Status.QUEUED],
+        "sending": counts[Status.SENDING],
+        "sent": counts[Status.SENT],
+        "retrying": counts[Status.RETRYING],
+        "failed": counts[Status.FAILED],
+        "interrupted": counts[Status.INTERRUPTED],
+        "skipped": counts[Status.SKIPPED],
+    }
+    if took:
+        # Translators: how long a newsletter took to send, in seconds.
+        timing = gettext("Took %(seconds)s s.") % {"seconds": f"{took.total_seconds():.1f}"}
+    else:
+        timing = gettext("Not finished.")
     return format_html(
-        "{} queued, {} sending, {} sent, {} waiting to retry, {} failed, {} interrupted, "
-        "{} skipped. {} <a href='{}'>Every address</a>.",
-        counts[Status.QUEUED],
-        counts[Status.SENDING],
-        counts[Status.SENT],
-        counts[Status.RETRYING],
-        counts[Status.FAILED],
-        counts[Status.INTERRUPTED],
-        counts[Status.SKIPPED],
-        f"Took {took.total_seconds():.1f} s." if took else "Not finished.",
-        link,
+        "{} {} <a href='{}'>{}</a>.", summary, timing, link, gettext("Every address")
     )
 
 
@@ -228,7 +363,7 @@ class _SendRecordAdmin(admin.ModelAdmin):
         return actions
 
     def delete_view(self, request, object_id, extra_context=None):
-        raise PermissionDenied("Newsletter records are kept: they say who was mailed.")
+        raise PermissionDenied(gettext("Newsletter records are kept: they say who was mailed."))
 
 
 @admin.register(NewsletterSend)
@@ -268,19 +403,19 @@ class NewsletterSendAdmin(_SendRecordAdmin):
             )
         )
 
-    @admin.display(description="queued", ordering="n_queued")
+    @admin.display(description=_("queued"), ordering="n_queued")
     def queued(self, send):
         return send.n_queued
 
-    @admin.display(description="sent", ordering="n_sent")
+    @admin.display(description=_("sent"), ordering="n_sent")
     def sent(self, send):
         return send.n_sent
 
-    @admin.display(description="waiting to retry", ordering="n_retrying")
+    @admin.display(description=_("waiting to retry"), ordering="n_retrying")
     def retrying(self, send):
         return send.n_retrying
 
-    @admin.display(description="failed", ordering="n_failed")
+    @admin.display(description=_("failed"), ordering="n_failed")
     def failed(self, send):
         if not send.n_failed:
             return 0
@@ -292,11 +427,13 @@ class NewsletterSendAdmin(_SendRecordAdmin):
             send.n_failed,
         )
 
-    @admin.display(description="took")
+    @admin.display(description=_("took"))
     def took_seconds(self, send):
-        return f"{send.took.total_seconds():.1f} s" if send.took else "not finished"
+        if not send.took:
+            return gettext("not finished")
+        return gettext("%(seconds)s s") % {"seconds": f"{send.took.total_seconds():.1f}"}
 
-    @admin.display(description="so far")
+    @admin.display(description=_("so far"))
     def report(self, send):
         return _report(send)
 

@@ -456,3 +456,177 @@ have thoughts of harming yourself, contact your doctor or a local crisis line st
 ]
 
 ARTICLES = [MAIN_ARTICLE, *RECENT_ARTICLES]
+
+# --- Spanish ------------------------------------------------------------------------------
+# Complete translations of two demo articles, each with its own medical review date (a reader
+# of Spanish is shown them: articles/translation.py). The others stay English-only, so the demo
+# also shows a Spanish reader the English article under its note. The links are the same pages.
+
+MAIN_BODY_ES = f"""\
+La atrofia muscular espinal (AME) y la atrofia muscular paraespinal tienen nombres casi \
+idénticos, y ambas pueden dejar a una persona con los músculos débiles y menos movilidad. Por \
+ese parecido, el desgaste de los músculos de la espalda en un adulto podría, en principio, \
+confundirse con una forma de AME de inicio tardío. En realidad, son dos problemas neurológicos \
+distintos, con orígenes muy diferentes.
+
+A continuación repasamos de dónde viene cada afección, cómo se manifiesta y en qué consiste su \
+tratamiento.
+
+## ¿Qué es la atrofia muscular paraespinal?
+
+Los músculos paraespinales forman dos columnas, una a cada lado de la columna vertebral. Doblan \
+y giran la columna y la mantienen estable. En la atrofia muscular paraespinal estos músculos se \
+desgastan, algo que casi siempre ocurre después de una operación de columna. Para llegar a la \
+zona que hay que reparar, el cirujano puede apartar los músculos y separar del hueso algunos de \
+sus tendones, y en algunas personas los músculos nunca llegan a recuperarse del todo.
+
+La cirugía no es la única causa. Una lesión de espalda, un riego sanguíneo deficiente, el daño \
+de los nervios que llegan a estos músculos o largas temporadas sin usarlos (por ejemplo, durante \
+una inmovilización o mientras se lleva un corsé) pueden hacer que se reduzcan. En las pruebas de \
+imagen, los músculos afectados se ven más pequeños de lo normal y a menudo aparecen veteados de \
+grasa, un cambio que se conoce como infiltración grasa.
+
+## ¿En qué se diferencian la AME y la atrofia muscular paraespinal?
+
+Aparte de algunos rasgos compartidos, las dos afecciones tienen poco en común. Empiezan por \
+motivos distintos, producen sobre todo síntomas diferentes y se tratan de maneras distintas.
+
+### Causas
+
+La AME es una enfermedad hereditaria poco frecuente de los nervios y los músculos. Se debe a \
+cambios en los genes de supervivencia de la motoneurona, SMN1 y SMN2. Estos genes contienen las \
+instrucciones para fabricar la proteína SMN, que las motoneuronas (las células nerviosas que \
+ordenan a los músculos que se muevan) necesitan para mantenerse sanas. En la AME, el gen SMN1 \
+falta o no funciona bien, así que el cuerpo produce muy poca proteína SMN. Con el tiempo se \
+pierden motoneuronas, y los músculos que dependen de ellas se debilitan y se atrofian.
+
+La atrofia muscular paraespinal, en cambio, no se hereda. Suele estar relacionada con el \
+problema de columna que obligó a operar, con la propia operación o con la falta de movimiento \
+durante la recuperación. A menudo aparece junto con:
+
+- Enfermedad degenerativa del disco
+- Hernias de disco
+- Estenosis del canal lumbar, un estrechamiento del conducto vertebral en la parte baja de la \
+espalda
+- Escoliosis y otras diferencias en la forma de la columna
+
+### Síntomas
+
+Las dos afecciones pueden debilitar los músculos, limitar el movimiento y cambiar las curvas de \
+la columna. Más allá de esos rasgos comunes, se manifiestan de forma bastante distinta.
+
+Cuando los músculos paraespinales se desgastan, la columna puede perder su alineación habitual. \
+La parte baja de la espalda puede arquearse demasiado (lordosis) o la parte alta puede \
+encorvarse hacia delante (cifosis), y el dolor lumbar es frecuente. Algunas personas acaban \
+teniendo problemas de equilibrio, artrosis en la columna o nervios pinzados.
+
+La AME causa una debilidad que aumenta con el tiempo y también puede curvar la columna, pero sus \
+demás signos dependen del tipo de AME que tenga la persona y de la edad a la que empezó. Pueden \
+incluir:
+
+- Tono muscular bajo (hipotonía) y pérdida de masa muscular
+- Dificultad para ponerse de pie o para caminar
+- Dificultades para respirar
+- Problemas para masticar o tragar
+
+[Descubre cómo puede ser caminar con AME]({_url(WALKING)}) o lee sobre \
+[el papel de las pruebas de imagen en el diagnóstico de la AME]({_url(MRI)}).
+
+### Tratamientos
+
+En la atrofia muscular paraespinal, la fisioterapia suele ser la base del tratamiento, ya sea \
+dentro de la rehabilitación después de una cirugía de columna o para tratar una lesión o un \
+dolor de espalda persistente. Los ejercicios que fortalecen la musculatura del tronco pueden \
+ayudar a recuperar la libertad de movimiento.
+
+La AME necesita otro enfoque porque su causa es genética. Las motoneuronas que ya se han perdido \
+no se pueden recuperar, así que la atención se centra en conservar la fuerza, apoyar la \
+movilidad y mejorar la calidad de vida. La Administración de Alimentos y Medicamentos de Estados \
+Unidos (FDA) ha aprobado dos medicamentos para la AME, nusinersén (Spinraza) y risdiplam \
+(Evrysdi). También ha aprobado una terapia génica, onasemnogén abeparvovec-xioi (Zolgensma), \
+para niños menores de 2 años. Los investigadores están probando otros tratamientos en ensayos \
+clínicos.
+
+Si eres adulto y notas una debilidad muscular nueva, pueden estar detrás muchas causas \
+distintas, así que coméntalo con tu médico, que puede derivarte a un neurólogo para hacerte \
+pruebas. Si has tenido problemas de columna o te han operado de la columna, la atrofia muscular \
+paraespinal es una posibilidad que merece la pena hablar. Consultar pronto te da a ti y a tu \
+equipo médico la mejor oportunidad de encontrar la causa, tratarla bien y proteger tu calidad de \
+vida. Si tienes curiosidad por saber en qué se parece la AME a otra enfermedad de la \
+motoneurona, consulta [nuestra guía sobre la AME y la ELA]({_url(ALS)}).
+"""
+
+MRI_BODY_ES = """\
+La resonancia magnética (RM) usa un campo magnético potente y ondas de radio para obtener \
+imágenes detalladas de los tejidos blandos, como los músculos, los nervios y la médula espinal. \
+Es natural preguntarse si una prueba así puede mostrar la atrofia muscular espinal (AME).
+
+## Cómo se diagnostica la AME
+
+La resonancia magnética no puede confirmar la AME por sí sola. El diagnóstico llega con un \
+análisis genético de sangre que busca copias ausentes o alteradas del gen SMN1. La prueba suele \
+contar también las copias de SMN2, lo que da a los médicos una idea aproximada de cómo puede \
+evolucionar la enfermedad. En Estados Unidos y en muchos otros países, la AME ya forma parte de \
+las pruebas de cribado neonatal habituales.
+
+## En qué puede ayudar la resonancia magnética
+
+Las imágenes siguen teniendo su papel. El médico puede pedir una resonancia del cerebro o de la \
+columna para descartar otras causas de debilidad, como una lesión de la médula espinal o algo \
+que esté comprimiendo los nervios. La resonancia muscular puede mostrar qué músculos han perdido \
+volumen o han sido sustituidos en parte por grasa, y los investigadores la usan para seguir los \
+cambios con el tiempo y ver cómo responde cada persona al tratamiento.
+
+## Antes de la prueba
+
+Pregunta qué duda se quiere resolver con la prueba y cómo podría cambiar tu atención el \
+resultado. Estar tumbado boca arriba y quieto durante mucho rato puede ser difícil si te cuesta \
+respirar o colocarte, así que coméntalo antes; el equipo de radiología a menudo puede adaptarse.
+"""
+
+SPANISH = {
+    MAIN_SLUG: {
+        "title_es": (
+            "Atrofia muscular paraespinal frente a atrofia muscular espinal: en qué se diferencian"
+        ),
+        "summary_es": (
+            "La atrofia muscular paraespinal y la atrofia muscular espinal (AME) suenan "
+            "parecido y ambas debilitan los músculos, pero sus causas, sus síntomas y sus "
+            "tratamientos son muy distintos. Así puedes diferenciarlas."
+        ),
+        "body_es": MAIN_BODY_ES,
+        "hero_alt_es": (
+            "Ilustración de una columna vertebral estilizada, dibujada como una pila de vértebras "
+            "redondeadas, con el contorno de un corsé alrededor de su mitad inferior, sobre un "
+            "fondo suave azul y melocotón."
+        ),
+        "hero_caption_es": (
+            "Un corsé puede proteger la columna mientras se cura después de una operación, pero "
+            "tanto la cirugía como las temporadas largas con corsé aumentan el riesgo de que se "
+            "desgasten los músculos paraespinales."
+        ),
+        "last_reviewed_at_es": datetime.date(2026, 10, 5),
+    },
+    slugify(MRI): {
+        "title_es": "¿Puede la resonancia magnética detectar la atrofia muscular espinal?",
+        "summary_es": (
+            "La resonancia magnética no puede confirmar la atrofia muscular espinal: eso lo hace "
+            "un análisis genético de sangre. Aun así, las imágenes ayudan a descartar otras causas "
+            "de debilidad y a ver cómo cambian los músculos."
+        ),
+        "body_es": MRI_BODY_ES,
+        "last_reviewed_at_es": datetime.date(2026, 7, 1),
+    },
+}
+
+# The Spanish columns of every article: empty where it has no translation.
+SPANISH_FIELDS = (
+    "title_es",
+    "summary_es",
+    "body_es",
+    "hero_alt_es",
+    "hero_caption_es",
+    "last_reviewed_at_es",
+)
+for _data in ARTICLES:
+    _data.update(dict.fromkeys(SPANISH_FIELDS), **SPANISH.get(_data["slug"], {}))

@@ -1,63 +1,108 @@
 """Searching the published articles: PostgreSQL's full-text search, ranked; plain word matching
 on other databases (SQLite in development and in the local test run).
 
+A reader searches what they would read: each article in the language it is shown to them in
+(Article.shown_language: theirs when its translation is complete and medically reviewed, else
+English). So a Spanish reader's words are matched against the Spanish columns of the translated
+articles, with PostgreSQL's 'spanish' configuration (its stemming and stop words), and against
+the English columns of the others, with 'english'. One query either way, whatever the language.
+
 On PostgreSQL the articles' words are weighed title (A), summary (B), body (C) and matched with
 `websearch_to_tsquery` (what people type into search boxes: quoted phrases, `or`, `-word`;
-never a syntax error). The same expression is indexed by a functional GIN index (migration
-0008_article_search_index), so `ARTICLE_SEARCH_VECTOR` and that migration must stay identical:
-tests/articles/test_search.py checks that PostgreSQL uses the index.
+never a syntax error). Each language's expression is indexed by a functional GIN index
+(migration 0009_article_translations), so `SEARCH_VECTORS` and that migration must stay
+identical: tests/articles/test_search.py and test_translations.py check that PostgreSQL uses
+them.
 """
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, F, FloatField, IntegerField, Q, Value, When
+from modeltranslation.utils import get_language
 
-from articles.models import Article
+from articles.models import DEFAULT_LANGUAGE, Article
 
-CONFIG = "english"
+# PostgreSQL's text-search configuration of each language (its stemming and stop words); a
+# language without one here is searched word for word ('simple').
+CONFIGS = {"en": "english", "es": "spanish"}
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10  # the SQLite fallback's words, each matched against three columns
 
-ARTICLE_SEARCH_VECTOR = (
-    SearchVector("title", weight="A", config=CONFIG)
-    + SearchVector("summary", weight="B", config=CONFIG)
-    + SearchVector("body", weight="C", config=CONFIG)
-)
+
+def _config(language):
+    return CONFIGS.get(language, "simple")
+
+
+def _vector(language):
+    config = _config(language)
+    return (
+        SearchVector(f"title_{language}", weight="A", config=config)
+        + SearchVector(f"summary_{language}", weight="B", config=config)
+        + SearchVector(f"body_{language}", weight="C", config=config)
+    )
+
+
+SEARCH_VECTORS = {code: _vector(code) for code, _name in settings.LANGUAGES}
+ARTICLE_SEARCH_VECTOR = SEARCH_VECTORS[DEFAULT_LANGUAGE]
 
 _SHOWN_FIELDS = ("title", "slug", "summary", "kind", "published_at")
 
 
-def search_articles(query):
-    """The published articles matching `query`, best first (then newest first)."""
+def shown_in(language):
+    """The articles shown in `language` (their translation is complete and reviewed)."""
+    return Q(reviewed_translations__regex=rf"(^| ){language}( |$)")
+
+
+def search_articles(query, language=None):
+    """The published articles matching `query`, best first (then newest first), searched in
+    the language each is shown in to a reader of `language` (the active one)."""
+    language = language or get_language()
     articles = Article.objects.published().only(*_SHOWN_FIELDS)
+    # Each language the results may be read in, with the articles shown in it.
+    if language == DEFAULT_LANGUAGE:
+        parts = [(DEFAULT_LANGUAGE, None)]
+    else:
+        parts = [(language, shown_in(language)), (DEFAULT_LANGUAGE, ~shown_in(language))]
     if connection.vendor == "postgresql":
-        return _full_text(articles, query)
-    return _plain(articles, query)
+        return _full_text(articles, query, parts)
+    return _plain(articles, query, parts)
 
 
-def _full_text(articles, query):
-    search_query = SearchQuery(query, config=CONFIG, search_type="websearch")
-    return (
-        articles.annotate(search=ARTICLE_SEARCH_VECTOR)
-        .filter(search=search_query)
-        .annotate(rank=SearchRank(ARTICLE_SEARCH_VECTOR, search_query))
-        .order_by("-rank", "-published_at", "-pk")
-    )
+def _full_text(articles, query, parts):
+    found, ranks = Q(), []
+    for language, shown in parts:
+        search_query = SearchQuery(query, config=_config(language), search_type="websearch")
+        articles = articles.alias(**{f"search_{language}": SEARCH_VECTORS[language]})
+        match = Q(**{f"search_{language}": search_query})
+        found |= match if shown is None else shown & match
+        ranks.append((shown, SearchRank(SEARCH_VECTORS[language], search_query)))
+    if len(ranks) == 1:
+        rank = ranks[0][1]
+    else:
+        (shown, first), (_other, second) = ranks
+        rank = Case(When(shown, then=first), default=second, output_field=FloatField())
+    return articles.filter(found).annotate(rank=rank).order_by("-rank", "-published_at", "-pk")
 
 
-def _plain(articles, query):
+def _plain(articles, query, parts):
     """Every word somewhere in the title, summary or body; a word in the title counts most."""
     words = query.split()[:MAX_WORDS]
     if not words:
         return articles.none()
     rank = Value(0)
     for word in words:
-        found = Q(title__icontains=word) | Q(summary__icontains=word) | Q(body__icontains=word)
+        found, weight = Q(), []
+        for language, shown in parts:
+            in_title = Q(**{f"title_{language}__icontains": word})
+            in_summary = Q(**{f"summary_{language}__icontains": word})
+            in_body = Q(**{f"body_{language}__icontains": word})
+            scope = Q() if shown is None else shown
+            found |= scope & (in_title | in_summary | in_body)
+            weight += [
+                When(scope & in_title, then=Value(3)),
+                When(scope & in_summary, then=Value(2)),
+            ]
         articles = articles.filter(found)
-        rank = rank + Case(
-            When(title__icontains=word, then=Value(3)),
-            When(summary__icontains=word, then=Value(2)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
+        rank = rank + Case(*weight, default=Value(1), output_field=IntegerField())
     return articles.annotate(rank=rank).order_by(F("rank").desc(), "-published_at", "-pk")

@@ -9,6 +9,10 @@ from django.urls import reverse
 from articles.models import Article, Reviewer
 
 
+def _reviewed():
+    return Article.objects.published().exclude(last_reviewed_at_en=None)
+
+
 class _SiteUrlSitemap(Sitemap):
     """Absolute URLs from SITE_URL, not from whatever Host header the request carried."""
 
@@ -24,8 +28,10 @@ class ArticleSitemap(_SiteUrlSitemap):
     changefreq = "monthly"
 
     def items(self):
-        # An article never medically reviewed is left out (and carries noindex).
-        return Article.objects.published().exclude(last_reviewed_at=None).only("slug", "updated_at")
+        # An article never medically reviewed is left out (and carries noindex). The English
+        # article's review, named as such: an unsuffixed name would be the active language's
+        # column (articles/translation.py), and each article has one address for all languages.
+        return _reviewed().only("slug", "updated_at")
 
     def lastmod(self, item):
         return item.updated_at
@@ -33,8 +39,7 @@ class ArticleSitemap(_SiteUrlSitemap):
 
 class ReviewerSitemap(_SiteUrlSitemap):
     def items(self):
-        reviewed = Article.objects.published().exclude(last_reviewed_at=None)
-        return Reviewer.objects.filter(reviewed_articles__in=reviewed).distinct().only("slug")
+        return Reviewer.objects.filter(reviewed_articles__in=_reviewed()).distinct().only("slug")
 
 
 class PageSitemap(_SiteUrlSitemap):

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
+from modeltranslation.utils import get_language
 
 from accounts import staff
 from articles.forms import SearchForm
@@ -14,6 +16,12 @@ from articles.recent import keep_until_next_publication
 from articles.search import search_articles
 from articles.seo import article_json_ld
 from kindred import freshness, page_cache
+
+# Above an article a reader's language has no reviewed translation of yet, in that language.
+NOT_YET_TRANSLATED = {
+    # Translators: above an article shown in English, as it has no reviewed Spanish translation.
+    "es": _("This article is not yet available in Spanish."),
+}
 
 
 class ArticleListView(ListView):
@@ -54,11 +62,18 @@ def article_detail(request, slug):
     is_preview = not article.is_published
     if is_preview and not staff.has_staff_powers(request.user):
         raise Http404("No such article.")
+    # The whole article in one language: the reader's when its translation is complete and
+    # reviewed, else English, marked as such (lang) under a note in the reader's language.
+    reader_language = get_language()
+    shown_language = article.shown_language(reader_language)
+    untranslated = shown_language != reader_language
     return render(
         request,
         "articles/article_detail.html",
         {
             "article": article,
+            "content_language": shown_language if untranslated else "",
+            "language_note": NOT_YET_TRANSLATED.get(reader_language) if untranslated else None,
             "reviewers": list(article.reviewers.all()),
             "authors": list(article.authors.all()),
             "is_preview": is_preview,

@@ -49,6 +49,7 @@ if not re.fullmatch(r"([A-Za-z0-9_-]+/)+", ADMIN_URL):
     fail("ADMIN_URL", f"must be a path like 'staff-area/' (no leading slash) (got {ADMIN_URL!r})")
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin, as its documentation asks (articles/translation.py)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -319,6 +320,11 @@ LANGUAGE_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 # A member's switches saved to their account (config/views.py set_language): 30 an hour.
 LANGUAGE_RATE_LIMIT = (30, 3600)
+# Articles' own languages (articles/translation.py): English is the article, each other language
+# a translation shown only when complete and medically reviewed; otherwise the English one.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"  # slugs come from the English title
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -1,0 +1,103 @@
+"""Articles in more than one language: a translation per language, each medically reviewed.
+
+Why django-modeltranslation (and not django-parler): the translations live in the article's own
+row, a column per language (title_en, title_es, ...), not in a table of their own joined or
+prefetched on every read. So the article page, the lists, the sidebar and the feeds keep their
+query counts (tests/comments/test_query_counts.py: an anonymous reader's article page is 4
+queries, a member's 8, in either language); PostgreSQL's full-text search can index each
+language's columns with that language's own text-search configuration (migration 0009,
+articles/search.py); and the admin edits the languages side by side, a row per text. The cost:
+a new language needs a migration for its columns, which a language needs anyway for its catalog
+(locale/) and its formats (config/formats/).
+
+The rule on top of modeltranslation's columns: an article is shown whole in one language, never
+a mix. A reader of Spanish gets the Spanish translation when it is complete (title, summary,
+text, and the picture's texts if the English article has them) and has its own medical review
+date (Article.clean() refuses anything less in the admin); otherwise the English article, which
+its page marks lang="en" with a short note. `article.title`, `article.body_html`,
+`article.last_reviewed_at` ... therefore read the language Article.shown_language() picks for
+the active language, all of them from the same language (modeltranslation's own fallback goes
+field by field, which could put a Spanish title over an English text).
+
+Reading and writing through the unsuffixed names:
+- reading `article.title` gives the shown language's text; a query that loaded only the
+  unsuffixed column (`Comment.objects.only("article__title")`, from a model that is not
+  translated) gets the English text stored there, with no query of its own;
+- assigning `article.title = ...` writes the shown language's column; `Article(title=...)`
+  writes English, whatever language is active;
+- saving writes the unsuffixed columns with the English article's words (Article.save()), and
+  each language's body_html from its own body.
+Filters and ordering on an unsuffixed name are rewritten by modeltranslation to the active
+language's column (`filter(title=...)` under Spanish reads title_es): name the column, as
+`last_reviewed_at_en`, wherever the language matters (articles/admin.py, sitemaps.py).
+"""
+
+import functools
+
+from django.utils import translation
+from modeltranslation.fields import TranslationFieldDescriptor
+from modeltranslation.translator import TranslationOptions, translator
+from modeltranslation.utils import build_localized_fieldname
+
+from articles.models import DEFAULT_LANGUAGE, Article, shown_language
+
+
+class ArticleTranslation(TranslationOptions):
+    # The review date too: each translation has its own medical review.
+    fields = (
+        "title",
+        "summary",
+        "body",
+        "body_html",
+        "hero_alt",
+        "hero_caption",
+        "last_reviewed_at",
+    )
+
+
+class WholeTranslation(TranslationFieldDescriptor):
+    """An unsuffixed field of Article: the column of the language the whole article is shown in
+    (Article.shown_language), with no fallback field by field."""
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        # `instance` may also be modeltranslation's stand-in for a row of values(): no method.
+        column = build_localized_fieldname(self.field.name, shown_language(instance))
+        loaded = instance.__dict__
+        if column not in loaded and self.field.attname in loaded:
+            # Only the unsuffixed column was read: it holds the English article's words.
+            return loaded[self.field.attname]
+        value = getattr(instance, column)
+        return self.field.get_default() if value is None else value
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.name] = value
+        # While the row is built (from the database or the constructor's arguments) and while
+        # modeltranslation cleans the fields, only the unsuffixed value is kept.
+        if getattr(instance, "_mt_init", False) or getattr(instance, "_mt_disable", False):
+            return
+        column = build_localized_fieldname(self.field.name, shown_language(instance))
+        setattr(instance, column, value)
+
+
+translator.register(Article, ArticleTranslation)
+
+for _name in ArticleTranslation.fields:
+    setattr(Article, _name, WholeTranslation(Article._meta.get_field(_name)))
+
+_init_with_translations = Article.__init__
+
+
+@functools.wraps(_init_with_translations)
+def _init_in_english(self, *args, **kwargs):
+    # modeltranslation gives a keyword argument such as title= to the active language's column;
+    # here it is always the English article's. Rows read from the database come positionally.
+    if not kwargs:
+        _init_with_translations(self, *args)
+        return
+    with translation.override(DEFAULT_LANGUAGE):
+        _init_with_translations(self, *args, **kwargs)
+
+
+Article.__init__ = _init_in_english
