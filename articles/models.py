@@ -39,6 +39,12 @@ TRANSLATION_PICTURE_TEXT_MISSING = _(
     "The English article describes its picture: a translation needs this text too."
 )
 TRANSLATION_NOT_REVIEWED = _("A translation is shown only once it has its own medical review date.")
+# Above an article a reader's language has no reviewed translation of yet, in that language: on
+# its page (articles/views.py) and in the new-article mail (articles/newsletter.py).
+NOT_YET_TRANSLATED = {
+    # Translators: above an article shown in English, as it has no reviewed Spanish translation.
+    "es": _("This article is not yet available in Spanish."),
+}
 
 
 def _filled(value):
@@ -348,7 +354,9 @@ class NewsletterSend(models.Model):
     """One article mailed to the subscribers: made once, when the article goes live.
 
     The message is rendered once into the row, with markers where each reader's name and
-    unsubscribe link go, so every batch sends the same words however the article changes later.
+    unsubscribe link go, so every batch sends the same words however the article changes later:
+    in English (subject, text_body, html_body) and in each other language of the site
+    (translations), each subscriber getting the one of their language.
     """
 
     article = models.OneToOneField(
@@ -363,6 +371,8 @@ class NewsletterSend(models.Model):
     subject = models.CharField(_("subject"), max_length=250)
     text_body = models.TextField(_("text body"))
     html_body = models.TextField(_("HTML body"))
+    # {code: {"subject", "text_body", "html_body"}} for each language but English.
+    translations = models.JSONField(_("translations"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Set once every subscribed address has its row: until then the send cannot finish, and
     # `publish_due` completes the list if whoever began it was stopped half-way.

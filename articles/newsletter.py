@@ -30,7 +30,7 @@ from django.db import connection as database
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 from django_tasks import task
@@ -38,7 +38,7 @@ from django_tasks import task
 from accounts import mail
 from accounts.models import MailSuppression, Subscriber
 from accounts.subscriptions import list_unsubscribe_headers, unsubscribe_url
-from articles.models import Article, NewsletterRecipient, NewsletterSend
+from articles.models import NOT_YET_TRANSLATED, Article, NewsletterRecipient, NewsletterSend
 
 logger = logging.getLogger(__name__)
 
@@ -141,7 +141,14 @@ def start(article, requested_by, queue=True):
     try:
         with transaction.atomic():
             send = NewsletterSend.objects.create(
-                article=article, requested_by=requested_by[:200], **render(article)
+                article=article,
+                requested_by=requested_by[:200],
+                **render(article, settings.LANGUAGE_CODE),
+                translations={
+                    code: render(article, code)
+                    for code, _name in settings.LANGUAGES
+                    if code != settings.LANGUAGE_CODE
+                },
             )
     except IntegrityError:
         return NewsletterSend.objects.get(article=article), False
@@ -205,8 +212,15 @@ def _queue(send, rows, now=None):
 # --- The message -----------------------------------------------------------------------------
 
 
-def render(article):
-    """Subject, text and HTML for the article, with markers for each reader's details."""
+def render(article, language):
+    """Subject, text and HTML for the article in `language`, with markers for each reader's
+    details. The article's own words are its reviewed translation into `language`, else the
+    English article, marked and with a note, as its page shows it."""
+    with translation.override(language):
+        return _render(article, language)
+
+
+def _render(article, language):
     image_url = ""
     if article.hero_image:
         image_url = article.hero_image.url
@@ -220,7 +234,11 @@ def render(article):
         "image_url": image_url,
         "name": NAME_MARK,
         "unsubscribe_url": UNSUBSCRIBE_MARK,
+        "language": language,
     }
+    shown = article.shown_language(language)
+    if shown != language:
+        context.update(content_language=shown, language_note=NOT_YET_TRANSLATED.get(language, ""))
     return {
         "subject": article.title[:250],
         "text_body": render_to_string("emails/newsletter.txt", context),
@@ -228,19 +246,36 @@ def render(article):
     }
 
 
+def language_of(send, subscriber):
+    """The language of the message `subscriber` gets: theirs when the send has it."""
+    language = subscriber.language
+    return language if language in send.translations else settings.LANGUAGE_CODE
+
+
+def parts_of(send, language):
+    """(subject, text, HTML) of the send's message in `language` (see `language_of`)."""
+    if language == settings.LANGUAGE_CODE:
+        return send.subject, send.text_body, send.html_body
+    parts = send.translations[language]
+    return parts["subject"], parts["text_body"], parts["html_body"]
+
+
 def message_for(send, subscriber, connection=None):
     """The reader's own message, made as every mail of ours is (accounts.mail.build_message)."""
+    language = language_of(send, subscriber)
+    subject, text, html = parts_of(send, language)
     link = unsubscribe_url(subscriber)
-    text = send.text_body.replace(NAME_MARK, subscriber.name).replace(UNSUBSCRIBE_MARK, link)
-    html = send.html_body.replace(NAME_MARK, escape(subscriber.name))
+    text = text.replace(NAME_MARK, subscriber.name).replace(UNSUBSCRIBE_MARK, link)
+    html = html.replace(NAME_MARK, escape(subscriber.name))
     html = html.replace(UNSUBSCRIBE_MARK, escape(link))
     return mail.build_message(
         to=subscriber.email,
-        subject=send.subject,
+        subject=subject,
         text=text,
         html=html,
         headers=list_unsubscribe_headers(subscriber),
         connection=connection,
+        language=language,
     )
 
 
@@ -353,7 +388,8 @@ def _record(rows, failed):
 
 
 class RawMessages:
-    """The send's message built once per batch as bytes, then personalised per reader.
+    """The send's message in one language built once per batch as bytes, then personalised per
+    reader.
 
     Building a MIME message costs more than sending it to a nearby server, so over SMTP each
     batch builds one message with markers and fills in the reader's address, name, unsubscribe
@@ -367,17 +403,19 @@ class RawMessages:
     NAME = NAME_MARK + "-\u00b7"
 
     @classmethod
-    def build(cls, send):
+    def build(cls, send, language=settings.LANGUAGE_CODE):
+        subject, text, html = parts_of(send, language)
         template = mail.build_message(
             to=cls.TO,
-            subject=send.subject,
-            text=send.text_body.replace(NAME_MARK, cls.NAME),
-            html=send.html_body.replace(NAME_MARK, cls.NAME),
+            subject=subject,
+            text=text.replace(NAME_MARK, cls.NAME),
+            html=html.replace(NAME_MARK, cls.NAME),
             headers={
                 "List-Unsubscribe": f"<{UNSUBSCRIBE_MARK}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "Message-ID": cls.MESSAGE_ID,
             },
+            language=language,
         )
         data = template.message().as_bytes(linesep="\r\n")
         marks = [m.encode() for m in (cls.TO, cls.MESSAGE_ID, cls.NAME, UNSUBSCRIBE_MARK)]
@@ -417,7 +455,8 @@ class _Outbox:
     for those that did not go; once the server cannot be reached, `connection` is None."""
 
     def __init__(self, send):
-        self.send, self.error, self.raw = send, None, None
+        self.send, self.error = send, None
+        self.raw = None  # {language: RawMessages or None (build it the ordinary way)} over SMTP
         self.connection = get_connection()
 
     def __enter__(self):
@@ -428,7 +467,7 @@ class _Outbox:
             self.connection, self.error = None, exc
             return self
         if isinstance(self.connection, SMTPBackend) and self.connection.connection is not None:
-            self.raw = RawMessages.build(self.send)
+            self.raw = {}
         return self
 
     def __exit__(self, *exc_info):
@@ -441,6 +480,15 @@ class _Outbox:
         except Exception:  # noqa: BLE001 - closing a broken connection is allowed to fail
             logger.debug("newsletter %s: closing the connection failed", self.send.pk)
 
+    def _raw(self, language):
+        """The batch's raw message in `language`, built on first use; None when messages are
+        built the ordinary way."""
+        if self.raw is None:
+            return None
+        if language not in self.raw:
+            self.raw[language] = RawMessages.build(self.send, language)
+        return self.raw[language]
+
     def mail(self, rows):
         if self.connection is None:
             return dict.fromkeys(rows, self.error)
@@ -450,8 +498,9 @@ class _Outbox:
             if not subscriber.is_subscribed:  # unsubscribed since the send was queued
                 continue
             try:
-                if self.raw is not None:
-                    self.connection.connection.sendmail(*self.raw.render(subscriber))
+                raw = self._raw(language_of(self.send, subscriber))
+                if raw is not None:
+                    self.connection.connection.sendmail(*raw.render(subscriber))
                 else:
                     message_for(self.send, subscriber, self.connection).send()
             except REFUSALS as exc:

@@ -4,13 +4,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from articles.markdown import plain_excerpt
 from articles.models import Article
 from kindred import freshness
 
-CACHE_KEY = "articles:recent:v2"
+CACHE_KEY = "articles:recent:v3"  # and the language: each has its own titles
 LONGEST_CACHE_SECONDS = 600
 
 
@@ -21,13 +21,14 @@ class RecentArticle:
     url: str
     excerpt: str
     is_video: bool
+    language: str  # of the title and excerpt (English until a translation is reviewed)
 
 
 def recent_articles(exclude_pk=None):
     """The newest published articles, leaving out the one being read."""
     # Read before the list: a list made under it is never newer than the articles it shows.
     stamp = freshness.current([freshness.SITE])
-    kept = cache.get(CACHE_KEY)
+    kept = cache.get(_key())
     if stamp is not None and kept is not None and kept[0] == stamp:
         entries = kept[1]
     else:
@@ -48,14 +49,19 @@ def _load(stamp):
             url=row.get_absolute_url(),
             excerpt=plain_excerpt(row.summary, 100),
             is_video=row.is_video,
+            language=row.shown_language(),
         )
         for row in rows
     ]
     if stamp is not None:
         # A scheduled article goes live without any write, so never keep the list past its time.
         timeout = keep_until_next_publication(LONGEST_CACHE_SECONDS, now)
-        cache.set(CACHE_KEY, (stamp, entries), timeout)
+        cache.set(_key(), (stamp, entries), timeout)
     return entries
+
+
+def _key():
+    return f"{CACHE_KEY}:{translation.get_language()}"
 
 
 def keep_until_next_publication(longest, now=None):

@@ -4,24 +4,17 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 from django.views.generic import ListView
 from modeltranslation.utils import get_language
 
 from accounts import staff
 from articles.forms import SearchForm
-from articles.models import Article, Reviewer, SitePage
+from articles.models import NOT_YET_TRANSLATED, Article, Reviewer, SitePage
 from articles.recent import keep_until_next_publication
 from articles.search import search_articles
 from articles.seo import article_json_ld
 from kindred import freshness, page_cache
-
-# Above an article a reader's language has no reviewed translation of yet, in that language.
-NOT_YET_TRANSLATED = {
-    # Translators: above an article shown in English, as it has no reviewed Spanish translation.
-    "es": _("This article is not yet available in Spanish."),
-}
 
 
 class ArticleListView(ListView):

@@ -118,7 +118,9 @@ def send(database, port, path="as shipped"):
     if path == "django":
         from articles import newsletter
 
-        newsletter.RawMessages.build = classmethod(lambda cls, send: None)  # no byte-level path
+        newsletter.RawMessages.build = classmethod(
+            lambda cls, send, language=None: None
+        )  # no byte-level path
 
     rss_before = _peak_mb()
     started = time.perf_counter()

@@ -15,13 +15,13 @@ from PIL import Image
 
 from articles import demo_content, publishing
 from articles.models import (
+    NOT_YET_TRANSLATED,
     TRANSLATION_INCOMPLETE,
     TRANSLATION_NOT_REVIEWED,
     TRANSLATION_PICTURE_TEXT_MISSING,
     Article,
 )
 from articles.search import search_articles
-from articles.views import NOT_YET_TRANSLATED
 from comments.models import Comment
 
 pytestmark = pytest.mark.django_db

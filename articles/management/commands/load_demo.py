@@ -29,6 +29,7 @@ ARTICLE_FIELDS = (
     "hero_alt",
     "hero_caption",
     "hero_credit",
+    *demo_content.SPANISH_FIELDS,  # the Spanish translations of two articles
 )
 PERSON_FIELDS = ("name", "credentials", "headline", "bio")
 
