@@ -29,6 +29,7 @@ import datetime
 import heapq
 import itertools
 import json
+import math
 import random
 import secrets
 import time
@@ -63,9 +64,9 @@ BAR_WIDTH = 30
 # Articles: a few drafts and scheduled ones (no comments), a few closed conversations, videos.
 DRAFT_SHARE, SCHEDULED_SHARE, CLOSED_SHARE, VIDEO_SHARE = 0.02, 0.01, 0.05, 0.10
 PINNED_SHARE = 0.02  # of articles: a moderator pinned a post at the top of the thread
-# The ordinary threads' sizes: log-normal (most a few dozen, some thousands), never larger
-# than half a big thread.
-THREAD_SIZE_SIGMA = 2.2
+# The ordinary threads' sizes: log-normal (most a few dozen, some thousands), bent to stay
+# under half a big thread (_spread).
+THREAD_SIZE_SIGMA = 2.4
 # Who writes: members mostly, some guests (subscribers); a tenth of the guests' posts come
 # from addresses never confirmed (they wait for the confirmation for good).
 GUEST_POST_SHARE, UNCONFIRMED_GUEST_POST_SHARE = 0.12, 0.10
@@ -198,26 +199,23 @@ class Command(BaseCommand):
         self.show_progress = not options["no_progress"]
         community = _Community(counts, seed=options["seed"])
         started = time.monotonic()
+        is_postgresql = connection.vendor == "postgresql"
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    # Foreign keys are checked at the end of each COPY, not piled up until
-                    # the commit (Django makes them deferrable, initially deferred).
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            try:
-                for label, make in community.stages():
-                    self._stage(label, make)
-            finally:
-                if connection.vendor == "postgresql" and not connection.needs_rollback:
-                    with connection.cursor() as cursor:
-                        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            if is_postgresql:
+                # Foreign keys are checked at the end of each COPY, not piled up until the
+                # commit (Django makes them deferrable, initially deferred); as they were after.
+                _execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for label, make in community.stages():
+                self._stage(label, make)
+            if is_postgresql:
+                _execute("SET CONSTRAINTS ALL DEFERRED")
             transaction.on_commit(lambda: _tell_caches(community.article_ids))
-        if connection.vendor == "postgresql":
-            self._stage("analyze", _analyze)
+        if is_postgresql:
+            self._stage("analyze", _analyze, unit="tables")
         self.stdout.write(community.summary())
         self.stdout.write(f"Done in {time.monotonic() - started:.1f} s.")
 
-    def _stage(self, label, make):
+    def _stage(self, label, make, unit="rows"):
         """Run one stage, `make(progress)` returning how many rows it wrote, and say how long
         it took."""
         began = time.monotonic()
@@ -226,7 +224,7 @@ class Command(BaseCommand):
         if self.show_progress and self.stderr.isatty():
             self.stderr.write("")  # the bar's line ends
         took = time.monotonic() - began
-        self.stdout.write(f"{label:<16} {rows:>10,} rows {took:8.1f} s")
+        self.stdout.write(f"{label:<16} {rows:>10,} {unit:<6} {took:8.1f} s")
 
     def _progress_bar(self, label):
         """A text bar on standard error, as import_comments draws it: in place on a terminal,
@@ -251,6 +249,11 @@ class Command(BaseCommand):
 
 def _no_progress(done, total):
     pass
+
+
+def _execute(sql):
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
 
 
 def _check_counts(*, articles, comments, members, subscribers, big_threads, big_thread_size):
@@ -294,7 +297,7 @@ def _analyze(progress):
         for done, table in enumerate(tables, 1):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
             progress(done, len(tables))
-    return 0
+    return len(tables)
 
 
 # --- Writing rows ------------------------------------------------------------------------------
@@ -443,27 +446,33 @@ def _sample_texts(rng):
 
 def _spread(total, count, cap, rng):
     """`total` comments over `count` threads, a long tail: most get a few dozen, some
-    thousands, none more than `cap` while the others have room."""
+    thousands, none more than `cap`. A thread's size is its log-normal weight bent below the
+    cap (cap * (1 - e^(-x/cap))), scaled to add up to `total`: the largest come near the cap
+    rather than piling up at it."""
+    if total >= cap * count:  # no room for a tail: every thread full, the cap gives way
+        return [total // count + (n < total % count) for n in range(count)]
     weights = [rng.lognormvariate(0, THREAD_SIZE_SIGMA) for _ in range(count)]
-    sizes, free, left = [0] * count, set(range(count)), total
-    while left and free:
-        weight = sum(weights[i] for i in free)
-        shares = {i: left * weights[i] / weight for i in free}
-        over = [i for i in free if shares[i] >= cap]
-        if over:
-            for i in over:
-                sizes[i], left = cap, left - cap
-                free.discard(i)
-            continue
-        for i in free:
-            sizes[i] = int(shares[i])
-        left -= sum(sizes[i] for i in free)
-        by_remainder = sorted(free, key=lambda i: shares[i] - sizes[i], reverse=True)
-        for i in by_remainder[:left]:
-            sizes[i] += 1
-        left = 0
-    for n in range(left):  # every thread is full: the cap gives way
-        sizes[n % count] += 1
+
+    def sizes_at(scale):
+        return [cap * -math.expm1(-scale * weight / cap) for weight in weights]
+
+    low, high = 0.0, 1.0
+    while sum(sizes_at(high)) < total:
+        high *= 2
+    for _ in range(200):  # bisection, to well under one comment
+        middle = (low + high) / 2
+        low, high = (middle, high) if sum(sizes_at(middle)) < total else (low, middle)
+        if sum(sizes_at(high)) - total < 0.1:
+            break
+    exact = sizes_at(high)
+    sizes = [min(int(size), cap) for size in exact]
+    by_remainder = sorted(range(count), key=lambda n: exact[n] - sizes[n], reverse=True)
+    for n in by_remainder[: max(total - sum(sizes), 0)]:
+        sizes[n] += 1
+    for n in sorted(range(count), key=lambda n: sizes[n], reverse=True):
+        if sum(sizes) <= total:
+            break
+        sizes[n] -= 1  # the rounding's last comment or so
     return sizes
 
 
