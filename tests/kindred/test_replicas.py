@@ -1,14 +1,28 @@
-"""Read replicas (kindred/replicas.py): which reads go to a copy of the primary.
+"""Read replicas (kindred/replicas.py): which reads go to a copy of the primary, and a real one.
 
-The tests give the router a stand-in replica: a second alias for the test database itself (its
-own connection to the same rows), so the connection each query went over says where it was
-sent.
+The first tests give the router a stand-in replica: a second alias for the test database itself
+(its own connection to the same rows), so the connection each query went over says where it
+was sent. The last ones start a real streaming replica of the test database beside the
+primary (PostgreSQL's pg_basebackup and a hot standby) and read old rows from it. They need a
+PostgreSQL primary on this machine that accepts replication connections; elsewhere they are
+skipped, saying why, unless REQUIRE_REPLICA=1 (as in .ci/run's PostgreSQL pass): then they fail.
+pg_basebackup copies the whole cluster, every database on the server: about a second for an
+empty one, some seconds a gigabyte.
 """
 
 import contextlib
 import datetime
+import os
+import pwd
 import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
 
+import psycopg
 import pytest
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
@@ -18,14 +32,16 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from articles import publishing
 from articles.models import Article
 from config.env import env_database_replicas
-from kindred import page_cache, replicas
+from kindred import freshness, page_cache, replicas
 from kindred.ports import free_port
 from tests.conftest import signed_in
 
 STAND_IN = "replica_stand_in"  # the test database again, over a connection of its own
 DOWN = "replica_down"  # a replica that does not answer
+REAL = "replica_1"  # the streaming replica, as DATABASE_REPLICA_URLS names it
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, STAND_IN, DOWN])
 
@@ -313,3 +329,282 @@ def test_each_replica_url_becomes_a_database_with_the_primarys_options(monkeypat
     assert found["replica_1"]["OPTIONS"] == {"connect_timeout": 2}
     assert found["replica_2"]["OPTIONS"] == {"connect_timeout": 5}  # the URL's own
     assert found["replica_2"]["TEST"] == {"MIRROR": "default"}
+
+
+# --- A real streaming replica ---------------------------------------------------------------
+
+REQUIRED = os.environ.get("REQUIRE_REPLICA") == "1"
+
+
+def _cannot(reason):
+    """Skip, saying why; fail instead where the replica tests are required (.ci/run)."""
+    if REQUIRED:
+        pytest.fail(f"REQUIRE_REPLICA=1, but {reason}")
+    pytest.skip(reason)
+
+
+class Standby:
+    """A hot standby of the primary cluster, in a folder of its own, on a port of its own."""
+
+    # Settings a hot standby needs at least as high as its primary's.
+    AT_LEAST_THE_PRIMARYS = (
+        "max_connections",
+        "max_worker_processes",
+        "max_wal_senders",
+        "max_prepared_transactions",
+        "max_locks_per_transaction",
+    )
+
+    def __init__(self, binaries, primary):
+        self.binaries = binaries
+        self.primary = primary
+        self.port = free_port()
+        self.folder = Path(tempfile.mkdtemp(prefix="kindred-standby-"))
+        self.data = self.folder / "data"
+        self.log = self.folder / "standby.log"
+        self.as_owner, self.owner = [], None
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            self.owner = pwd.getpwnam("postgres")
+            self.as_owner = ["runuser", "-u", "postgres", "--"]
+            self._give(self.folder)
+
+    def _give(self, path):
+        """A file written here (as root) goes to the user the standby runs as."""
+        if self.owner is not None:
+            os.chown(path, self.owner.pw_uid, self.owner.pw_gid)
+
+    def _run(self, program, *args):
+        return subprocess.run(  # noqa: S603 (PostgreSQL's own programs, our arguments)
+            [*self.as_owner, str(self.binaries / program), *args],
+            cwd=self.folder,
+            env={**os.environ, "PGPASSWORD": self.primary["PASSWORD"] or ""},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def copy_the_primary(self):
+        """pg_basebackup: the whole cluster as it is now, with what a standby needs to follow
+        it (-R: standby.signal, primary_conninfo), streaming the WAL written meanwhile."""
+        backup = self._run(
+            "pg_basebackup",
+            *("-h", self.primary["HOST"] or "127.0.0.1", "-p", str(self.primary["PORT"] or 5432)),
+            *("-U", self.primary["USER"] or "postgres", "-D", str(self.data)),
+            *("-R", "-X", "stream", "--checkpoint=fast", "--no-sync", "--no-password"),
+        )
+        if "pg_hba.conf" in backup.stderr:
+            _cannot(
+                "PostgreSQL refuses replication connections from this machine: pg_hba.conf "
+                "needs `host replication <user> 127.0.0.1/32 trust` (.ci/run adds it): "
+                + backup.stderr.strip()
+            )
+        if backup.returncode:
+            pytest.fail(f"pg_basebackup failed: {backup.stderr}")
+
+    def start(self, primary_settings):
+        # Debian keeps the configuration out of the data folder: the standby gets its own.
+        hba, ident, conf = (
+            self.folder / "pg_hba.conf",
+            self.folder / "pg_ident.conf",
+            self.data / "postgresql.conf",
+        )
+        hba.write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+        ident.write_text("")
+        lines = [
+            f"port = {self.port}",
+            "listen_addresses = '127.0.0.1'",
+            f"unix_socket_directories = '{self.folder}'",
+            f"hba_file = '{self.folder}/pg_hba.conf'",
+            f"ident_file = '{self.folder}/pg_ident.conf'",
+            "external_pid_file = ''",
+            "ssl = off",
+            "hot_standby = on",
+            "shared_buffers = 16MB",
+            "fsync = off",
+            *(f"{name} = {primary_settings[name]}" for name in self.AT_LEAST_THE_PRIMARYS),
+        ]
+        with conf.open("a") as settings:  # after any the copy brought: these win
+            settings.write("\n# kindred's test standby\n" + "\n".join(lines) + "\n")
+        for path in (hba, ident, conf):
+            self._give(path)
+        started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "start")
+        if started.returncode:
+            pytest.fail(f"the standby did not start: {started.stderr}\n{self.log.read_text()}")
+
+    def fetch(self, sql, params=()):
+        with psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user=self.primary["USER"] or "postgres",
+            password=self.primary["PASSWORD"] or None,
+            dbname=self.primary["NAME"],
+            autocommit=True,
+        ) as conn:
+            return conn.execute(sql, params).fetchone()
+
+    def wait_until_replayed(self, seconds=30):
+        """Until the standby has replayed all the primary has written so far."""
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
+            (position,) = cursor.fetchone()
+        deadline = time.monotonic() + seconds
+        while not self.fetch("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", [position])[0]:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the standby did not replay up to {position} in {seconds} s")
+            time.sleep(0.05)
+
+    def pause_replay(self):
+        # From now on no record is replayed (its state is "pause requested" until WAL comes).
+        self.fetch("SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self):
+        self.fetch("SELECT pg_wal_replay_resume()")
+
+    def stop(self):
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _server_binaries(major):
+    for folder in (Path(f"/usr/lib/postgresql/{major}/bin"), Path(f"/usr/pgsql-{major}/bin")):
+        if (folder / "pg_basebackup").exists() and (folder / "pg_ctl").exists():
+            return folder
+    found = shutil.which("pg_basebackup")
+    return Path(found).parent if found and (Path(found).parent / "pg_ctl").exists() else None
+
+
+@pytest.fixture(scope="module")
+def standby(_replica_aliases, django_db_blocker):
+    """A streaming replica of the test database (made on the primary by django_db_setup
+    before this copies it), DATABASE_REPLICA_URLS's "replica_1"; stopped and removed at the
+    end of the module."""
+    primary = connections[DEFAULT_DB_ALIAS].settings_dict
+    if primary["ENGINE"] != "django.db.backends.postgresql":
+        _cannot("DATABASE_URL is not PostgreSQL: a streaming replica needs a PostgreSQL primary")
+    if (primary["HOST"] or "127.0.0.1") not in {"127.0.0.1", "localhost", "::1"}:
+        _cannot(f"the primary ({primary['HOST']}) is not on this machine, beside the standby")
+    with django_db_blocker.unblock(), connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        major = int(cursor.fetchone()[0]) // 10000
+        primary_settings = {}
+        for name in Standby.AT_LEAST_THE_PRIMARYS:
+            cursor.execute(f"SHOW {name}")
+            primary_settings[name] = cursor.fetchone()[0]
+    binaries = _server_binaries(major)
+    if binaries is None:
+        _cannot(f"PostgreSQL {major}'s pg_basebackup and pg_ctl are not installed here")
+    if os.geteuid() == 0 and not _has_user("postgres"):
+        _cannot("the tests run as root and there is no postgres user to run the standby")
+
+    server = Standby(binaries, primary)
+    try:
+        server.copy_the_primary()
+        server.start(primary_settings)
+        credentials = quote(primary["USER"] or "postgres", safe="")
+        if primary["PASSWORD"]:
+            credentials += ":" + quote(primary["PASSWORD"], safe="")
+        url = f"postgres://{credentials}@127.0.0.1:{server.port}/{quote(primary['NAME'], safe='')}"
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("DATABASE_REPLICA_URLS", url)
+            (config,) = env_database_replicas("DATABASE_REPLICA_URLS", primary).values()
+        _add_alias(REAL, config)
+        yield server
+        _forget_alias(REAL)
+    finally:
+        server.stop()
+
+
+def _has_user(name):
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+@pytest.fixture
+def replica(standby, settings):
+    """The streaming replica as the site's one replica, replaying; resumed after each test."""
+    settings.DATABASE_REPLICAS = [REAL]
+    yield standby
+    standby.resume_replay()
+
+
+on_the_real_replica = pytest.mark.django_db(
+    transaction=True, databases=[DEFAULT_DB_ALIAS, STAND_IN, DOWN, REAL]
+)
+
+
+@on_the_real_replica
+def test_a_row_written_on_the_primary_shows_on_the_replica_a_moment_later(replica, make_article):
+    article = make_article(title="Written on the primary")
+
+    replica.wait_until_replayed(seconds=10)
+
+    sql = "SELECT title FROM articles_article WHERE id = %s"
+    assert replica.fetch(sql, [article.pk]) == ("Written on the primary",)
+
+
+@on_the_real_replica
+def test_anonymous_readers_read_the_replica_and_members_the_primary(
+    replica, make_article, member, settings
+):
+    settings.PAGE_CACHE_SECONDS = 0  # pages nobody keeps: the replica as it is
+    article = make_article(title="The title as it was")
+    replica.wait_until_replayed()
+    replica.pause_replay()  # the replica now stays behind, for as long as the test needs
+
+    article.title = "The title as it is now"
+    publishing.save_article(article)
+    with queries_on(REAL) as ran:
+        anonymous = Client().get(article.get_absolute_url()).content.decode()
+    members = signed_in(member).get(article.get_absolute_url()).content.decode()
+
+    assert "The title as it was" in anonymous and "The title as it is now" not in anonymous
+    assert "articles_article" in tables(ran[REAL])
+    assert "The title as it is now" in members
+
+    replica.resume_replay()
+    replica.wait_until_replayed()
+    assert "The title as it is now" in Client().get(article.get_absolute_url()).content.decode()
+
+
+@on_the_real_replica
+def test_the_page_cache_keeps_no_page_older_than_its_stamp(replica, make_article):
+    """A page the cache keeps is made on the replica only when it has caught up with the
+    primary: a replica behind (replay paused) leaves it to the primary."""
+    article = make_article(title="The title as it was")
+    replica.wait_until_replayed()
+    replica.pause_replay()
+
+    article.title = "The title as it is now"
+    publishing.save_article(article)  # moves the page's counters: the next reader makes it
+    with queries_on(REAL) as ran:
+        made = Client().get(article.get_absolute_url())
+    kept = Client().get(article.get_absolute_url())
+
+    assert made["X-Page-Cache"] == "miss" and kept["X-Page-Cache"] == "hit"
+    assert "The title as it is now" in kept.content.decode()
+    # The replica was asked only how far it had replayed, and read nothing.
+    assert [tables([sql]) for sql in ran[REAL]] == [set()]
+
+
+@on_the_real_replica
+def test_a_replica_that_has_caught_up_makes_the_pages_the_cache_keeps(replica, make_article):
+    article = make_article(title="Read from the replica")
+    replica.resume_replay()
+
+    # The primary serves other databases too: their writes may keep the replica a few
+    # milliseconds behind at the moment a page is made, and that page is then made on the
+    # primary. A few tries give a moment with nothing new to replay.
+    for _ in range(50):
+        freshness.site_changed()  # as `forget_cached_pages` does: every page made again
+        replica.wait_until_replayed()
+        with queries_on(REAL) as ran:
+            response = Client().get(article.get_absolute_url())
+        assert response["X-Page-Cache"] == "miss"
+        if "articles_article" in tables(ran[REAL]):
+            break
+    else:
+        pytest.fail("no page was made on the replica, though it had replayed everything")
+    assert "Read from the replica" in response.content.decode()
