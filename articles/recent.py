@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 
 from articles.markdown import plain_excerpt
 from articles.models import Article
-from kindred import freshness
+from kindred import freshness, replicas
 
 CACHE_KEY = "articles:recent:v3"  # and the language: each has its own titles
 LONGEST_CACHE_SECONDS = 600
@@ -32,7 +32,10 @@ def recent_articles(exclude_pk=None):
     if stamp is not None and kept is not None and kept[0] == stamp:
         entries = kept[1]
     else:
-        entries = _load(stamp)
+        # From the primary, even on a page read from a replica: the list is kept under the
+        # stamp just read, so it must be at least as new (kindred/replicas.py).
+        with replicas.primary_reads():
+            entries = _load(stamp)
     return [entry for entry in entries if entry.pk != exclude_pk][: settings.RECENT_ARTICLES_COUNT]
 
 

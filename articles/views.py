@@ -14,7 +14,7 @@ from articles.models import NOT_YET_TRANSLATED, Article, Reviewer, SitePage
 from articles.recent import keep_until_next_publication
 from articles.search import search_articles
 from articles.seo import article_json_ld
-from kindred import freshness, page_cache
+from kindred import freshness, page_cache, replicas
 
 
 class ArticleListView(ListView):
@@ -50,6 +50,7 @@ def _until_next_publication():
     expires=_until_next_publication,
     parameters={"cpage": r"[2-9]|[1-9][0-9]{1,5}", "order": r"oldest"},
 )
+@replicas.replica_reads  # for anonymous readers; a page to be kept, only from a caught-up one
 def article_detail(request, slug):
     article = get_object_or_404(Article.objects.prefetch_related("reviewers", "authors"), slug=slug)
     is_preview = not article.is_published
@@ -102,6 +103,7 @@ def site_page(request, kind):
 # Not in the page cache: every query typed would be an address of its own. Anonymous answers
 # may still be kept briefly by browsers and proxies (config.middleware.SharedCacheMiddleware).
 @require_safe
+@replicas.replica_reads
 def search(request):
     """/search/?q=...: published articles matching the words, best first, ten a page."""
     form = SearchForm(request.GET)

@@ -34,7 +34,7 @@ from comments.forms import AppealForm, CommentForm, EditForm, ReportForm, form_s
 from comments.models import Comment, Report
 from comments.pictures import PictureError
 from comments.thread import ORDER_COOKIE, ORDERS, render_one
-from kindred import freshness, page_cache
+from kindred import freshness, page_cache, replicas
 from kindred.uploads import protect_upload
 
 
@@ -477,11 +477,13 @@ def _until_next_publication():
 
 @page_cache.cache_page(depends_on=_feed_of_article_shows, expires=_until_next_publication)
 @require_safe
+@replicas.replica_reads
 def article_comments_feed(request, slug):
     return ArticleCommentsFeed()(request, slug=slug)
 
 
 @page_cache.cache_page(depends_on=_latest_comments_show, expires=_until_next_publication)
 @require_safe
+@replicas.replica_reads
 def latest_comments_feed(request):
     return LatestCommentsFeed()(request)

@@ -64,12 +64,36 @@ def env_choice(name, default, choices):
 
 def env_database(name, default):
     raw = os.environ.get(name, default)
+    return _database(name, raw, shown=repr(raw))
+
+
+def env_database_replicas(name, primary):
+    """Read-only copies of the primary (kindred/replicas.py), comma-separated URLs: Django's
+    DATABASES entries "replica_1", "replica_2", ... in that order, with the primary's options.
+    In tests each mirrors the primary (the test database is made once, on the primary)."""
+    urls = [url.strip() for url in os.environ.get(name, "").split(",") if url.strip()]
+    replicas = {}
+    for number, url in enumerate(urls, start=1):
+        # Its place in the list, not the URL: that holds a password.
+        config = _database(name, url, shown=f"its URL number {number}")
+        if config["ENGINE"] != primary["ENGINE"]:
+            fail(name, f"must name the same kind of database as DATABASE_URL (URL {number})")
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            # A replica that drops packets must not hold a page for libpq's default (forever):
+            # after this many seconds the page reads the primary (kindred/replicas.py).
+            config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{number}"] = config
+    return replicas
+
+
+def _database(name, raw, shown):
     try:
         config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
         fail(name, f"is not a database URL we understand ({exc})")
     if not config.get("ENGINE"):
-        fail(name, f"is not a database URL we understand (got {raw!r})")
+        fail(name, f"is not a database URL we understand (got {shown})")
     return config
 
 

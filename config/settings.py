@@ -14,6 +14,7 @@ from config.env import (
     env_bool,
     env_choice,
     env_database,
+    env_database_replicas,
     env_email,
     env_int,
     env_list,
@@ -116,6 +117,11 @@ TEMPLATES = [
 
 # --- Data -----------------------------------------------------------------------------------
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Read-only copies of the primary ("replica_1", ...) for the pages that may be a moment behind
+# it; kindred/replicas.py says which, docs/deploy.md "Read replicas" how to set one up.
+DATABASES.update(env_database_replicas("DATABASE_REPLICA_URLS", DATABASES["default"]))
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["kindred.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis("REDIS_URL")

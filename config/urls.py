@@ -13,6 +13,7 @@ from articles.models import SitePage
 from articles.sitemaps import sitemaps
 from articles.views import site_page
 from config import views
+from kindred.replicas import replica_reads
 
 admin.site.site_header = _("Kindred administration")
 # Translators: the end of the admin's page titles ("Select comment to change | Kindred admin").
@@ -31,8 +32,9 @@ urlpatterns = [
     path("privacy/", site_page, {"kind": SitePage.Kind.PRIVACY}, name="privacy"),
     path("guidelines/", site_page, {"kind": SitePage.Kind.GUIDELINES}, name="guidelines"),
     path("terms/", site_page, {"kind": SitePage.Kind.TERMS}, name="terms"),
-    path("feed/", LatestArticlesFeed(), name="feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    # Read by feed readers and crawlers: a moment behind is fine (kindred/replicas.py).
+    path("feed/", replica_reads(LatestArticlesFeed()), name="feed"),
+    path("sitemap.xml", replica_reads(sitemap), {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("healthz", views.healthz, name="healthz"),
     path("csrf/", views.csrf_token, name="csrf-token"),

@@ -18,7 +18,9 @@ that render fails (the database gone), the previous copy is served too (`stale-i
 GETs without a session or cookies (other than the CSRF cookie, which changes nothing on the
 page, and the language switcher's) get or fill the cache, and only at canonical addresses:
 each parameter one of the values the page's own links write, and nothing the view calls
-`not_canonical`. Copies are kept per language (kindred/languages.py `of_visitor`).
+`not_canonical`. Copies are kept per language (kindred/languages.py `of_visitor`). A page to
+be kept is made from a read replica only when that has replayed all the primary held when the
+stamp was read (kindred/replicas.py), so no copy is older than its stamp.
 """
 
 import functools
@@ -211,6 +213,13 @@ def _policy_for(request):
     ):
         return None
     return policy
+
+
+def will_keep(request):
+    """Whether the page the request is making may be kept: its stamp was read before it was
+    made, and the copy will be trusted for as long as the stamp holds."""
+    stamp = getattr(request, "page_cache_stamp", None)
+    return stamp is not None and stamp[1] is not None
 
 
 def not_canonical(request):

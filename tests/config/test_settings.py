@@ -40,6 +40,15 @@ def _start(code="import config.settings", **env):
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"DEBUG": "0"}, "SECRET_KEY"),
         ({"DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL"),
+        ({"DEBUG": "1", "DATABASE_REPLICA_URLS": "nosuchdb://x"}, "DATABASE_REPLICA_URLS"),
+        (  # a PostgreSQL replica of an SQLite database
+            {
+                "DEBUG": "1",
+                "DATABASE_URL": "sqlite:///k.db",
+                "DATABASE_REPLICA_URLS": "postgres://r/k",
+            },
+            "DATABASE_REPLICA_URLS",
+        ),
         ({"DEBUG": "1", "EMAIL_URL": "pigeon://coop"}, "EMAIL_URL"),
         ({"DEBUG": "1", "SITE_URL": "kindred.example"}, "SITE_URL"),
         ({"DEBUG": "1", "REDIS_URL": "http://127.0.0.1"}, "REDIS_URL"),
