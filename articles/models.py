@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modeltranslation.utils import get_language as active_language
 
 from articles.markdown import render_markdown
@@ -131,8 +132,9 @@ class Article(models.Model):
         VIDEO = "video", _("Video")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
+        # Translators: an article's state (Spanish: "Publicado", an article being masculine).
+        DRAFT = "draft", pgettext_lazy("article status", "Draft")
+        PUBLISHED = "published", pgettext_lazy("article status", "Published")
 
     # Translated (articles/translation.py): title, summary, body, body_html, hero_alt,
     # hero_caption and last_reviewed_at have a column per language, e.g. title_en, title_es.
