@@ -76,3 +76,16 @@ def test_a_date_written_out_in_spanish_names_the_month(written_in_december):
         assert date_format(WRITTEN, "SHORT_DATETIME_FORMAT") == "1 dic. 2025, 14:05"
     with translation.override("en"):
         assert date_format(WRITTEN, "DATE_FORMAT") == "December 1, 2025"
+
+
+def test_readers_of_spanish_are_given_crisis_lines_that_answer_in_spanish():
+    """Seeded beside the English line (migration 0019): a support message in Spanish names a
+    line a reader can call and be answered in Spanish, with the country it serves."""
+    from comments.crisis import resources_for
+
+    spanish = [resource.name for resource in resources_for("es")]
+    english = [resource.name for resource in resources_for("en")]
+    assert "Línea 024 de atención a la conducta suicida (España)" in spanish
+    assert "Línea 988 de Prevención del Suicidio y Crisis (Estados Unidos)" in spanish
+    assert "988 Suicide & Crisis Lifeline" in english
+    assert not any(name.startswith("Línea") for name in english)
