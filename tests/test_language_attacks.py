@@ -1,7 +1,5 @@
-"""Found by the outside review of the languages (issue 16): Findings of an outside review of the languages feature (English and Spanish).
-
-Each test here fails on the code as reviewed and passes once its finding is fixed. They use the
-project's own fixtures (tests/conftest.py) and helpers."""
+"""What the outside review of the languages (issue 16) found: each test failed on the code as
+reviewed and passes once its finding is fixed."""
 
 import datetime
 import re
