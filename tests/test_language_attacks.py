@@ -521,3 +521,33 @@ def test_the_new_article_mail_says_its_language_as_every_other_mail_does(
     (message,) = [m for m in mail.outbox if m.to == ["eva@example.org"]]
     assert message.subject == SPANISH["title_es"]
     assert message.extra_headers.get("Content-Language") == "es"
+
+
+def _shares_nginx_cache(cookie_header):
+    """Whether deploy/nginx/kindred.conf's map lets a request with this Cookie header share
+    the micro-cache: its patterns, read from the file, as nginx (PCRE) matches them."""
+    conf = (ROOT / "deploy/nginx/kindred.conf").read_text()
+    block = re.search(r"map \$http_cookie \$kindred_skip_cache \{(.*?)\}", conf, re.S).group(1)
+    for key, value in re.findall(r'^\s*"([^"]*)"\s+(\d);', block, re.M):
+        if (key.startswith("~") and re.search(key[1:], cookie_header)) or key == cookie_header:
+            return value == "0"
+    return False
+
+
+@pytest.mark.parametrize(
+    ("cookie", "shares"),
+    [
+        ("", True),
+        (f"csrftoken={CSRF}", True),
+        ("language=es", True),
+        (f"csrftoken={CSRF}; language=es", True),
+        (f"language=es; csrftoken={CSRF}", True),
+        (f"csrftoken={CSRF};\tlanguage=en", False),  # Django sees it, nginx's key does not
+        ("language=es; language=en", False),  # nginx keys on the first, Django the last
+        (f"csrftoken={CSRF}; sessionid=abc", False),
+        (" language=es", False),
+        ("language=es;", False),
+    ],
+)
+def test_only_cookie_headers_nginx_and_django_read_alike_share_the_micro_cache(cookie, shares):
+    assert _shares_nginx_cache(cookie) is shares
