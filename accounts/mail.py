@@ -104,6 +104,12 @@ def send_template(name, to, context, key, headers=None, *, sensitive=False, repl
     `sensitive`: the mail carries a log-in, reset or confirmation link (see the module's doc).
     `reply_to`: where an answer goes (none: the From address's).
 
+    The context holds objects and lazy strings, rendered in the recipient's language: the
+    article itself (`{{ article.title }}` is its title as this recipient is shown it), the
+    report (`{{ report.get_reason_display }}`), a label marked with gettext_lazy or made with
+    django.utils.functional.lazy; never words read before this switches language (the
+    sender's request may be in another language, a task in LANGUAGE_CODE).
+
     The subject and the text part are plain text, rendered without HTML escaping (a guest named
     "Tom & Jerry" is not "Tom &amp; Jerry" there); the HTML part is escaped as usual.
     """
