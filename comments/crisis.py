@@ -122,10 +122,7 @@ def _with_reports(pks):
 # moderators of either language): accounts.mail.send_template.
 _shown_reason = lazy(reasons.shown, str)
 _excerpt = lazy(lambda text: Truncator(text).words(40), str)  # its "…" is translated
-
-
-def _reason_of(report):
-    return lazy(report.get_reason_display, str)()
+_reason_of = lazy(lambda report: report.get_reason_display(), str)
 
 
 def _described(comment):
