@@ -17,8 +17,9 @@ instead once the mail is sent (kindred/secret_links.py).
 The task that sends a row (`deliver_mail`) lives here, beside what queues it and what it runs:
 tasks take row ids only, so the task table holds no address or words of a mail.
 
-Every mail is written in its recipient's language (`recipient_language`): a member's setting,
-else the language a guest used when they shared the address, else the page's that sent it.
+Every mail is written in its recipient's language (`recipient_language`): a member's setting
+(LANGUAGE_CODE while they have none), else the language a guest used when they shared the
+address, else the page's that sent it.
 """
 
 import datetime
@@ -71,6 +72,10 @@ def recipient_language(address):
     address (their account's, or one they verified), else the language the subscriber with
     that address used when they shared it, else the language active now (`current_language`).
 
+    A member's setting decides whenever a member has the address, even an empty one (accounts
+    made before languages): that means LANGUAGE_CODE, never the subscriber row's language,
+    which anyone can set by typing the address into the subscribe or comment box.
+
     Both rows are always looked up, so the work does not tell whether the address is a
     member's (a password reset asked for by anyone waits on this)."""
     member = (
@@ -79,7 +84,6 @@ def recipient_language(address):
             Q(email__iexact=address)
             | Q(emailaddress__email__iexact=address, emailaddress__verified=True)
         )
-        .exclude(language="")
         .values_list("language", flat=True)
         .first()
     )
@@ -89,7 +93,9 @@ def recipient_language(address):
         .values_list("language", flat=True)
         .first()
     )
-    return _offered(member) or _offered(guest) or current_language()
+    if member is not None:  # a member's address: theirs to decide, nobody else's
+        return _offered(member) or settings.LANGUAGE_CODE
+    return _offered(guest) or current_language()
 
 
 def send_template(name, to, context, key, headers=None, *, sensitive=False, reply_to=""):
@@ -97,6 +103,12 @@ def send_template(name, to, context, key, headers=None, *, sensitive=False, repl
     (`recipient_language`) and queue the message once per key.
     `sensitive`: the mail carries a log-in, reset or confirmation link (see the module's doc).
     `reply_to`: where an answer goes (none: the From address's).
+
+    The context holds objects and lazy strings, rendered in the recipient's language: the
+    article itself (`{{ article.title }}` is its title as this recipient is shown it), the
+    report (`{{ report.get_reason_display }}`), a label marked with gettext_lazy or made with
+    django.utils.functional.lazy; never words read before this switches language (the
+    sender's request may be in another language, a task in LANGUAGE_CODE).
 
     The subject and the text part are plain text, rendered without HTML escaping (a guest named
     "Tom & Jerry" is not "Tom &amp; Jerry" there); the HTML part is escaped as usual.

@@ -532,7 +532,9 @@ class WaitingPost:
     so the link does not publish words its mail did not show."""
 
     key: str
-    where: str  # the article's title
+    # Where it was posted (comments': an article), shown as its str(): the title in the
+    # language active when the mail or page is rendered, so the recipient's (send_template).
+    where: object
     text: str
     has_picture: bool = False
     picture_description: str = ""

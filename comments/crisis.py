@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.text import Truncator
 
 from accounts import mail, subscriptions
@@ -107,8 +107,9 @@ def _alert_on_call(comment_id, why):
         logger.warning("crisis alerts past %s an hour: post %s left to the escalation",
                        ALERTS_PER_HOUR, comment_id)  # fmt: skip
     # Why it is urgent: a report's reason (a lazy label, shown in the mail's language) or a
-    # crisis phrase the policy caught (stored in English, comments/reasons.py).
-    why = why if isinstance(why, Promise) else reasons.shown(why)
+    # crisis phrase the policy caught (stored in English, comments/reasons.py), translated as
+    # each mail is written too.
+    why = why if isinstance(why, Promise) else _shown_reason(why)
     _send("crisis_alert", within, {"post": posts[0], "why": why}, f"{comment_id}:{posts[0]['at']}")
 
 
@@ -117,15 +118,24 @@ def _with_reports(pks):
     return found.prefetch_related("reports").order_by("urgent_at", "pk")
 
 
+# Words worked out as each mail is written, in its recipient's language (one summary goes to
+# moderators of either language): accounts.mail.send_template.
+_shown_reason = lazy(reasons.shown, str)
+_excerpt = lazy(lambda text: Truncator(text).words(40), str)  # its "…" is translated
+_reason_of = lazy(lambda report: report.get_reason_display(), str)
+
+
 def _described(comment):
     """What the mails say of a post: a report's note on one line (it is the reader's text),
-    and whether its author removed it meanwhile (its words are gone then)."""
+    and whether its author removed it meanwhile (its words are gone then). Objects and lazy
+    strings, never words read now: the article (its title in each recipient's language) and
+    the reports' reasons are rendered in the language of each mail."""
     return {
-        "article": comment.article.title,
-        "excerpt": Truncator(comment.body).words(40),
+        "article": comment.article,
+        "excerpt": _excerpt(comment.body),
         "is_removed": comment.is_removed,
         "reports": [
-            {"reason": report.get_reason_display(), "note": " ".join(report.note.split())}
+            {"reason": _reason_of(report), "note": " ".join(report.note.split())}
             for report in comment.reports.all()
         ],
         "link": settings.SITE_URL + reverse("admin:comments_comment_change", args=[comment.pk]),

@@ -309,7 +309,7 @@ def waiting_posts(subscriber, guest_key):
     return [
         subscriptions.WaitingPost(
             key=_waiting_key(c),
-            where=c.article.title,
+            where=c.article,  # its title is read as the mail is written, in its language
             text=c.body,
             has_picture=bool(c.image),
             picture_description=c.image_alt if c.image else "",

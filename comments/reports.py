@@ -165,8 +165,10 @@ def close_reports(comment, actor, state):
             to=guest.email,
             context={
                 "name": guest.name,
-                "article": report.comment.article.title,
-                "reason": report.get_reason_display(),
+                # Objects, read as the mail is written in the reporter's language (the
+                # moderator's request may be in another): accounts.mail.send_template.
+                "article": report.comment.article,
+                "report": report,
                 "taken_down": state == Report.State.RESOLVED,
                 "members_only": state == Report.State.ACTED,
                 "unsubscribe_url": subscriptions.unsubscribe_url(guest),

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,6 +19,7 @@ from accounts import profiles
 from accounts.ratelimits import client_ip, hit
 from articles.models import Article
 from articles.recent import keep_until_next_publication
+from articles.templatetags.articles import lang_of
 from comments import (
     appeal_links,
     appeals,
@@ -397,6 +399,26 @@ def _link_answer(request, comment, why, status):
 
 POSTS_PER_PAGE = 20
 
+# What a list of posts reads of each post's article to name it as this reader is shown it
+# (articles/translation.py): each language's title and which translations are reviewed, with
+# no query of its own. `article__title` alone is the English title, whatever the page's language.
+ARTICLE_AS_SHOWN = (
+    *(f"article__title_{code}" for code, _name in settings.LANGUAGES),
+    "article__reviewed_translations",
+    "article__slug",
+)
+
+
+def _naming_articles(page):
+    """The page with each post's `article_title`: its article's title as this reader is shown
+    it, an English one marked lang="en" on a page in another language (WCAG 3.1.2)."""
+    page.object_list = list(page.object_list)
+    for post in page.object_list:
+        mark = lang_of(post.article)
+        title = post.article.title
+        post.article_title = format_html("<span{}>{}</span>", mark, title) if mark else title
+    return page
+
 
 @require_safe
 def member_profile(request, handle):
@@ -423,11 +445,12 @@ def member_profile(request, handle):
         )
     posts = posts.filter(shown_root)
     posts = posts.select_related("article").only(
-        "pk", "body_html", "image", "image_alt", "created_at", "article__title", "article__slug"
+        "pk", "body_html", "image", "image_alt", "created_at", *ARTICLE_AS_SHOWN
     )
     page = Paginator(posts.order_by("-created_at", "-pk"), POSTS_PER_PAGE).get_page(
         thread.requested_page(request)
     )
+    page = _naming_articles(page)
     context = {
         "member": member,
         "role": profiles.shown_role(member.role, member.profession_verified),
@@ -446,11 +469,14 @@ def own_posts(request):
         .select_related("article", "rejection_reason")
         .only(
             *("pk", "body", "status", "created_at", "members_only", "image", "rejection_reason"),
-            *("article__title", "article__slug", "rejection_reason__text"),
+            *ARTICLE_AS_SHOWN,
+            "rejection_reason__text",
         )
         .order_by("-created_at", "-pk")
     )
-    page = Paginator(posts, POSTS_PER_PAGE).get_page(thread.requested_page(request))
+    page = _naming_articles(
+        Paginator(posts, POSTS_PER_PAGE).get_page(thread.requested_page(request))
+    )
     return render(request, "comments/own_posts.html", {"page": page})
 
 

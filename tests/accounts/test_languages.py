@@ -237,11 +237,17 @@ def test_recipient_language_comes_from_the_member_then_the_guest_then_the_page(
     guest = make_subscriber(email="guest@example.org", language="es")
     with translation.override("es"):
         assert kindred_mail.recipient_language("nobody@example.org") == "es"  # the page's
-        assert kindred_mail.recipient_language(member.email) == "es"  # no setting: the page's
+        # A member with no setting (an account from before languages): LANGUAGE_CODE, not
+        # the page's: the member's address is theirs, whoever's request sends the mail.
+        assert kindred_mail.recipient_language(member.email) == "en"
     assert kindred_mail.recipient_language("nobody@example.org") == "en"
     assert kindred_mail.recipient_language(guest.email.upper()) == "es"
+    # ...nor a subscriber row's, which anyone typing the address sets.
     make_subscriber(email=member.email, language="es")
-    assert kindred_mail.recipient_language(member.email) == "es"  # their guest past's
+    assert kindred_mail.recipient_language(member.email) == "en"
+    member.language = "es"
+    member.save(update_fields=["language"])
+    assert kindred_mail.recipient_language(member.email) == "es"  # their own setting
     member.language = "en"
     member.save(update_fields=["language"])
     with translation.override("es"):

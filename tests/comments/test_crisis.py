@@ -261,3 +261,24 @@ def test_the_digest_names_urgent_posts_wherever_they_wait_once(
     assert "URGENT (a possible crisis)" in digest.body and "Sample words of despair" in digest.body
     later = timezone.now() + datetime.timedelta(minutes=31)
     assert tell_moderators(now=later) is False  # named once
+
+
+def test_a_crisis_phrase_caught_on_a_spanish_page_is_named_in_each_moderators_language(
+    post, moderator, second_moderator, django_capture_on_commit_callbacks
+):
+    """The alert is queued in the request that caught the phrase (a Spanish one, say): its
+    "Why:" line is translated as each moderator's mail is written, not in that request."""
+    from django.utils import translation
+
+    from comments import reasons
+
+    moderator.language, second_moderator.language = "en", "es"
+    moderator.save(update_fields=["language"])
+    second_moderator.save(update_fields=["language"])
+    with translation.override("es"), django_capture_on_commit_callbacks(execute=True):
+        crisis.flag(post, reasons.crisis_phrase("sample phrase"))
+    [english] = _alerts_to(moderator.email)
+    assert "crisis phrase: contains the watched phrase “sample phrase”" in english.body
+    assert "frase de crisis" not in english.body
+    [spanish] = [m for m in mail.outbox if m.to == [second_moderator.email]]
+    assert "frase de crisis: contiene la frase vigilada “sample phrase”" in spanish.body
