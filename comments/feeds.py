@@ -26,7 +26,9 @@ _PUBLISHED = Comment.Status.PUBLISHED
 _SHOWN_FIELDS = (
     *("body", "created_at", "edited_at", "image", "image_thumb", "image_alt"),
     *("is_picture_sensitive", "status", "members_only", "author_user_id", "author_subscriber_id"),
-    *("article__title", "article__slug"),
+    # The article's title as this reader is shown it (articles/translation.py): each language's.
+    *(f"article__title_{code}" for code, _name in settings.LANGUAGES),
+    *("article__reviewed_translations", "article__slug"),
     *("author_user__display_name", "author_subscriber__name"),
 )
 

@@ -464,7 +464,8 @@ def _tell_author(comment, outcome, note="", rejected_by=None):
             "outcome": outcome,
             "comment": comment,
             "article": comment.article,
-            "reason": comment.rejection_reason.text if comment.rejection_reason else "",
+            # The reason itself, not its text: written in the recipient's language.
+            "reason": comment.rejection_reason or "",
             "post_url": settings.SITE_URL + comment.get_absolute_url(),
             "note": note,
             "appeal_url": appeal_url,

@@ -7,6 +7,7 @@ import pytest
 from articles import publishing
 from comments import moderator_actions
 from comments.models import Comment
+from tests.articles.test_translations import SPANISH, translate
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +180,15 @@ def test_feed_queries_do_not_grow_with_posts(
     # 1 the posts with their articles and authors, 2 the next scheduled article.
     with django_assert_num_queries(2):
         assert client.get("/comments/feed/").status_code == 200
+
+
+def test_the_comments_feed_names_a_translated_article_in_the_readers_language(
+    client, settings, article, make_comment, member
+):
+    settings.COMMENTS_READ_GATE = False
+    translate(article)
+    make_comment(article, member, body="Gracias por el artículo.")
+    spanish = client.get("/comments/feed/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    english = client.get("/comments/feed/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert SPANISH["title_es"] in spanish and article.title_en not in spanish
+    assert article.title_en in english
