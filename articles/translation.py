@@ -59,11 +59,14 @@ class WholeTranslation(TranslationFieldDescriptor):
     """An unsuffixed field of Article: the column of the language the whole article is shown in
     (Article.shown_language), with no fallback field by field."""
 
+    # The language a row is shown in, from the columns it holds (never a query).
+    language_of = staticmethod(shown_language)
+
     def __get__(self, instance, owner):
         if instance is None:
             return self
         # `instance` may also be modeltranslation's stand-in for a row of values(): no method.
-        column = build_localized_fieldname(self.field.name, shown_language(instance))
+        column = build_localized_fieldname(self.field.name, self.language_of(instance))
         loaded = instance.__dict__
         if column not in loaded and self.field.attname in loaded:
             # Only the unsuffixed column was read: it holds the English article's words.
@@ -77,8 +80,24 @@ class WholeTranslation(TranslationFieldDescriptor):
         # modeltranslation cleans the fields, only the unsuffixed value is kept.
         if getattr(instance, "_mt_init", False) or getattr(instance, "_mt_disable", False):
             return
-        column = build_localized_fieldname(self.field.name, shown_language(instance))
+        column = build_localized_fieldname(self.field.name, self.language_of(instance))
         setattr(instance, column, value)
+
+
+def construct_in_english(model):
+    """modeltranslation gives a keyword argument such as title= to the active language's column;
+    for `model` it is always the English one's. Rows read from the database come positionally."""
+    init_with_translations = model.__init__
+
+    @functools.wraps(init_with_translations)
+    def init_in_english(self, *args, **kwargs):
+        if not kwargs:
+            init_with_translations(self, *args)
+            return
+        with translation.override(DEFAULT_LANGUAGE):
+            init_with_translations(self, *args, **kwargs)
+
+    model.__init__ = init_in_english
 
 
 translator.register(Article, ArticleTranslation)
@@ -86,18 +105,4 @@ translator.register(Article, ArticleTranslation)
 for _name in ArticleTranslation.fields:
     setattr(Article, _name, WholeTranslation(Article._meta.get_field(_name)))
 
-_init_with_translations = Article.__init__
-
-
-@functools.wraps(_init_with_translations)
-def _init_in_english(self, *args, **kwargs):
-    # modeltranslation gives a keyword argument such as title= to the active language's column;
-    # here it is always the English article's. Rows read from the database come positionally.
-    if not kwargs:
-        _init_with_translations(self, *args)
-        return
-    with translation.override(DEFAULT_LANGUAGE):
-        _init_with_translations(self, *args, **kwargs)
-
-
-Article.__init__ = _init_in_english
+construct_in_english(Article)

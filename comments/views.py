@@ -447,6 +447,8 @@ def own_posts(request):
         .only(
             *("pk", "body", "status", "created_at", "members_only", "image", "rejection_reason"),
             *("article__title", "article__slug", "rejection_reason__text"),
+            # The reason in the member's language (comments/translation.py).
+            *(f"rejection_reason__text_{code}" for code, _name in settings.LANGUAGES),
         )
         .order_by("-created_at", "-pk")
     )
