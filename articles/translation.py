@@ -30,6 +30,11 @@ Reading and writing through the unsuffixed names:
 Filters and ordering on an unsuffixed name are rewritten by modeltranslation to the active
 language's column (`filter(title=...)` under Spanish reads title_es): name the column, as
 `last_reviewed_at_en`, wherever the language matters (articles/admin.py, sitemaps.py).
+
+The site's own pages (SitePage: contact, privacy notice, guidelines, terms) follow the same
+rule, shown whole in one language: the reader's when the page has both its title and its text
+in it (SitePage.shown_language(), from the row's own columns, so no column of its own is
+needed), else English; their body_html is made per language on every save (SitePage.save()).
 """
 
 import functools
@@ -39,7 +44,7 @@ from modeltranslation.fields import TranslationFieldDescriptor
 from modeltranslation.translator import TranslationOptions, translator
 from modeltranslation.utils import build_localized_fieldname
 
-from articles.models import DEFAULT_LANGUAGE, Article, shown_language
+from articles.models import DEFAULT_LANGUAGE, Article, SitePage, shown_language, site_page_language
 
 
 class ArticleTranslation(TranslationOptions):
@@ -53,6 +58,11 @@ class ArticleTranslation(TranslationOptions):
         "hero_caption",
         "last_reviewed_at",
     )
+
+
+class SitePageTranslation(TranslationOptions):
+    # The page's Markdown and its HTML, made from it on every save (SitePage.save()).
+    fields = ("title", "body", "body_html")
 
 
 class WholeTranslation(TranslationFieldDescriptor):
@@ -84,6 +94,13 @@ class WholeTranslation(TranslationFieldDescriptor):
         setattr(instance, column, value)
 
 
+class WholeSitePage(WholeTranslation):
+    """An unsuffixed field of SitePage: the column of the language the whole page is shown in
+    (SitePage.shown_language: the reader's when the page has its title and text in it)."""
+
+    language_of = staticmethod(site_page_language)
+
+
 def construct_in_english(model):
     """modeltranslation gives a keyword argument such as title= to the active language's column;
     for `model` it is always the English one's. Rows read from the database come positionally."""
@@ -106,3 +123,13 @@ for _name in ArticleTranslation.fields:
     setattr(Article, _name, WholeTranslation(Article._meta.get_field(_name)))
 
 construct_in_english(Article)
+
+# The site's own pages (contact, privacy notice, guidelines, terms), by the same rule: shown
+# whole in one language, their unsuffixed columns holding the English page's words
+# (SitePage.save()). docs/article-translations.md, "Site pages".
+translator.register(SitePage, SitePageTranslation)
+
+for _name in SitePageTranslation.fields:
+    setattr(SitePage, _name, WholeSitePage(SitePage._meta.get_field(_name)))
+
+construct_in_english(SitePage)
