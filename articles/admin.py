@@ -469,16 +469,46 @@ class ReviewerAdmin(admin.ModelAdmin):
         freshness.site_changed()
 
 
+class SitePageAdminForm(forms.ModelForm):
+    """The English page under the fields' own names (title, body), its translations beside
+    them (title_es, body_es). As for an article (ArticleAdminForm), the unsuffixed names read
+    and write the shown language's columns, so the form fills and applies them in English."""
+
+    def __init__(self, *args, **kwargs):
+        with translation.override(DEFAULT_LANGUAGE):
+            super().__init__(*args, **kwargs)
+
+    def _post_clean(self):
+        # SitePage.clean(): a translation has its title and its text, or neither.
+        with translation.override(DEFAULT_LANGUAGE):
+            super()._post_clean()
+
+
 @admin.register(SitePage)
 class SitePageAdmin(admin.ModelAdmin):
     """The contact, privacy, guidelines and terms pages: one row each (made by a migration),
     at fixed addresses that the footer, every mail and the sign-up form link to, so rows are
-    edited, never added or deleted."""
+    edited, never added or deleted. Each language side by side (not modeltranslation's tabbed
+    admin: ArticleAdmin says why); a page is shown in Spanish once it has a Spanish title and
+    text."""
 
-    list_display = ["title", "kind", "updated_at", "is_sample", "address"]
+    form = SitePageAdminForm
+    list_display = ["title_en", "kind", "translations", "updated_at", "is_sample", "address"]
     list_filter = ["is_sample"]
-    fields = ["kind", "title", "body", "is_sample", "updated_at", "address"]
+    fields = [
+        "kind",
+        *_beside_translations("title", "body"),
+        "is_sample",
+        "updated_at",
+        "address",
+    ]
     readonly_fields = ["kind", "updated_at", "address"]
+
+    @admin.display(description=_("translations"))
+    def translations(self, page):
+        """The languages readers are shown a translation of the page in."""
+        shown = [code for code in TRANSLATION_LANGUAGES if page.shown_language(code) == code]
+        return ", ".join(shown) or "—"
 
     def has_add_permission(self, request):
         return False

@@ -450,9 +450,28 @@ class NewsletterRecipient(models.Model):
         }
 
 
+# Above a site page a reader's language has no translation of yet, in that language
+# (articles/views.py site_page).
+PAGE_NOT_YET_TRANSLATED = {
+    # Translators: above a site page (contact, privacy notice...) shown in English.
+    "es": _("This page is not yet available in Spanish."),
+}
+# What a site page's translation must hold to be shown.
+PAGE_TRANSLATED_TEXTS = ("title", "body")
+PAGE_TRANSLATION_INCOMPLETE = _(
+    "A translation needs its title and text: fill this in too, or clear this language's "
+    "other field to leave the page in English."
+)
+
+
 class SitePage(models.Model):
     """One of the pages a health site must have, one row per kind, its text written by staff
-    in the admin. Each kind has a fixed address (config/urls.py): the URL name is the kind."""
+    in the admin. Each kind has a fixed address (config/urls.py): the URL name is the kind.
+
+    Its title and text have a column per language (articles/translation.py), as an article's
+    do: a page is shown whole in one language, its translation when it has both a title and a
+    text in the reader's language (shown_language()), else the English page; `page.title`,
+    `page.body_html` read that language's columns."""
 
     class Kind(models.TextChoices):
         CONTACT = "contact", _("Contact")
@@ -484,5 +503,53 @@ class SitePage(models.Model):
     def __str__(self):
         return self.title or self.get_kind_display()
 
+    def save(self, *args, **kwargs):
+        # Each language's HTML from its own Markdown.
+        for language in (DEFAULT_LANGUAGE, *TRANSLATION_LANGUAGES):
+            body = getattr(self, f"body_{language}")
+            setattr(self, f"body_html_{language}", render_markdown(body) if _filled(body) else "")
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {
+                *kwargs["update_fields"],
+                *(f"body_html_{code}" for code in (DEFAULT_LANGUAGE, *TRANSLATION_LANGUAGES)),
+            }
+        # With English active, the unsuffixed columns (title, body, body_html) are written with
+        # the English page's words, whoever saves (as Article.save() does).
+        with translation.override(DEFAULT_LANGUAGE):
+            super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse(self.kind)
+
+    def shown_language(self, language=None):
+        """The language this page is shown in to a reader of `language` (the active one):
+        theirs when the page has a title and a text in it, else English. Never a query."""
+        return site_page_language(self, language)
+
+    def clean(self):
+        """A translation has both its title and its text, or neither."""
+        super().clean()
+        problems = {}
+        for language in TRANSLATION_LANGUAGES:
+            own = [f"{name}_{language}" for name in PAGE_TRANSLATED_TEXTS]
+            if any(_filled(getattr(self, name)) for name in own):
+                problems.update(
+                    {
+                        name: PAGE_TRANSLATION_INCOMPLETE
+                        for name in own
+                        if not _filled(getattr(self, name))
+                    }
+                )
+        if problems:
+            raise ValidationError(problems)
+
+
+def site_page_language(row, language=None):
+    """SitePage.shown_language() for a page's row (articles/translation.py reads it for every
+    unsuffixed field): from the columns the row holds, so a column not loaded counts as empty."""
+    language = language or active_language()
+    if language != DEFAULT_LANGUAGE and all(
+        _filled(row.__dict__.get(f"{name}_{language}")) for name in PAGE_TRANSLATED_TEXTS
+    ):
+        return language
+    return DEFAULT_LANGUAGE

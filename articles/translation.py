@@ -30,6 +30,11 @@ Reading and writing through the unsuffixed names:
 Filters and ordering on an unsuffixed name are rewritten by modeltranslation to the active
 language's column (`filter(title=...)` under Spanish reads title_es): name the column, as
 `last_reviewed_at_en`, wherever the language matters (articles/admin.py, sitemaps.py).
+
+The site's own pages (SitePage: contact, privacy notice, guidelines, terms) follow the same
+rule, shown whole in one language: the reader's when the page has both its title and its text
+in it (SitePage.shown_language(), from the row's own columns, so no column of its own is
+needed), else English; their body_html is made per language on every save (SitePage.save()).
 """
 
 import functools
@@ -39,7 +44,7 @@ from modeltranslation.fields import TranslationFieldDescriptor
 from modeltranslation.translator import TranslationOptions, translator
 from modeltranslation.utils import build_localized_fieldname
 
-from articles.models import DEFAULT_LANGUAGE, Article, shown_language
+from articles.models import DEFAULT_LANGUAGE, Article, SitePage, shown_language, site_page_language
 
 
 class ArticleTranslation(TranslationOptions):
@@ -55,15 +60,23 @@ class ArticleTranslation(TranslationOptions):
     )
 
 
+class SitePageTranslation(TranslationOptions):
+    # The page's Markdown and its HTML, made from it on every save (SitePage.save()).
+    fields = ("title", "body", "body_html")
+
+
 class WholeTranslation(TranslationFieldDescriptor):
     """An unsuffixed field of Article: the column of the language the whole article is shown in
     (Article.shown_language), with no fallback field by field."""
+
+    # The language a row is shown in, from the columns it holds (never a query).
+    language_of = staticmethod(shown_language)
 
     def __get__(self, instance, owner):
         if instance is None:
             return self
         # `instance` may also be modeltranslation's stand-in for a row of values(): no method.
-        column = build_localized_fieldname(self.field.name, shown_language(instance))
+        column = build_localized_fieldname(self.field.name, self.language_of(instance))
         loaded = instance.__dict__
         if column not in loaded and self.field.attname in loaded:
             # Only the unsuffixed column was read: it holds the English article's words.
@@ -77,8 +90,31 @@ class WholeTranslation(TranslationFieldDescriptor):
         # modeltranslation cleans the fields, only the unsuffixed value is kept.
         if getattr(instance, "_mt_init", False) or getattr(instance, "_mt_disable", False):
             return
-        column = build_localized_fieldname(self.field.name, shown_language(instance))
+        column = build_localized_fieldname(self.field.name, self.language_of(instance))
         setattr(instance, column, value)
+
+
+class WholeSitePage(WholeTranslation):
+    """An unsuffixed field of SitePage: the column of the language the whole page is shown in
+    (SitePage.shown_language: the reader's when the page has its title and text in it)."""
+
+    language_of = staticmethod(site_page_language)
+
+
+def construct_in_english(model):
+    """modeltranslation gives a keyword argument such as title= to the active language's column;
+    for `model` it is always the English one's. Rows read from the database come positionally."""
+    init_with_translations = model.__init__
+
+    @functools.wraps(init_with_translations)
+    def init_in_english(self, *args, **kwargs):
+        if not kwargs:
+            init_with_translations(self, *args)
+            return
+        with translation.override(DEFAULT_LANGUAGE):
+            init_with_translations(self, *args, **kwargs)
+
+    model.__init__ = init_in_english
 
 
 translator.register(Article, ArticleTranslation)
@@ -86,18 +122,14 @@ translator.register(Article, ArticleTranslation)
 for _name in ArticleTranslation.fields:
     setattr(Article, _name, WholeTranslation(Article._meta.get_field(_name)))
 
-_init_with_translations = Article.__init__
+construct_in_english(Article)
 
+# The site's own pages (contact, privacy notice, guidelines, terms), by the same rule: shown
+# whole in one language, their unsuffixed columns holding the English page's words
+# (SitePage.save()). docs/article-translations.md, "Site pages".
+translator.register(SitePage, SitePageTranslation)
 
-@functools.wraps(_init_with_translations)
-def _init_in_english(self, *args, **kwargs):
-    # modeltranslation gives a keyword argument such as title= to the active language's column;
-    # here it is always the English article's. Rows read from the database come positionally.
-    if not kwargs:
-        _init_with_translations(self, *args)
-        return
-    with translation.override(DEFAULT_LANGUAGE):
-        _init_with_translations(self, *args, **kwargs)
+for _name in SitePageTranslation.fields:
+    setattr(SitePage, _name, WholeSitePage(SitePage._meta.get_field(_name)))
 
-
-Article.__init__ = _init_in_english
+construct_in_english(SitePage)

@@ -10,7 +10,13 @@ from modeltranslation.utils import get_language
 
 from accounts import staff
 from articles.forms import SearchForm
-from articles.models import NOT_YET_TRANSLATED, Article, Reviewer, SitePage
+from articles.models import (
+    NOT_YET_TRANSLATED,
+    PAGE_NOT_YET_TRANSLATED,
+    Article,
+    Reviewer,
+    SitePage,
+)
 from articles.recent import keep_until_next_publication
 from articles.search import search_articles
 from articles.seo import article_json_ld
@@ -95,9 +101,22 @@ def _site_page_shown(request, kind):
 
 @page_cache.cache_page(depends_on=_site_page_shown)
 def site_page(request, kind):
-    """Contact, privacy notice, community guidelines, terms of use: as staff wrote them."""
+    """Contact, privacy notice, community guidelines, terms of use: as staff wrote them. The
+    whole page in one language: the reader's when the page has its title and text in it, else
+    English, marked as such (lang) under a note in the reader's language."""
     page = get_object_or_404(SitePage, kind=kind)
-    return render(request, "articles/site_page.html", {"page": page})
+    reader_language = get_language()
+    shown_language = page.shown_language(reader_language)
+    untranslated = shown_language != reader_language
+    return render(
+        request,
+        "articles/site_page.html",
+        {
+            "page": page,
+            "content_language": shown_language if untranslated else "",
+            "language_note": PAGE_NOT_YET_TRANSLATED.get(reader_language) if untranslated else None,
+        },
+    )
 
 
 # Not in the page cache: every query typed would be an address of its own. Anonymous answers

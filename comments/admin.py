@@ -1,6 +1,7 @@
 """The moderation queue and the site's rules, in the Django admin."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
@@ -10,7 +11,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
@@ -941,12 +942,32 @@ class ModerationRulesAdmin(admin.ModelAdmin):
         return False
 
 
+class RejectionReasonAdminForm(forms.ModelForm):
+    """The English text under the field's own name (text), the Spanish beside it (text_es).
+    The unsuffixed name reads and writes the active language's column (comments/translation.py),
+    so the form fills and applies it with English active, whatever the staff member's language."""
+
+    def __init__(self, *args, **kwargs):
+        with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+            super().__init__(*args, **kwargs)
+
+    def _post_clean(self):
+        with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+            super()._post_clean()
+
+
 @admin.register(RejectionReason)
 class RejectionReasonAdmin(admin.ModelAdmin):
     """The statement of reasons moderators choose from. A reason in use cannot be deleted
-    (its posts keep quoting it): untick "offered" to retire it."""
+    (its posts keep quoting it): untick "offered" to retire it. Each reason has its English
+    text and its Spanish one, side by side; a reason without Spanish is quoted in English to
+    Spanish readers."""
 
-    list_display = ["text", "code", "is_active", "position"]
+    # Not modeltranslation's TranslationAdmin (articles/admin.py ArticleAdmin says why).
+    form = RejectionReasonAdminForm
+    fields = ["code", ("text", "text_es"), "is_active", "position"]
+    # Each language's column by name: an unsuffixed one would be the staff member's language's.
+    list_display = ["text_en", "text_es", "code", "is_active", "position"]
     list_editable = ["is_active", "position"]
 
     def get_readonly_fields(self, request, obj=None):

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -421,7 +421,11 @@ class ReplyNotice(models.Model):
 
 class RejectionReason(models.Model):
     """A reason of the site's list, quoted to the author of a rejected post (a statement of
-    reasons). Staff edit the list in the admin; a reason in use is retired, not deleted."""
+    reasons). Staff edit the list in the admin; a reason in use is retired, not deleted.
+
+    Its text has a column per language (comments/translation.py): `reason.text` reads the
+    active language's, or the English text when the reason has none in that language. Read it
+    where the words are shown (a page, a mail under its recipient's language), not before."""
 
     code = models.SlugField(
         _("code"), max_length=30, unique=True, help_text=_("A short name, never shown.")
@@ -447,6 +451,12 @@ class RejectionReason(models.Model):
 
     def __str__(self):
         return self.text
+
+    def save(self, *args, **kwargs):
+        # With English active, the unsuffixed column (text) is written with the English text,
+        # whoever saves: it is what a query that named only it reads (comments/translation.py).
+        with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+            super().save(*args, **kwargs)
 
 
 class Appeal(models.Model):

@@ -464,8 +464,9 @@ def _tell_author(comment, outcome, note="", rejected_by=None):
             "outcome": outcome,
             "comment": comment,
             "article": comment.article,
-            # The reason itself, not its text: written in the recipient's language.
-            "reason": comment.rejection_reason or "",
+            # The reason itself: its text is read as the mail is rendered, in the recipient's
+            # language (comments/translation.py), not in the moderator's.
+            "reason": comment.rejection_reason,
             "post_url": settings.SITE_URL + comment.get_absolute_url(),
             "note": note,
             "appeal_url": appeal_url,

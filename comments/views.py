@@ -471,6 +471,8 @@ def own_posts(request):
             *("pk", "body", "status", "created_at", "members_only", "image", "rejection_reason"),
             *ARTICLE_AS_SHOWN,
             "rejection_reason__text",
+            # The reason in the member's language (comments/translation.py).
+            *(f"rejection_reason__text_{code}" for code, _name in settings.LANGUAGES),
         )
         .order_by("-created_at", "-pk")
     )
