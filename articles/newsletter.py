@@ -247,8 +247,14 @@ def _render(article, language):
 
 
 def language_of(send, subscriber):
-    """The language of the message `subscriber` gets: theirs when the send has it."""
-    language = subscriber.language
+    """The language of the message `subscriber` gets, by the rule of every mail of ours
+    (accounts.mail.recipient_language): a member's own setting (none: the site's language),
+    else the language the subscriber used; English when the send has no such language."""
+    member = subscriber.user if subscriber.user_id else None
+    if member is not None and member.is_active:
+        language = member.language or settings.LANGUAGE_CODE
+    else:
+        language = subscriber.language
     return language if language in send.translations else settings.LANGUAGE_CODE
 
 
@@ -273,7 +279,7 @@ def message_for(send, subscriber, connection=None):
         subject=subject,
         text=text,
         html=html,
-        headers=list_unsubscribe_headers(subscriber),
+        headers={**list_unsubscribe_headers(subscriber), "Content-Language": language},
         connection=connection,
         language=language,
     )
@@ -321,7 +327,7 @@ def claim_batch(send, size, now=None):
         if taken:
             return list(
                 NewsletterRecipient.objects.filter(claim=token, status=Status.SENDING)
-                .select_related("subscriber")
+                .select_related("subscriber__user")  # a member's language rules their mail
                 .order_by("pk")
             )
     return []
@@ -414,6 +420,7 @@ class RawMessages:
                 "List-Unsubscribe": f"<{UNSUBSCRIBE_MARK}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "Message-ID": cls.MESSAGE_ID,
+                "Content-Language": language,
             },
             language=language,
         )
