@@ -283,7 +283,29 @@ def nginx_in_front(live_server, settings):
         check=True,
         capture_output=True,
     )
-    http_port, https_port = _free_port(), _free_port()
+    # A free port may be taken by another program before nginx binds it: try new ones.
+    for _attempt in range(5):
+        http_port, https_port = _free_port(), _free_port()
+        _write_nginx_conf(work, upstream, http_port, https_port)
+        started = subprocess.run(  # noqa: S603
+            [NGINX, "-p", str(work), "-c", str(work / "nginx.conf")],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if started.returncode == 0:
+            break
+    else:
+        pytest.fail(f"nginx did not start: {started.stderr}")
+    time.sleep(0.5)
+    yield https_port
+    pid = (work / "nginx.pid").read_text().strip()
+    subprocess.run(["kill", pid], check=False)  # noqa: S603, S607
+    time.sleep(0.3)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _write_nginx_conf(work, upstream, http_port, https_port):
     conf = (ROOT / "deploy/nginx/kindred.conf").read_text()
     conf = (
         conf.replace("127.0.0.1:8000", upstream)
@@ -303,13 +325,6 @@ def nginx_in_front(live_server, settings):
         f"    client_body_temp_path {work}/body;\n    proxy_temp_path {work}/proxy;\n"
         f"    include {work}/site.conf;\n}}\n"
     )
-    subprocess.run([NGINX, "-p", str(work), "-c", str(work / "nginx.conf")], check=True)  # noqa: S603
-    time.sleep(0.5)
-    yield https_port
-    pid = (work / "nginx.pid").read_text().strip()
-    subprocess.run(["kill", pid], check=False)  # noqa: S603, S607
-    time.sleep(0.3)
-    shutil.rmtree(work, ignore_errors=True)
 
 
 def _through_nginx(port, path, **headers):
