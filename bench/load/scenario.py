@@ -165,7 +165,8 @@ class LoadRun:
             self.unconfirmed.append(token)
             return
         status, headers, _, body = answer
-        accepted = re.search(r"#comment-(\d+)$", headers.get("location", ""))
+        # An accepted post sends its author to the post's own address, /c/<id>/ (issue 15).
+        accepted = re.search(r"/c/(\d+)/$", headers.get("location", ""))
         if status == 302 and accepted:
             self.accepted.append((token, int(accepted.group(1))))
         elif status == 429:  # the rate limit, as designed
