@@ -17,8 +17,10 @@ The figures:
    nginx serving the same bytes as a static file.
 3. Load: 50 clients for 60 s, each from its own address (127.0.0.2, 127.0.0.3, ...): anonymous
    readers (of the busy article, and spread over the others), members reading, and members
-   posting a comment every ~20 s. Requests/s, p50/p95/p99 latency, errors, and the ledger:
-   every post the server accepted must be in the database afterwards.
+   posting a comment after about every 40 of their reads (~20 s on 2 shared cores; counted in
+   reads, not seconds, so the mix is the same on any machine). Requests/s, p50/p95/p99
+   latency, errors, and the ledger: every post the server accepted must be in the database
+   afterwards.
 4. CPU per request: gunicorn's CPU time (master and workers, from /proc) over the requests
    served, under that load and for the minimal Django view under the same client (as many
    clients, 15 s before and 15 s after the load). Their ratio holds from machine to machine,

@@ -44,7 +44,7 @@ def prepare(data, env, options):
     """Make the set's database afresh (migrated, static files collected) and its Thread."""
     database, members = database_of(data, options), max(50, options.clients)
     template = options.large_template if data == "large" else ""
-    reset_services(database, options.redis_db, template=template)
+    waited = reset_services(database, options.redis_db, template=template)
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "collectstatic", "--noinput", "-v", "0")
     if data == "demo":
@@ -60,9 +60,10 @@ def prepare(data, env, options):
         )
     else:
         thread = json.loads(django_step(env, "large-thread", str(members)))
+        wait = f", after waiting {waited:.0f} s for it to be free" if waited >= 1 else ""
         how = (
-            f"database {database} (a copy of {template}, migrate), {members} of its members "
-            "signed in"
+            f"database {database} (a copy of {template}{wait}; migrate), {members} of its "
+            "members signed in"
         )
     facts = json.loads(django_step(env, "article-facts", thread["slug"]))
     return Thread(

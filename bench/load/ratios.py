@@ -107,9 +107,9 @@ def measure_ratios(workdir, processes, options, env, port, summary, thread):
         GUNICORN_TARGET,
     )  # fmt: skip
     if errors:
-        summary.problems.append(f"{errors} errors from wrk during the gunicorn ratio")
+        summary.problem(f"{errors} errors from wrk during the gunicorn ratio")
     if get(port, article)[1].get("X-Page-Cache") != "hit":
-        summary.problems.append("the page cache stopped answering during the gunicorn ratio")
+        summary.problem("the page cache stopped answering during the gunicorn ratio")
     processes.stop(minimal)
     summary.target(
         "gunicorn ratio", f"{ratio:.2f}", ratio >= GUNICORN_TARGET, f"target >= {GUNICORN_TARGET}"
@@ -148,11 +148,11 @@ def measure_ratios(workdir, processes, options, env, port, summary, thread):
         NGINX_TARGET,
     )  # fmt: skip
     if errors:
-        summary.problems.append(f"{errors} errors from wrk during the nginx ratio")
+        summary.problem(f"{errors} errors from wrk during the nginx ratio")
     # The app allows PUBLIC_CACHE_SECONDS; nginx refreshes the copy in the background.
     cached = {"HIT", "STALE", "UPDATING", "REVALIDATED"}
     if get(https_port, article, tls=True)[1].get("X-Cache-Status") not in cached:
-        summary.problems.append("the nginx micro-cache stopped answering during the nginx ratio")
+        summary.problem("the nginx micro-cache stopped answering during the nginx ratio")
     processes.stop(server)
     verdict = ratio >= NGINX_TARGET
     summary.target("nginx ratio", f"{ratio:.2f}", verdict, f"target >= {NGINX_TARGET}")

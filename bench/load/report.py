@@ -27,12 +27,15 @@ def report_load(run, options, shape, data):
         f"processes); load average (1 min) {meter.load_before:.1f} at the start, "
         f"{meter.load_after:.1f} at the end"
     )
+    if options.post_interval:
+        pace = f"every ~{options.post_interval:.0f} s"
+    else:
+        pace = f"after every ~{options.post_every} of its reads"
     print(
         f"  mix: {options.member_share:.0%} member reads of the article (private, rendered), "
         f"the rest anonymous reads (9 in 10 of the article, the others spread evenly over the "
-        f"other articles and the home page), a post per member every "
-        f"~{options.post_interval:.0f} s (3 in 4 replies; then, as member reads, the post's "
-        "/c/<id>/ and the page of the thread it leads to)"
+        f"other articles and the home page), a post per member {pace} (3 in 4 replies; then, "
+        "as member reads, the post's /c/<id>/ and the page of the thread it leads to)"
     )
     print(f"  {'':16} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     everything = []
@@ -73,8 +76,10 @@ def report_load(run, options, shape, data):
     for what, example in run.error_examples.items():
         print(f"    e.g. {what}: {example!r}"[:300])
     refusals = ", ".join(f"{n} {what}" for what, n in run.refusals.items()) or "none"
+    sent = len(run.samples["post"])
     print(
-        f"  posts: {len(run.accepted)} accepted, deliberate refusals: {refusals}, "
+        f"  posts: {sent} sent (one request in {len(everything) / max(1, sent):.0f}), "
+        f"{len(run.accepted)} accepted, deliberate refusals: {refusals}, "
         f"{len(run.unconfirmed)} without an answer"
     )
     return errors, {
@@ -169,6 +174,10 @@ class Summary:
     def __init__(self):
         self.figures = []  # "name value (target ...: ok)", one per target
         self.problems = []  # errors, lost posts, a server that stopped: the run failed
+        self.data = ""  # the data set being run, named in each figure and problem
 
     def target(self, name, value, is_met, target):
-        self.figures.append(f"{name} {value} ({target}: {'ok' if is_met else 'MISSED'})")
+        self.figures.append(f"{self.data}{name} {value} ({target}: {'ok' if is_met else 'MISSED'})")
+
+    def problem(self, text):
+        self.problems.append(f"{self.data}{text}")

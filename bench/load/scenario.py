@@ -21,6 +21,7 @@ TOKEN_PATTERN = re.compile(r"\bkb[a-z]{14}\b")
 _POSTED = re.compile(r"/c/(\d+)/$")  # where an accepted post sends its author: its own address
 _STARTED = re.compile(r'name="started" value="([^"]+)"')
 _CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_ALERT = re.compile(r'class="(?:alert alert-danger|invalid-feedback[^"]*)"[^>]*>(.*?)</div>', re.S)
 FILL_SECONDS = 3.5  # a form sent sooner than COMMENTS_MIN_FILL_SECONDS (3) is refused as a bot's
 
 
@@ -29,7 +30,18 @@ def _form_fields(page):
     started, csrf = _STARTED.search(page), _CSRF_TOKEN.search(page)
     if not started or not csrf or "Posting as" not in page:
         return None
-    return {"csrf": csrf.group(1), "started": started.group(1), "shown_at": time.monotonic()}
+    return {
+        "csrf": csrf.group(1),
+        "started": started.group(1),
+        "shown_at": time.monotonic(),
+        "is_spent": False,  # each form is good for one send
+    }
+
+
+def _why_refused(page):
+    """What the form page a refused post came back to says is wrong (else the page's start)."""
+    said = [re.sub(r"<[^>]+>", " ", text).strip() for text in _ALERT.findall(page.decode())]
+    return " | ".join(said) or page[:300]
 
 
 def http_request(port, method, path, cookie="", body=b""):
@@ -153,13 +165,19 @@ class LoadRun:
         anonymous = self._request("GET", self.article)
         others = [*self.thread.other_articles, "/"]
         member_read = self._request("GET", self.article, cookie=member["cookie"])
-        interval = self.options.post_interval
-        next_post = time.monotonic() + rng.uniform(3, interval)
+        # A post after about every `post_every` reads of the client: the same mix of reads and
+        # posts however fast the machine is. Or every `post_interval` seconds, when that is
+        # given: then a faster machine reads more between two posts.
+        interval, every = self.options.post_interval, self.options.post_every
+        next_post = time.monotonic() + rng.uniform(3, interval) if interval else 0
+        reads, next_post_read = 0, rng.randint(1, every)
         while time.monotonic() < stop_at:
-            if time.monotonic() >= next_post:
-                next_post += interval * rng.uniform(0.8, 1.2)
+            if time.monotonic() >= next_post if interval else reads >= next_post_read:
+                next_post += interval * rng.uniform(0.8, 1.2) if interval else 0
+                next_post_read = reads + round(every * rng.uniform(0.8, 1.2))
                 await self._post(rng, connection.source, member)
                 continue
+            reads += 1
             roll = rng.random()
             if roll < self.options.member_share:
                 answer = await self._timed(connection, "member read", member_read)
@@ -183,8 +201,11 @@ class LoadRun:
         """A post on a connection of its own: were a kept-alive one closed under it, nobody
         could tell whether the server had taken it. Once taken, the member's browser follows the
         redirect (the post's /c/<id>/, then the page of the thread that holds it), whose form is
-        the one the next post sends (each is single use)."""
+        the one the next post sends (each is single use). When that page never came, or the post
+        was refused, the next post first loads the article's page again, as a person would."""
         token = self._token(rng)
+        if member["is_spent"]:  # the last post's page never came: load the article's afresh
+            await self._follow(Connection(self.port, source), member, self.article)
         # Nobody sends a form the moment it is shown (only when a slow post leaves little time).
         await asyncio.sleep(member["shown_at"] + FILL_SECONDS - time.monotonic())
         fields = {
@@ -198,6 +219,7 @@ class LoadRun:
             "POST", f"{self.article}comments/", member["cookie"], urlencode(fields).encode()
         )
         connection = Connection(self.port, source)
+        member["is_spent"] = True
         answer = await self._timed(connection, "post", raw)
         if answer is not None and answer[0] == 302:
             await self._follow(connection, member, answer[1].get("location", ""))
@@ -214,7 +236,8 @@ class LoadRun:
             self.refused.append(token)
         else:
             self.refused.append(token)
-            self._error("post", f"status {status}", body[:300])
+            reason = _why_refused(body)
+            self._error("post", f"status {status}: {str(reason)[:70]}", reason)
 
     async def _follow(self, connection, member, location):
         """Redirects as a browser follows them (member reads); the form of the page they end on,
@@ -225,6 +248,7 @@ class LoadRun:
             page = self._request("GET", path, cookie=member["cookie"])
             followed = await self._timed(connection, "member read", page)
             if followed is None:
+                connection.close()
                 return
             status, headers, _, body = followed
             if status in (301, 302, 303):
@@ -238,7 +262,9 @@ class LoadRun:
                 location = self.article
                 continue
             member.update(form or {})
+            connection.close()
             return
+        connection.close()
         self._error("member read", "redirects went on", location)
 
     async def run(self):

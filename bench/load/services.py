@@ -33,17 +33,19 @@ def _admin_connection():
 def _create_database(admin, database, template):
     """CREATE DATABASE, from `template` when given. A template may have no other connection
     while it is copied, and the large set is shared with other benches: wait for a quiet moment
-    (a copy of its 1.2 GB takes seconds), up to TEMPLATE_WAIT_SECONDS."""
+    (a copy of its 1.2 GB takes seconds), up to TEMPLATE_WAIT_SECONDS. The seconds waited."""
     import psycopg
 
     if not template:
         admin.execute(f'CREATE DATABASE "{database}"')
-        return
-    deadline = time.monotonic() + TEMPLATE_WAIT_SECONDS
+        return 0.0
+    started = time.monotonic()
+    deadline = started + TEMPLATE_WAIT_SECONDS
     while True:
         try:
+            waited = time.monotonic() - started
             admin.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
-            return
+            return waited
         except psycopg.errors.ObjectInUse:
             if time.monotonic() > deadline:
                 fail(
@@ -55,25 +57,28 @@ def _create_database(admin, database, template):
 
 def _empty_services(database, redis_db, create_from=None):
     """Drop the bench's database (and create it again, empty or from the template `create_from`
-    when that is not None); empty its Redis database."""
+    when that is not None); empty its Redis database. The seconds the template kept it waiting."""
     import redis
 
+    waited = 0.0
     with _admin_connection() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         if create_from is not None:
-            _create_database(admin, database, create_from)
+            waited = _create_database(admin, database, create_from)
     redis.Redis(host="127.0.0.1", port=6379, db=redis_db, socket_timeout=3).flushdb()
+    return waited
 
 
 def reset_services(database, redis_db, template=""):
-    """A fresh database (a copy of `template` when given) and an empty Redis database."""
+    """A fresh database (a copy of `template` when given) and an empty Redis database; the
+    seconds spent waiting for the template to be free."""
     import psycopg
     import redis
 
     if template and database == template:
         fail(f"the bench would drop {template}: give its copy another name")
     try:
-        _empty_services(database, redis_db, create_from=template)
+        return _empty_services(database, redis_db, create_from=template)
     except psycopg.OperationalError as error:
         first_line = str(error).strip().splitlines()[0]
         fail(f"PostgreSQL at 127.0.0.1:5432 (user postgres) is not answering: {first_line}")
