@@ -203,9 +203,11 @@ class LoadRun:
         redirect (the post's /c/<id>/, then the page of the thread that holds it), whose form is
         the one the next post sends (each is single use). When that page never came, or the post
         was refused, the next post first loads the article's page again, as a person would."""
-        token = self._token(rng)
         if member["is_spent"]:  # the last post's page never came: load the article's afresh
             await self._follow(Connection(self.port, source), member, self.article)
+            if member["is_spent"]:  # nor did that: no form to send (the error is counted)
+                return
+        token = self._token(rng)
         # Nobody sends a form the moment it is shown (only when a slow post leaves little time).
         await asyncio.sleep(member["shown_at"] + FILL_SECONDS - time.monotonic())
         fields = {
