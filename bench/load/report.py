@@ -10,7 +10,11 @@ def _percentile(values, share):
 
 
 def _cache_line(counter):
-    return f"{counter['hit']} from the page cache, {counter['miss']} rendered"
+    """What X-Page-Cache said: hit, miss (rendered), stale (the previous copy while one request
+    renders the new one)."""
+    line = f"{counter['hit']} from the page cache, {counter['miss']} rendered"
+    others = ", ".join(f"{n} {what}" for what, n in counter.items() if what not in ("hit", "miss"))
+    return f"{line} ({others})" if others else line
 
 
 def report_load(run, options, shape, data):
