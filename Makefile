@@ -67,6 +67,12 @@ bench: setup bench-deps
 	$(BIN)/python bench/pictures.py
 	$(BIN)/python -m bench.load
 
+# The same load on the large set too (a copy of the database kindred_large, made by
+# `manage.py make_large_community`), and its CPU per request against the demo set's.
+.PHONY: bench-load-large
+bench-load-large: setup
+	$(BIN)/python -m bench.load --data demo large --skip-ratios
+
 # What bench/load runs besides Python: installed from Debian when missing and run as root.
 bench-deps:
 	@PATH="$$PATH:/usr/sbin:/sbin"; missing=""; for tool in nginx wrk openssl; do \

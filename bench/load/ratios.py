@@ -2,16 +2,15 @@
 minimal Django view (straight to gunicorn), and nginx's micro-cache against nginx serving a file."""
 
 import re
-import signal
 import subprocess
 
-from bench.load import ARTICLE, SEEDED_COMMENTS, fail
+from bench.load import fail
 from bench.load.servers import (
     get,
-    gunicorn_args,
     make_certificate,
     nginx_site,
     nginx_version,
+    start_minimal,
     tool,
     wait_until_serving,
 )
@@ -81,11 +80,12 @@ def compare(title, ours, baseline, options, target):
     return ratio, sum(a["errors"] + b["errors"] for a, b in rounds)
 
 
-def measure_ratios(workdir, processes, options, env, port, summary):
+def measure_ratios(workdir, processes, options, env, port, summary, thread):
     """Both ratios, with the checks that the caches really answered; targets into `summary`."""
+    article = thread.path
     # The page as an anonymous reader gets it: rendered once, then from the page cache.
-    get(port, ARTICLE)
-    status, headers, page = get(port, ARTICLE)
+    get(port, article)
+    status, headers, page = get(port, article)
     if status != 200 or headers.get("X-Page-Cache") != "hit":
         fail(f"the article page did not come from the page cache (X-Page-Cache: "
              f"{headers.get('X-Page-Cache')}, status {status})")  # fmt: skip
@@ -96,28 +96,20 @@ def measure_ratios(workdir, processes, options, env, port, summary):
         folder.chmod(0o755)
     page_file.chmod(0o644)
 
-    minimal_port = free_port()
-    minimal_env = {**env, "BIND": f"127.0.0.1:{minimal_port}", "BENCH_PAGE_FILE": str(page_file)}
-    minimal = processes.start(
-        "gunicorn-minimal", gunicorn_args("bench.minimal.wsgi:application"), minimal_env,
-        signal.SIGQUIT,
-    )  # fmt: skip
-    wait_until_serving(processes, minimal, minimal_port, ARTICLE)
-    _, _, same = get(minimal_port, ARTICLE)
-    assert same == page, "the minimal view serves other bytes"
+    minimal, minimal_port = start_minimal(processes, env, page_file, article)
     ratio, errors = compare(
-        f"Article page, {len(page) // 1024} KB with {SEEDED_COMMENTS} comments, anonymous, "
+        f"Article page, {len(page) // 1024} KB with {thread.published} comments, anonymous, "
         "straight from gunicorn (same gunicorn.conf.py)",
-        ("Kindred, from its page cache in Redis (X-Page-Cache: hit)", f"http://127.0.0.1:{port}{ARTICLE}"),
+        ("Kindred, from its page cache in Redis (X-Page-Cache: hit)", f"http://127.0.0.1:{port}{article}"),
         ("minimal Django view, same bytes, no middleware (bench/minimal)",
-         f"http://127.0.0.1:{minimal_port}{ARTICLE}"),
+         f"http://127.0.0.1:{minimal_port}{article}"),
         options,
         GUNICORN_TARGET,
     )  # fmt: skip
     if errors:
-        summary.problems.append(f"{errors} errors from wrk during the gunicorn ratio")
-    if get(port, ARTICLE)[1].get("X-Page-Cache") != "hit":
-        summary.problems.append("the page cache stopped answering during the gunicorn ratio")
+        summary.problem(f"{errors} errors from wrk during the gunicorn ratio")
+    if get(port, article)[1].get("X-Page-Cache") != "hit":
+        summary.problem("the page cache stopped answering during the gunicorn ratio")
     processes.stop(minimal)
     summary.target(
         "gunicorn ratio", f"{ratio:.2f}", ratio >= GUNICORN_TARGET, f"target >= {GUNICORN_TARGET}"
@@ -125,7 +117,7 @@ def measure_ratios(workdir, processes, options, env, port, summary):
 
     # The page as it reads now ("5 minutes ago" turns to 6: the page cache keeps a copy only
     # until its times change), so nginx's static file is the same bytes as the micro-cache's.
-    page = get(port, ARTICLE)[2]
+    page = get(port, article)[2]
     page_file.write_bytes(page)
     make_certificate(workdir)
     https_port, http_port = free_port(), free_port()
@@ -139,8 +131,8 @@ def measure_ratios(workdir, processes, options, env, port, summary):
         "nginx", [nginx, "-e", str(workdir / "nginx/error.log"), "-c", str(config)], None
     )
     wait_until_serving(processes, server, https_port, "/bench-page.html", tls=True)
-    get(https_port, ARTICLE, tls=True)
-    status, headers, through = get(https_port, ARTICLE, tls=True)
+    get(https_port, article, tls=True)
+    status, headers, through = get(https_port, article, tls=True)
     # The same page, though a minute may have turned since (a time or two differs by a digit).
     if headers.get("X-Cache-Status") != "HIT" or abs(len(through) - len(page)) > 64:
         fail(f"nginx did not keep the page in its micro-cache (X-Cache-Status: "
@@ -149,18 +141,18 @@ def measure_ratios(workdir, processes, options, env, port, summary):
         "The same page through nginx over HTTPS (deploy/nginx/kindred.conf, ports and paths "
         f"adapted; nginx {nginx_version(nginx)})",
         ("Kindred through nginx, from its micro-cache (X-Cache-Status: HIT)",
-         f"https://127.0.0.1:{https_port}{ARTICLE}"),
+         f"https://127.0.0.1:{https_port}{article}"),
         ("nginx serving the same bytes as a static file, same server block",
          f"https://127.0.0.1:{https_port}/bench-page.html"),
         options,
         NGINX_TARGET,
     )  # fmt: skip
     if errors:
-        summary.problems.append(f"{errors} errors from wrk during the nginx ratio")
+        summary.problem(f"{errors} errors from wrk during the nginx ratio")
     # The app allows PUBLIC_CACHE_SECONDS; nginx refreshes the copy in the background.
     cached = {"HIT", "STALE", "UPDATING", "REVALIDATED"}
-    if get(https_port, ARTICLE, tls=True)[1].get("X-Cache-Status") not in cached:
-        summary.problems.append("the nginx micro-cache stopped answering during the nginx ratio")
+    if get(https_port, article, tls=True)[1].get("X-Cache-Status") not in cached:
+        summary.problem("the nginx micro-cache stopped answering during the nginx ratio")
     processes.stop(server)
     verdict = ratio >= NGINX_TARGET
     summary.target("nginx ratio", f"{ratio:.2f}", verdict, f"target >= {NGINX_TARGET}")

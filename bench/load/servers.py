@@ -12,6 +12,7 @@ import time
 
 from bench.load import PYTHON, ROOT, fail
 from bench.load.services import run_step
+from kindred.ports import free_port
 
 
 class Processes:
@@ -90,6 +91,21 @@ def gunicorn_shape(env):
     )
     workers, threads, recycle = run_step([PYTHON, "-c", code], env, "gunicorn.conf.py").split()
     return f"{workers} workers x {threads} threads, max_requests {recycle}, from gunicorn.conf.py"
+
+
+def start_minimal(processes, env, page_file, path):
+    """The minimal Django view (bench/minimal) serving `page_file` at `path`, from gunicorn with
+    the same gunicorn.conf.py as Kindred's: (process, port)."""
+    port = free_port()
+    minimal_env = {**env, "BIND": f"127.0.0.1:{port}", "BENCH_PAGE_FILE": str(page_file)}
+    minimal = processes.start(
+        "gunicorn-minimal", gunicorn_args("bench.minimal.wsgi:application"), minimal_env,
+        signal.SIGQUIT,
+    )  # fmt: skip
+    wait_until_serving(processes, minimal, port, path)
+    if get(port, path)[2] != page_file.read_bytes():
+        fail("the minimal view serves other bytes than the page it was given")
+    return minimal, port
 
 
 def get(port, path, headers=None, tls=False, timeout=30):

@@ -3,9 +3,11 @@ and the steps run once in a child process (manage.py commands, the read-back ins
 
 import os
 import subprocess
+import time
 
 from bench.load import PYTHON, ROOT, fail
 
+TEMPLATE_WAIT_SECONDS = 600
 SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789"  # noqa: S105 - bench only
 
 
@@ -20,44 +22,83 @@ def run_step(args, env, what):
     return result.stdout
 
 
-def _empty_services(options, create_database):
-    """Drop (and create again) the bench's database; empty its Redis database."""
+def _admin_connection():
     import psycopg
-    import redis
 
-    with psycopg.connect(
+    return psycopg.connect(
         "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True, connect_timeout=3
-    ) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{options.database}" WITH (FORCE)')
-        if create_database:
-            admin.execute(f'CREATE DATABASE "{options.database}"')
-    redis.Redis(host="127.0.0.1", port=6379, db=options.redis_db, socket_timeout=3).flushdb()
+    )
 
 
-def reset_services(options):
+def _create_database(admin, database, template):
+    """CREATE DATABASE, from `template` when given. A template may have no other connection
+    while it is copied, and the large set is shared with other benches: wait for a quiet moment
+    (a copy of its 1.2 GB takes seconds), up to TEMPLATE_WAIT_SECONDS. The seconds waited."""
+    import psycopg
+
+    if not template:
+        admin.execute(f'CREATE DATABASE "{database}"')
+        return 0.0
+    started = time.monotonic()
+    deadline = started + TEMPLATE_WAIT_SECONDS
+    while True:
+        try:
+            waited = time.monotonic() - started
+            admin.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+            return waited
+        except psycopg.errors.ObjectInUse:
+            if time.monotonic() > deadline:
+                fail(
+                    f"the database {template} stayed in use for {TEMPLATE_WAIT_SECONDS} s: "
+                    f"no copy could be made (CREATE DATABASE ... TEMPLATE needs it idle)"
+                )
+            time.sleep(2)
+
+
+def _empty_services(database, redis_db, create_from=None):
+    """Drop the bench's database (and create it again, empty or from the template `create_from`
+    when that is not None); empty its Redis database. The seconds the template kept it waiting."""
+    import redis
+
+    waited = 0.0
+    with _admin_connection() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        if create_from is not None:
+            waited = _create_database(admin, database, create_from)
+    redis.Redis(host="127.0.0.1", port=6379, db=redis_db, socket_timeout=3).flushdb()
+    return waited
+
+
+def reset_services(database, redis_db, template=""):
+    """A fresh database (a copy of `template` when given) and an empty Redis database; the
+    seconds spent waiting for the template to be free."""
     import psycopg
     import redis
 
+    if template and database == template:
+        fail(f"the bench would drop {template}: give its copy another name")
     try:
-        _empty_services(options, create_database=True)
+        return _empty_services(database, redis_db, create_from=template)
     except psycopg.OperationalError as error:
         first_line = str(error).strip().splitlines()[0]
         fail(f"PostgreSQL at 127.0.0.1:5432 (user postgres) is not answering: {first_line}")
+    except psycopg.errors.InvalidCatalogName:
+        fail(f"there is no database {template} to copy (see /work/notes/large-set.md)")
     except redis.RedisError as error:
         fail(f"Redis at 127.0.0.1:6379 is not answering: {error}")
 
 
-def drop_services(options):
+def drop_services(database, redis_db):
     import psycopg
     import redis
 
     try:
-        _empty_services(options, create_database=False)
+        _empty_services(database, redis_db)
     except (psycopg.Error, redis.RedisError) as error:
         print(f"bench/load: could not empty the bench database or Redis db: {error}")
 
 
-def environment(workdir, options, port):
+def environment(workdir, database, redis_db, port):
     env = dict(os.environ)
     # Anything set for a real deployment must not leak into the bench.
     for name in ("BIND", "PORT", "MEDIA_STORAGE", "PAGE_CACHE_SECONDS", "PUBLIC_CACHE_SECONDS"):
@@ -71,8 +112,8 @@ def environment(workdir, options, port):
             "SECRET_KEY": SECRET_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SITE_URL": f"http://127.0.0.1:{port}",
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{options.database}",
-            "REDIS_URL": f"redis://127.0.0.1:6379/{options.redis_db}",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+            "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
             "TASKS_BACKEND": "immediate",
             "EMAIL_URL": f"file://{workdir / 'mail'}",
             "MEDIA_ROOT": str(workdir / "media"),
