@@ -31,6 +31,7 @@ from comments.models import (
 )
 from comments.reasons import action_shown
 from kindred import freshness
+from kindred.admin_paginator import EstimatedCountAdmin
 from kindred.admin_widgets import LabelledDateTimeAdmin
 
 
@@ -122,7 +123,7 @@ def _delete_pictures_of_posts_and_replies(pks):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(EstimatedCountAdmin, admin.ModelAdmin):
     form = CommentEditForm
     list_display = [
         "excerpt",
@@ -860,7 +861,7 @@ class AuditActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(EstimatedCountAdmin, admin.ModelAdmin):
     """The audit log is read-only for everyone, superusers included."""
 
     list_display = [
