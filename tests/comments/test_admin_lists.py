@@ -170,7 +170,8 @@ def test_the_migrations_make_every_index_of_the_lists():
         *("comment_body_trgm_idx", "report_open_idx", "audit_log_order_idx"),
         *("audit_log_action_idx", "ban_until_idx", "user_joined_idx", "user_staff_idx"),
         *("user_inactive_idx", "subscriber_created_idx", "user_display_name_trgm_idx"),
-        "subscriber_name_trgm_idx",
+        *("subscriber_name_trgm_idx", "article_listing_idx", "article_admin_order_idx"),
+        *("article_search_idx", "article_search_es_idx"),
     } <= made
 
 
