@@ -13,11 +13,12 @@ from accounts import deliverability, privacy, profiles
 from accounts.mail import retry_due
 from accounts.models import Delivery, MailSuppression, Subscriber, User
 from kindred import freshness
+from kindred.admin_paginator import EstimatedCountAdmin
 from kindred.admin_widgets import LabelledDateTimeAdmin
 
 
 @admin.register(User)
-class UserAdmin(LabelledDateTimeAdmin, BaseUserAdmin):
+class UserAdmin(EstimatedCountAdmin, LabelledDateTimeAdmin, BaseUserAdmin):
     ordering = ["-date_joined"]
     list_display = [
         "email",
@@ -119,7 +120,7 @@ class UnsubscribedFilter(_YesNoFilter):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
+class SubscriberAdmin(EstimatedCountAdmin, LabelledDateTimeAdmin, admin.ModelAdmin):
     list_display = [
         "email",
         "name",
@@ -184,7 +185,7 @@ def _csv_safe(value):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(EstimatedCountAdmin, admin.ModelAdmin):
     list_display = [
         "subject",
         "to",

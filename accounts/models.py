@@ -105,6 +105,19 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # The admin's list of members, newest first (accounts/admin.py UserAdmin.ordering, with
+        # Django's -pk): whole, and the few staff or inactive accounts its filters pick.
+        indexes = [
+            models.Index(fields=["-date_joined", "-id"], name="user_joined_idx"),
+            models.Index(
+                fields=["-date_joined", "-id"], condition=Q(is_staff=True), name="user_staff_idx"
+            ),
+            models.Index(
+                fields=["-date_joined", "-id"],
+                condition=Q(is_active=False),
+                name="user_inactive_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
             models.UniqueConstraint(
@@ -175,6 +188,8 @@ class Subscriber(models.Model):
     class Meta:
         verbose_name = _("subscriber")
         verbose_name_plural = _("subscribers")
+        # The admin's date hierarchy: its first and last dates, read off the index.
+        indexes = [models.Index(fields=["created_at"], name="subscriber_created_idx")]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_subscriber_email_ci_unique"),
         ]

@@ -207,7 +207,12 @@ class Article(models.Model):
         # On PostgreSQL there are also the full-text GIN indexes, one per language
         # (article_search_idx for English, article_search_es_idx), made by migrations 0008 and
         # 0009 outside the models' state (0008 says why) and read by articles/search.py.
-        indexes = [models.Index(fields=["status", "-published_at"], name="article_listing_idx")]
+        # The lists in their order (-published_at, -pk): the published articles (the home
+        # page, feeds, sitemap) and the admin's list of every article (and its date hierarchy).
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="article_listing_idx"),
+            models.Index(fields=["-published_at", "-id"], name="article_admin_order_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),

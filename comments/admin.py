@@ -7,16 +7,18 @@ from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
-from django.utils.text import Truncator
+from django.utils.text import Truncator, smart_split, unescape_string_literal
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from accounts.models import Subscriber
+from articles.models import Article
 from comments import appeals, moderator_actions, pictures, public_notes
 from comments.models import (
     Appeal,
@@ -31,7 +33,9 @@ from comments.models import (
     WatchedWord,
 )
 from comments.reasons import action_shown
+from comments.reports import reported_posts
 from kindred import freshness
+from kindred.admin_paginator import EstimatedCountAdmin
 from kindred.admin_widgets import LabelledDateTimeAdmin
 
 
@@ -50,15 +54,39 @@ class QueueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value == "reported":  # posts with reports no moderator has acted on yet
-            still_open = Report.objects.filter(comment=OuterRef("pk"), state=Report.State.OPEN)
-            return queryset.filter(Exists(still_open), status__in=["published", "pending"])
+        if value == "reported":
+            return queryset.filter(reported_posts())
         if value == "pending":
             # Urgent posts first of all, even those still public or awaiting an address.
             return queryset.filter(Q(status=value) | Q(is_urgent=True))
         if value in {"awaiting", "rejected", "spam"}:
             return queryset.filter(status=value)
         return queryset
+
+
+class ArticleFilter(admin.SimpleListFilter):
+    """One article's posts. It offers the latest articles, and the one chosen: Django's filter
+    for a foreign key lists every article, thousands of links loaded on every page of the
+    queue. Any article is reached from its own page in the admin (its posts' link) or by its
+    number in the address, as Django's filter writes it."""
+
+    title = gettext_lazy("article")
+    parameter_name = "article__id__exact"
+    OFFERED = 15
+
+    def lookups(self, request, model_admin):
+        latest = Article.objects.published().order_by("-published_at", "-pk")[: self.OFFERED]
+        shown = Q(pk__in=latest.values("pk"))
+        if (self.value() or "").isdigit():
+            shown |= Q(pk=self.value())
+        articles = Article.objects.filter(shown).order_by("-published_at", "-pk").only("title")
+        return [(str(article.pk), article.title) for article in articles]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(article_id=value) if value.isdigit() else queryset.none()
 
 
 class CommentActionForm(ActionForm):
@@ -122,8 +150,29 @@ def _delete_pictures_of_posts_and_replies(pks):
         pictures.delete_files(comment)
 
 
+# Authors named in a search, found first (a list of them lets PostgreSQL read the posts' index
+# of authors); a word in more names than this is looked up in the same query instead.
+NAMED_AUTHORS = 500
+
+
+def _search_terms(search_term):
+    """The words of a search, a quoted phrase as one, as Django's admin search splits them."""
+    for bit in smart_split(search_term):
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1]:
+            bit = unescape_string_literal(bit)
+        yield bit
+
+
+def _named(model, field, term):
+    """The authors (of `model`) whose `field` has `term`: their ids, or the query of them when
+    there are too many to list."""
+    named = model.objects.filter(**{f"{field}__icontains": term}).values_list("pk", flat=True)
+    found = list(named[: NAMED_AUTHORS + 1])
+    return named if len(found) > NAMED_AUTHORS else found
+
+
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(EstimatedCountAdmin, admin.ModelAdmin):
     form = CommentEditForm
     list_display = [
         "excerpt",
@@ -136,8 +185,10 @@ class CommentAdmin(admin.ModelAdmin):
         "report_reasons",
         "created_at",
     ]
-    list_filter = [QueueFilter, "status", "is_urgent", "is_picture_sensitive", "article"]
+    # Each filter, and the order, has its index (comments/models.py Comment.Meta.indexes).
+    list_filter = [QueueFilter, "status", "is_urgent", "is_picture_sensitive", ArticleFilter]
     list_select_related = ["article", "author_user", "author_subscriber"]
+    # Searched by get_search_results below, with the indexes.
     search_fields = ["body", "author_user__display_name", "author_subscriber__name"]
     ordering = ["-is_urgent", "-created_at"]
     actions = [
@@ -310,6 +361,22 @@ class CommentAdmin(admin.ModelAdmin):
             ),
         )
         return format_html("<ul>{}</ul>", rows)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Each word in the post's text or in its author's name, as Django's search finds them
+        (search_fields), in a query PostgreSQL answers from indexes. Django's OR across the
+        joined tables of authors read every post; here the authors whose name has the word are
+        found first, in their own tables (trigram indexes), then the posts whose text has it
+        (comment_body_trgm_idx) or that one of them wrote."""
+        if not search_term:
+            return queryset, False
+        for term in _search_terms(search_term):
+            queryset = queryset.filter(
+                Q(body__icontains=term)
+                | Q(author_user__in=_named(get_user_model(), "display_name", term))
+                | Q(author_subscriber__in=_named(Subscriber, "name", term))
+            )
+        return queryset, False
 
     def get_queryset(self, request):
         return (
@@ -806,6 +873,7 @@ class BanForm(forms.ModelForm):
 class BanAdmin(LabelledDateTimeAdmin, admin.ModelAdmin):
     form = BanForm
     list_display = ["__str__", "reason", "until", "created_by", "created_at"]
+    list_select_related = ["user", "created_by"]  # each row names both
     list_filter = ["until"]
     search_fields = ["email", "user__email", "user__display_name", "reason"]
     readonly_fields = ["created_by", "created_at"]
@@ -861,7 +929,7 @@ class AuditActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(EstimatedCountAdmin, admin.ModelAdmin):
     """The audit log is read-only for everyone, superusers included."""
 
     list_display = [

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Subscriber
 from articles.models import Article
 from comments import pictures, reasons
+
+# The post the moderators pinned is shown first while everyone may read it (comments/thread.py).
+PINNED_FIRST = Q(is_pinned=True, status="published", members_only=False)
+# The order of the moderators' lists (comments/admin.py CommentAdmin.ordering, with the -id that
+# Django's change list adds to make it total), which the indexes below follow.
+ADMIN_ORDER = ("-is_urgent", "-created_at", "-id")
 
 
 class CommentQuerySet(models.QuerySet):
@@ -173,11 +179,58 @@ class Comment(models.Model):
         verbose_name_plural = _("comments")
         ordering = ["created_at", "pk"]
         indexes = [
+            # The thread's counts (comments/thread.py): read off the index alone, whatever the
+            # thread's size, as it holds every column they ask of a post.
             models.Index(
-                fields=["article", "parent", "status", "created_at"], name="comment_thread_idx"
+                fields=["article", "parent", "status", "created_at"],
+                include=["members_only", "author_user", "id"],
+                name="comment_thread_idx",
+            ),
+            # A page of the thread's top-level posts in the reader's (default) order, the pinned
+            # one first: read off the index in that order, to the page, at any page.
+            models.Index(
+                "article",
+                ExpressionWrapper(PINNED_FIRST, output_field=models.BooleanField()).desc(),
+                F("created_at").desc(),
+                F("id").desc(),
+                include=["status", "members_only", "author_user", "is_pinned"],
+                condition=Q(parent=None),
+                name="comment_page_idx",
             ),
             models.Index(fields=["root", "created_at"], name="comment_root_idx"),
-            models.Index(fields=["status", "-is_urgent", "created_at"], name="comment_queue_idx"),
+            # An article's comment feed: its public posts, newest first (comments/feeds.py).
+            models.Index(
+                fields=["article", "-created_at", "-id"],
+                condition=Q(status="published", members_only=False),
+                name="comment_feed_idx",
+            ),
+            # The moderators' lists, in the admin's order (-is_urgent, -created_at, then Django's
+            # -pk): the whole list, each status, the waiting queue (urgent posts in it whatever
+            # their status) and the admin index's count of it, one article's posts, sensitive
+            # pictures. Each page reads its hundred rows off the index instead of sorting a
+            # million (comments/admin.py).
+            models.Index(fields=[*ADMIN_ORDER], name="comment_admin_order_idx"),
+            models.Index(fields=["status", *ADMIN_ORDER], name="comment_queue_idx"),
+            models.Index(
+                fields=[*ADMIN_ORDER],
+                condition=Q(status="pending") | Q(is_urgent=True),
+                name="comment_waiting_idx",
+            ),
+            # The "Reported by readers" queue: posts with an open report have a report_count
+            # (it only grows), so the queue asks for one too and reads this index's few rows.
+            models.Index(
+                fields=[*ADMIN_ORDER],
+                condition=Q(report_count__gt=0, status__in=["published", "pending"]),
+                name="comment_reported_idx",
+            ),
+            models.Index(fields=["article", *ADMIN_ORDER], name="comment_article_admin_idx"),
+            models.Index(
+                fields=[*ADMIN_ORDER],
+                condition=Q(is_picture_sensitive=True),
+                name="comment_sensitive_idx",
+            ),
+            # A member's own posts and their public profile, newest first.
+            models.Index(fields=["author_user", "-created_at", "-id"], name="comment_author_idx"),
         ]
         permissions = [
             ("write_public_note", _("Can write a public note on a post (medical reviewers)")),
@@ -305,6 +358,10 @@ class Report(models.Model):
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
+        # The "Reported by readers" queue and its count: the few reports still open.
+        indexes = [
+            models.Index(fields=["comment"], condition=Q(state="open"), name="report_open_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["comment", "reporter_user"],
@@ -633,6 +690,7 @@ class Ban(models.Model):
     class Meta:
         verbose_name = _("ban")
         verbose_name_plural = _("bans")
+        indexes = [models.Index(fields=["until"], name="ban_until_idx")]  # the admin's filter
         constraints = [
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | ~Q(email="") | ~Q(email_hash=""),
@@ -682,12 +740,17 @@ class ModerationAction(models.Model):
         blank=True,
         help_text=_("For an edit: the post's words before it (what readers had seen)."),
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("audit log entry")
         verbose_name_plural = _("audit log")
+        # The admin's list in its order, whole and by action.
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="audit_log_order_idx"),
+            models.Index(fields=["action", "-created_at", "-id"], name="audit_log_action_idx"),
+        ]
 
     def __str__(self):
         return f"{reasons.action_shown(self.action)}: {self.subject}"

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from accounts import profiles
 from comments import thread_html
 from comments.forms import CommentForm
-from comments.models import Comment, Hug, visibility
+from comments.models import PINNED_FIRST, Comment, Hug, visibility
 from comments.posting import author_for, can_edit
 from kindred import page_cache
 
@@ -286,8 +286,7 @@ def page_number_of(request, comment, visible):
         before = Q(created_at__gt=root.created_at) | Q(created_at=root.created_at, pk__gt=root_id)
     else:
         before = Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root_id)
-    pinned = Q(is_pinned=True, status=Comment.Status.PUBLISHED, members_only=False)
-    ahead = top.filter(before | pinned).count()
+    ahead = top.filter(before | PINNED_FIRST).count()
     return ahead // settings.COMMENTS_PER_PAGE + 1
 
 
@@ -314,11 +313,9 @@ def _page_of_thread(request, article, author, order):
         ),
     )
     # The post the moderators pinned comes first, on the first page, while everyone may read it
-    # (a post its author removed, or one shown to members only, keeps its place).
-    pinned = ExpressionWrapper(
-        Q(is_pinned=True, status=Comment.Status.PUBLISHED, members_only=False),
-        output_field=BooleanField(),
-    )
+    # (a post its author removed, or one shown to members only, keeps its place). The same
+    # expression as the index of the pages (comment_page_idx), or PostgreSQL sorts the thread.
+    pinned = ExpressionWrapper(PINNED_FIRST, output_field=BooleanField())
     top_level = visible.filter(parent=None).order_by(pinned.desc(), *ORDERS[order])
     top_level = top_level.values_list("pk", flat=True)
     paginator = Paginator(top_level, settings.COMMENTS_PER_PAGE)

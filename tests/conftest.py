@@ -191,7 +191,7 @@ def site_pages():
     from articles.models import SitePage
 
     importlib.import_module("articles.migrations.0007_site_pages").seed_pages(installed, None)
-    importlib.import_module("articles.migrations.0013_site_page_translations").seed_spanish(
+    importlib.import_module("articles.migrations.0012_site_page_translations").seed_spanish(
         installed, None
     )
     return {page.kind: page for page in SitePage.objects.all()}

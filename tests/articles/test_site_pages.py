@@ -236,7 +236,7 @@ def test_the_migration_leaves_a_page_staff_have_written(site_pages):
 
     from django.apps import apps
 
-    seed = importlib.import_module("articles.migrations.0013_site_page_translations")
+    seed = importlib.import_module("articles.migrations.0012_site_page_translations")
     SitePage.objects.update(title_es=None, body_es=None, body_html_es=None)
     SitePage.objects.filter(kind="contact").update(body_en="Write to us at our own address.")
     SitePage.objects.filter(kind="terms").update(is_sample=False)

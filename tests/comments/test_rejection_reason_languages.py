@@ -1,5 +1,5 @@
 """Rejection reasons in the reader's language (comments/translation.py): a Spanish text per
-reason, seeded for the reasons that came with the site (migration 0020), edited beside the
+reason, seeded for the reasons that came with the site (migration 0021), edited beside the
 English one in the admin; each reader (an author, in a mail or on their posts page, a moderator
 choosing a reason or reading the digest) gets their language's text, or the English one when
 the reason has no Spanish yet."""

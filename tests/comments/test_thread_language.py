@@ -79,7 +79,7 @@ def test_a_date_written_out_in_spanish_names_the_month(written_in_december):
 
 
 def test_readers_of_spanish_are_given_crisis_lines_that_answer_in_spanish():
-    """Seeded beside the English line (migration 0019): a support message in Spanish names a
+    """Seeded beside the English line (migration 0020): a support message in Spanish names a
     line a reader can call and be answered in Spanish, with the country it serves."""
     from comments.crisis import resources_for
 

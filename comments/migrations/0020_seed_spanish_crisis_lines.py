@@ -32,5 +32,5 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("comments", "0018_translatable_labels")]
+    dependencies = [("comments", "0019_admin_list_indexes")]
     operations = [migrations.RunPython(seed, unseed)]

@@ -64,7 +64,7 @@ def copy_back_from_english(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("comments", "0019_seed_spanish_crisis_lines"),
+        ("comments", "0020_seed_spanish_crisis_lines"),
     ]
 
     operations = [

@@ -285,7 +285,7 @@ BODY_HELP = "Markdown. Use ## for section headings. Shown on the page as it is."
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0010_newsletter_translations"),
+        ("articles", "0011_listing_indexes"),
     ]
 
     operations = [

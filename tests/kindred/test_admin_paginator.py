@@ -1,0 +1,101 @@
+"""The admin's big lists: PostgreSQL's estimate of their size above a threshold, never a count
+of every row on every page view (kindred/admin_paginator.py)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from comments.models import Comment
+from kindred import admin_paginator
+from kindred.admin_paginator import EstimatedCountPaginator, estimated_count
+
+pytestmark = pytest.mark.django_db
+ON_POSTGRESQL = connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def posts(article, member):
+    Comment.objects.bulk_create(
+        Comment(article=article, author_user=member, body=f"Post {n}", status="published")
+        for n in range(30)
+    )
+    if ON_POSTGRESQL:
+        with connection.cursor() as cursor:  # as autovacuum would have, by now
+            cursor.execute("ANALYZE comments_comment")
+    return Comment.objects.order_by("-pk")
+
+
+@pytest.fixture
+def low_threshold(monkeypatch):
+    """Thirty rows stand for a million: the estimate is used from ten rows up."""
+    monkeypatch.setattr(EstimatedCountPaginator, "estimate_above", 10)
+
+
+def test_below_the_threshold_the_count_is_exact(posts):
+    paginator = EstimatedCountPaginator(posts, 10)
+    assert (paginator.count, paginator.is_estimate) == (30, False)
+    assert paginator.num_pages == 3
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite has no estimate")
+def test_on_sqlite_the_count_is_exact_whatever_the_size(posts, low_threshold):
+    assert estimated_count(posts) is None
+    paginator = EstimatedCountPaginator(posts.filter(body__startswith="Post 1"), 10)
+    assert (paginator.count, paginator.is_estimate) == (11, False)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the estimate is PostgreSQL's")
+def test_a_whole_table_is_estimated_from_its_statistics_without_counting(posts, low_threshold):
+    paginator = EstimatedCountPaginator(posts, 10)
+    with CaptureQueriesContext(connection) as queries:
+        assert (paginator.count, paginator.is_estimate) == (30, True)
+    assert len(queries) == 1
+    assert "pg_class" in queries[0]["sql"] and "COUNT" not in queries[0]["sql"].upper()
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the estimate is PostgreSQL's")
+def test_a_filtered_list_is_estimated_by_explain_without_running_it(posts, low_threshold):
+    published = posts.filter(status="published")
+    paginator = EstimatedCountPaginator(published, 10)
+    with CaptureQueriesContext(connection) as queries:
+        count = paginator.count
+    assert paginator.is_estimate and 10 <= count <= 60  # the planner's guess of the 30 rows
+    assert [query["sql"].split()[0] for query in queries] == ["EXPLAIN"]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the estimate is PostgreSQL's")
+def test_a_small_estimate_is_counted_exactly(posts, low_threshold):
+    few = posts.filter(body="Post 7")  # the planner expects one row or so
+    paginator = EstimatedCountPaginator(few, 10)
+    assert (paginator.count, paginator.is_estimate) == (1, False)
+
+
+def test_an_estimate_is_shown_to_two_significant_digits():
+    assert admin_paginator._rounded(999_987) == 1_000_000
+    assert admin_paginator._rounded(19_930) == 20_000
+    assert admin_paginator._rounded(12_449) == 12_000
+    assert admin_paginator._rounded(57) == 57
+
+
+def _counts_of_comments(queries):
+    return [q["sql"] for q in queries if q["sql"].startswith('SELECT COUNT(*) AS "__count"')]
+
+
+def test_the_changelist_says_its_count_is_an_estimate(client, staff, posts, low_threshold):
+    client.force_login(staff)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/admin/comments/comment/?status__exact=published").content.decode()
+    if ON_POSTGRESQL:
+        assert "about 30 comments" in page
+        assert "Select all (about 30 comments)" in page
+        assert _counts_of_comments(queries) == []
+    else:
+        assert "30 comments" in page and "about 30" not in page
+        # The paginator's count only: not Django's second one of the whole table.
+        assert len(_counts_of_comments(queries)) == 1
+
+
+def test_the_changelist_counts_a_small_list_exactly(client, staff, posts):
+    client.force_login(staff)
+    page = client.get("/admin/comments/comment/").content.decode()
+    assert "30 comments" in page and "about 30" not in page
