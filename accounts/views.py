@@ -19,7 +19,7 @@ from accounts import deliverability, privacy, profiles, subscriptions
 from accounts.forms import AccountSettingsForm, DeleteAccountForm, SubscribeForm
 from accounts.models import Subscriber, User
 from accounts.ratelimits import client_ip, hit
-from kindred import freshness
+from kindred import freshness, languages
 
 
 @require_http_methods(["GET", "POST"])
@@ -174,22 +174,9 @@ def account_settings(request):
             messages.success(request, gettext("Your settings are saved."))
         response = redirect("accounts:settings")
         if "language" in form.changed_data:
-            _remember_language(response, member.language)
+            languages.remember(response, member.language)
         return response
     return render(request, "accounts/settings.html", _settings_context(request, form))
-
-
-def _remember_language(response, language):
-    """The browser keeps the member's language for when they sign out, as the footer's switcher
-    does (config/views.py set_language)."""
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=True,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
 
 
 def _settings_context(request, form):

@@ -168,14 +168,7 @@ def set_language(request):
         if request.user.language != language:
             request.user.language = language
             request.user.save(update_fields=["language"])
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=True,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
+    languages.remember(response, language)
     return response
 
 

@@ -9,8 +9,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from comments import import_formats, importing
-
-BAR_WIDTH = 30
+from kindred.progress import progress_bar
 
 
 class Command(BaseCommand):
@@ -49,7 +48,7 @@ class Command(BaseCommand):
                     f"{path} is not a Disqus, WordPress or Kindred export as far as its first "
                     "bytes tell; name its format with --format disqus|wordpress|kindred."
                 )
-        progress = None if no_progress else self._progress_bar()
+        progress = None if no_progress else progress_bar(self.stderr, after=" read")
         try:
             posts = import_formats.read(path, file_format, progress)
             report = importing.import_posts(posts, dry_run=dry_run)
@@ -59,26 +58,6 @@ class Command(BaseCommand):
             if progress is not None and self.stderr.isatty():
                 self.stderr.write("")  # the bar's line ends
         self._report(report, file_format, dry_run)
-
-    def _progress_bar(self):
-        """A text bar on standard error, drawn again in place on a terminal, else a line at
-        each tenth (a log keeps a few lines, not thousands)."""
-        is_terminal = self.stderr.isatty()
-        last = [-1]
-
-        def draw(done, total):
-            share = min(done / total, 1.0) if total else 1.0
-            if not is_terminal and int(share * 10) == last[0]:
-                return
-            last[0] = int(share * 10)
-            filled = int(share * BAR_WIDTH)
-            bar = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%} read"
-            if is_terminal:
-                self.stderr.write(f"\r{bar}", ending="")
-            else:
-                self.stderr.write(bar)
-
-        return draw
 
     def _report(self, report, file_format, dry_run):
         would = "Would store" if dry_run else "Stored"

@@ -52,13 +52,13 @@ from comments.models import Ban, Comment, Hug, ModerationAction, RejectionReason
 from comments.sample_text import SENTENCES
 from comments.text import render_comment_text
 from kindred import freshness
+from kindred.progress import progress_bar
 
 EMAIL_DOMAIN = "large.bench.example"
 SLUG_PREFIX = "large-bench-"
 DAY = 86400.0
 SITE_AGE_DAYS = 730  # the articles' and comments' times spread over two years
 ROWS_PER_COPY = 20_000  # one COPY statement each: its foreign keys are checked at its end
-BAR_WIDTH = 30
 
 # --- The shares -------------------------------------------------------------------------------
 # Articles: a few drafts and scheduled ones (no comments), a few closed conversations, videos.
@@ -219,32 +219,16 @@ class Command(BaseCommand):
         """Run one stage, `make(progress)` returning how many rows it wrote, and say how long
         it took."""
         began = time.monotonic()
-        progress = self._progress_bar(label) if self.show_progress else _no_progress
+        progress = (
+            progress_bar(self.stderr, before=f"{label:<16} ")
+            if self.show_progress
+            else _no_progress
+        )
         rows = make(progress)
         if self.show_progress and self.stderr.isatty():
             self.stderr.write("")  # the bar's line ends
         took = time.monotonic() - began
         self.stdout.write(f"{label:<16} {rows:>10,} {unit:<6} {took:8.1f} s")
-
-    def _progress_bar(self, label):
-        """A text bar on standard error, as import_comments draws it: in place on a terminal,
-        else a line at each tenth (a log keeps a few lines, not thousands)."""
-        is_terminal = self.stderr.isatty()
-        last = [-1]
-
-        def draw(done, total):
-            share = min(done / total, 1.0) if total else 1.0
-            if not is_terminal and int(share * 10) == last[0]:
-                return
-            last[0] = int(share * 10)
-            filled = int(share * BAR_WIDTH)
-            bar = f"{label:<16} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%}"
-            if is_terminal:
-                self.stderr.write(f"\r{bar}", ending="")
-            else:
-                self.stderr.write(bar)
-
-        return draw
 
 
 def _no_progress(done, total):
