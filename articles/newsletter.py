@@ -437,12 +437,14 @@ class _Records:
     and text go out; the line that ends that mail, when the server takes it, waits for them
     (`settle`). So at any instant at most one mail is out and unrecorded, and the database's
     time hides behind the mail server's. Inside a transaction (tests, or the admin with the
-    immediate task backend) another connection could not see the rows: they are written at once.
+    immediate task backend) another connection could not see the rows, and an in-memory SQLite
+    database (tests) is not safely shared between threads: there they are written at once.
     """
 
     def __init__(self):
         self.thread = None
-        if not database.in_atomic_block:
+        in_memory = database.vendor == "sqlite" and database.is_in_memory_db()
+        if not database.in_atomic_block and not in_memory:
             self.thread = ThreadPoolExecutor(1, thread_name_prefix="newsletter-records")
         self.pending, self.held = [], True
 
