@@ -2,7 +2,7 @@
 
 When an article goes live, one NewsletterSend is made for it (its one-to-one link to the article
 makes a second one impossible), and a NewsletterRecipient row is written for every confirmed,
-subscribed address. Tasks then take batches of rows: rows are claimed 20 at a time with a
+subscribed address. Tasks then take batches of rows: rows are claimed 100 at a time with a
 conditional UPDATE, so two workers never hold the same row, and sent over one SMTP connection.
 A row is claimed before its mail goes out and recorded after, in a commit of its own made before
 the next mail's end is sent, so a re-run or a second worker never mails anyone twice, and a
@@ -24,9 +24,9 @@ import logging
 import math
 import re
 import secrets
+import select
 import smtplib
 import socket
-from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -34,7 +34,7 @@ from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import make_msgid, sanitize_address
 from django.core.mail.utils import DNS_NAME
-from django.db import IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db import connection as database
 from django.db.models import Count, Min, Q
 from django.db.models.functions import Lower
@@ -311,11 +311,14 @@ def has_work_now(send, now=None):
 
 # Rows are claimed this many at a time, just before they are mailed, then mailed one by one in
 # the order of their ids, each recorded (sent, refused, skipped) in a commit of its own before
-# the next one's SMTP transaction begins. So a worker killed at any instant leaves at most one
-# row whose fate is unknown: the first of its claim still "sending", which may have been in
-# flight. The others of the claim certainly never left, and go back to the queue once the lease
-# has run out (`release_stale`); the rest of its share was never taken from the queue.
-CLAIMED_AT_ONCE = 20
+# the line that ends the next mail is sent. So a worker killed at any instant leaves at most
+# one row whose fate is unknown: the first of its claim still "sending", which may have been on
+# its way. The others of the claim certainly never left, and go back to the queue once the
+# lease has run out (`release_stale`); the rest of its share was never taken from the queue.
+# Since the doubt does not grow with the claim, a claim is large enough for its own cost (some
+# 10 ms) to vanish per mail; what a dead worker's claim costs is a wait of the lease for the
+# rest of it.
+CLAIMED_AT_ONCE = 100
 # Every claim's token starts with this. A claim without it was made by a worker of an earlier
 # version, which recorded 20 rows at a time: all its rows left "sending" are in doubt.
 ONE_BY_ONE = "1-"
@@ -432,52 +435,67 @@ def _mail_one_by_one(outbox, records, rows, retry_at):
 class _Records:
     """Where one claim's outcomes are written, in order, each in a commit of its own.
 
-    A commit takes about as long as a nearby mail server takes a mail, so outside a transaction
-    a thread with a database connection of its own writes them while the next mail's envelope
-    and text go out; the line that ends that mail, when the server takes it, waits for them
-    (`settle`). So at any instant at most one mail is out and unrecorded, and the database's
-    time hides behind the mail server's. Inside a transaction (tests, or the admin with the
-    immediate task backend) another connection could not see the rows, and an in-memory SQLite
-    database (tests) is not safely shared between threads: there they are written at once.
+    A commit takes about as long as a nearby mail server takes to accept a mail. So on
+    PostgreSQL, outside a transaction, a sent mail's record goes to the database without waiting
+    for its answer (libpq's asynchronous query, on the worker's own connection); the answer,
+    given once the commit is done, is read just before the line that ends the next mail
+    (`settle`). The database commits while the mail server reads the next envelope and text,
+    and still at most one mail is ever out and unrecorded. Elsewhere (SQLite; inside a
+    transaction: tests, the admin with the immediate task backend) each record is written at
+    once.
     """
 
     def __init__(self):
-        self.thread = None
-        in_memory = database.vendor == "sqlite" and database.is_in_memory_db()
-        if not database.in_atomic_block and not in_memory:
-            self.thread = ThreadPoolExecutor(1, thread_name_prefix="newsletter-records")
-        self.pending, self.held = [], True
+        self.ahead = database.vendor == "postgresql" and not database.in_atomic_block
+        if self.ahead:
+            from psycopg import pq  # PostgreSQL's driver, there only when it is the database
+
+            self.committed = pq.ExecStatus.COMMAND_OK
+        self.pgconn, self.held = None, True  # pgconn: the connection an answer is due on
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info):
-        if self.thread is None:
-            return
-        try:
-            self.settle()
-        finally:
-            self.thread.submit(connections.close_all).result()  # that thread's own connection
-            self.thread.shutdown()
+        self.settle()  # the connection is left with no answer pending, whatever happened
 
     def write(self, row, **fields):
-        self._do(_record, row, **fields)
+        self.settle()
+        self.held = _record(row, **fields) and self.held
 
     def write_sent(self, row):
-        self._do(_record_sent, row)
-
-    def _do(self, function, *args, **kwargs):
-        if self.thread is None:
-            self.held = function(*args, **kwargs) and self.held
-        else:
-            self.pending.append(self.thread.submit(function, *args, **kwargs))
+        if not self.ahead:
+            self.held = _record_sent(row) and self.held
+            return
+        self.settle()
+        database.ensure_connection()
+        pgconn = database.connection.pgconn
+        values = [Status.SENT, timezone.now().isoformat(), row.pk, row.claim, Status.SENDING]
+        pgconn.send_query_params(_sent_sql("$").encode(), [str(v).encode() for v in values])
+        self.pgconn = pgconn
+        while pgconn.flush():  # the query is small: this loop hardly ever turns
+            if select.select([pgconn.socket], [pgconn.socket], [])[0]:
+                pgconn.consume_input()
 
     def settle(self):
-        """Wait for every write so far to be committed. Returns whether each one found its row
-        still held by this claim."""
-        pending, self.pending = self.pending, []
-        for write in pending:
-            self.held = write.result() and self.held
+        """Wait for the record on its way, if any, to be committed. Returns whether every
+        record so far found its row still held by this claim."""
+        pgconn, self.pgconn = self.pgconn, None
+        if pgconn is None:
+            return self.held
+        results = []
+        while True:
+            while pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            result = pgconn.get_result()
+            if result is None:
+                break
+            results.append(result)
+        (result,) = results
+        if result.status != self.committed:
+            raise DatabaseError(result.error_message.decode(errors="replace").strip())
+        self.held = result.command_tuples == 1 and self.held
         return self.held
 
 
@@ -499,14 +517,17 @@ def _record_sent(row):
 
 
 @functools.cache
-def _sent_sql():
-    """Names from the model, quoted; every value a parameter."""
+def _sent_sql(style="%s"):
+    """Names from the model, quoted; every value a parameter: `%s` for Django's cursors, `$`
+    for PostgreSQL's own numbered ones (libpq, `_Records`)."""
+    marks = iter([f"${n}" for n in range(1, 6)] if style == "$" else ["%s"] * 5)
     quote = database.ops.quote_name
     table = quote(NewsletterRecipient._meta.db_table)
     name = {f.name: quote(f.column) for f in NewsletterRecipient._meta.concrete_fields}
-    assignments = f"{name['status']} = %s, {name['sent_at']} = %s, {name['claim']} = '', "
-    assignments += f"{name['last_error']} = ''"
-    condition = f"{name['id']} = %s AND {name['claim']} = %s AND {name['status']} = %s"
+    assignments = f"{name['status']} = {next(marks)}, {name['sent_at']} = {next(marks)}, "
+    assignments += f"{name['claim']} = '', {name['last_error']} = ''"
+    condition = f"{name['id']} = {next(marks)} AND {name['claim']} = {next(marks)} "
+    condition += f"AND {name['status']} = {next(marks)}"
     return f"UPDATE {table} SET {assignments} WHERE {condition}"  # noqa: S608
 
 
