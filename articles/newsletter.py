@@ -2,37 +2,46 @@
 
 When an article goes live, one NewsletterSend is made for it (its one-to-one link to the article
 makes a second one impossible), and a NewsletterRecipient row is written for every confirmed,
-subscribed address. Tasks then take batches of rows: a batch is claimed with a conditional UPDATE,
-so two workers never hold the same row, and is sent over one SMTP connection. A row is claimed
-before its mail goes out and marked sent after, so a re-run or a second worker never mails anyone
-twice. A failed address is retried with growing pauses and, after the last, marked failed for
-staff to see. A worker that dies mid-batch leaves its rows "sending": after a lease they are marked
-"interrupted (may have been sent)", shown in the admin and never sent again without a person
-deciding to.
+subscribed address. Tasks then take batches of rows: rows are claimed 100 at a time with a
+conditional UPDATE, so two workers never hold the same row, and sent over one SMTP connection.
+A row is claimed before its mail goes out and recorded after, in a commit of its own made before
+the next mail's end is sent, so a re-run or a second worker never mails anyone twice, and a
+worker that dies leaves at most one mail whose fate is unknown: the one that was on its way.
+After a lease that row is marked "interrupted (may have been sent)", shown in the admin and never
+sent again without a person deciding to; the rest of the dead worker's claim is queued again. A
+failed address is retried with growing pauses and, after the last, marked failed for staff to
+see.
 
 Memory stays flat: recipients are written and read in pages, never all at once.
 
 The task (`send_newsletter_batch`) lives here, beside what queues it and what it runs.
 """
 
+import contextlib
 import datetime
+import functools
 import logging
 import math
+import re
 import secrets
+import select
 import smtplib
+import socket
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import make_msgid, sanitize_address
-from django.db import IntegrityError, transaction
+from django.core.mail.utils import DNS_NAME
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db import connection as database
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django_tasks import task
 
 from accounts import mail
@@ -54,6 +63,14 @@ RECIPIENTS_PER_INSERT = 2000  # subscribers written per query when a send is set
 # Markers in the stored message where each reader's own details go.
 NAME_MARK = "KINDRED-READER-NAME"
 UNSUBSCRIBE_MARK = "KINDRED-UNSUBSCRIBE-URL"
+
+# An address sanitize_address() returns as it is: an ASCII dot-atom at an ASCII host name.
+ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+PLAIN_ADDRESS = re.compile(rf"{ATOM}(?:\.{ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+# An unsubscribe key reverse() puts in the link as it is (keys are token_urlsafe()), and a
+# stand-in for one.
+PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+KEY_MARK = "KINDRED-UNSUBSCRIBE-KEY"
 
 # The server answered and refused this one message: the connection is still good. (Every SMTP
 # error is an OSError, so these are told apart first.) Any other OSError ends the connection.
@@ -298,10 +315,25 @@ def has_work_now(send, now=None):
     return _claimable(send, now or timezone.now()).exists()
 
 
+# Rows are claimed this many at a time, just before they are mailed, then mailed one by one in
+# the order of their ids, each recorded (sent, refused, skipped) in a commit of its own before
+# the line that ends the next mail is sent. So a worker killed at any instant leaves at most
+# one row whose fate is unknown: the first of its claim still "sending", which may have been on
+# its way. The others of the claim certainly never left, and go back to the queue once the
+# lease has run out (`release_stale`); the rest of its share was never taken from the queue.
+# Since the doubt does not grow with the claim, a claim is large enough for its own cost (some
+# 10 ms) to vanish per mail; what a dead worker's claim costs is a wait of the lease for the
+# rest of it.
+CLAIMED_AT_ONCE = 100
+# Every claim's token starts with this. A claim without it was made by a worker of an earlier
+# version, which recorded 20 rows at a time: all its rows left "sending" are in doubt.
+ONE_BY_ONE = "1-"
+
+
 def claim_batch(send, size, now=None):
     """Take up to `size` rows for this worker alone. Returns them with their subscribers."""
     now = now or timezone.now()
-    token = secrets.token_hex(16)
+    token = ONE_BY_ONE + secrets.token_hex(15)
     for _ in range(5):  # another worker may win the rows we saw; look again
         with transaction.atomic():
             candidates = _claimable(send, now).order_by("pk")
@@ -333,13 +365,6 @@ def claim_batch(send, size, now=None):
     return []
 
 
-# Rows are claimed this many at a time, just before they are mailed, and recorded as soon as
-# they have been: a worker cut off mid-batch leaves at most this many "sending" (they may have
-# gone out) and the rest of its share queued for the next task, while a fast server is not
-# slowed by a write per mail.
-CLAIMED_AT_ONCE = 20
-
-
 def send_batch(send_id, size=None):
     """Mail up to `size` waiting rows of a send over one connection. Returns the number sent."""
     send = NewsletterSend.objects.filter(pk=send_id).first()
@@ -351,20 +376,21 @@ def send_batch(send_id, size=None):
         _finish_if_done(send)
         return 0
     sent, retry_at = 0, None
-    with _Outbox(send) as outbox:
+    with _Outbox(send) as outbox, _Records() as records:
         while rows:
             left -= len(rows)
-            failed = outbox.mail(rows)
-            with transaction.atomic():  # what went out and the next rows: one commit
-                sent += _record(rows, failed)
-                retry_at = _record_failures(failed) or retry_at
-                if left <= 0:
-                    break
-                if outbox.connection is None:  # unreachable or lost: the rest of the share waits
-                    rest = claim_batch(send, left)
-                    retry_at = _record_failures(dict.fromkeys(rest, outbox.error)) or retry_at
-                    break
-                rows = claim_batch(send, min(left, CLAIMED_AT_ONCE))
+            mailed, retry_at, held = _mail_one_by_one(outbox, records, rows, retry_at)
+            sent += mailed
+            if not held:
+                logger.warning("newsletter %s: a claim outlived its lease; stopping", send.pk)
+                break
+            if left <= 0:
+                break
+            if outbox.connection is None:  # unreachable or lost: the rest of the share waits
+                rest = claim_batch(send, left)
+                retry_at = _record_failures(dict.fromkeys(rest, outbox.error)) or retry_at
+                break
+            rows = claim_batch(send, min(left, CLAIMED_AT_ONCE))
     if retry_at is not None:
         _retry_later(send, retry_at)
     _finish_if_done(send)
@@ -376,21 +402,139 @@ def send_newsletter_batch(send_id):
     send_batch(send_id)
 
 
-def _record(rows, failed):
-    """Mark the rows of one claim sent or skipped (all but the failed ones). Returns how many
-    were sent. Only rows this claim still holds are touched: one another worker took over
-    after the lease ran out stays as that worker leaves it."""
-    done = [row for row in rows if row not in failed]
-    skipped = [row.pk for row in done if not row.subscriber.is_subscribed]
-    mine = NewsletterRecipient.objects.filter(claim=rows[0].claim, status=Status.SENDING)
-    if skipped:
-        mine.filter(pk__in=skipped).update(status=Status.SKIPPED, claim="")
-    sent = [row.pk for row in done if row.pk not in skipped]
-    if sent:
-        mine.filter(pk__in=sent).update(
-            status=Status.SENT, sent_at=timezone.now(), claim="", last_error=""
-        )
-    return len(sent)
+def _mail_one_by_one(outbox, records, rows, retry_at):
+    """Mail one claim's rows in order, each recorded before the next one's end goes (see
+    CLAIMED_AT_ONCE). Returns (how many the server took, the next retry's time, whether this
+    worker still holds its claim: False once `release_stale` gave it up, and then nothing more
+    goes)."""
+    sent = 0
+    for index, row in enumerate(rows):
+        if outbox.connection is None:  # lost with an earlier row: these wait with the rest
+            now = timezone.now()
+            for waiting in rows[index:]:
+                fields = _failure(waiting, outbox.error, now)
+                records.write(waiting, **fields)
+                retry_at = fields["next_attempt_at"] or retry_at
+            break
+        if not row.subscriber.is_subscribed:  # unsubscribed since the send was queued
+            records.write(row, status=Status.SKIPPED, claim="")
+            continue
+        error = outbox.begin(row)
+        if error is None:
+            # The last mail's record is committed before this one's end goes.
+            if not records.settle():
+                break  # given up: this mail is dropped before its end
+            error = outbox.end()
+        if error is None:
+            records.write_sent(row)
+            sent += 1
+        elif isinstance(error, InDoubt):
+            records.write(row, status=Status.INTERRUPTED, last_error=str(IN_DOUBT_NOTE))
+        else:
+            fields = _failure(row, error, timezone.now())
+            records.write(row, **fields)
+            retry_at = fields["next_attempt_at"] or retry_at
+    held = records.settle()
+    return sent, retry_at, held
+
+
+class _Records:
+    """Where one claim's outcomes are written, in order, each in a commit of its own.
+
+    A commit takes about as long as a nearby mail server takes to accept a mail. So on
+    PostgreSQL, outside a transaction, a sent mail's record goes to the database without waiting
+    for its answer (libpq's asynchronous query, on the worker's own connection); the answer,
+    given once the commit is done, is read just before the line that ends the next mail
+    (`settle`). The database commits while the mail server reads the next envelope and text,
+    and still at most one mail is ever out and unrecorded. Elsewhere (SQLite; inside a
+    transaction: tests, the admin with the immediate task backend) each record is written at
+    once.
+    """
+
+    def __init__(self):
+        self.ahead = database.vendor == "postgresql" and not database.in_atomic_block
+        if self.ahead:
+            from psycopg import pq  # PostgreSQL's driver, there only when it is the database
+
+            self.committed = pq.ExecStatus.COMMAND_OK
+        self.pgconn, self.held = None, True  # pgconn: the connection an answer is due on
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.settle()  # the connection is left with no answer pending, whatever happened
+
+    def write(self, row, **fields):
+        self.settle()
+        self.held = _record(row, **fields) and self.held
+
+    def write_sent(self, row):
+        if not self.ahead:
+            self.held = _record_sent(row) and self.held
+            return
+        self.settle()
+        database.ensure_connection()
+        pgconn = database.connection.pgconn
+        values = [Status.SENT, timezone.now().isoformat(), row.pk, row.claim, Status.SENDING]
+        pgconn.send_query_params(_sent_sql("$").encode(), [str(v).encode() for v in values])
+        self.pgconn = pgconn
+        while pgconn.flush():  # the query is small: this loop hardly ever turns
+            if select.select([pgconn.socket], [pgconn.socket], [])[0]:
+                pgconn.consume_input()
+
+    def settle(self):
+        """Wait for the record on its way, if any, to be committed. Returns whether every
+        record so far found its row still held by this claim."""
+        pgconn, self.pgconn = self.pgconn, None
+        if pgconn is None:
+            return self.held
+        results = []
+        while True:
+            while pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+            result = pgconn.get_result()
+            if result is None:
+                break
+            results.append(result)
+        (result,) = results
+        if result.status != self.committed:
+            raise DatabaseError(result.error_message.decode(errors="replace").strip())
+        self.held = result.command_tuples == 1 and self.held
+        return self.held
+
+
+def _record(row, **fields):
+    """Write one row's outcome in a commit of its own (workers and the command run sends outside
+    any transaction). Only a row this claim still holds is touched; returns whether it was."""
+    mine = NewsletterRecipient.objects.filter(pk=row.pk, claim=row.claim, status=Status.SENDING)
+    return mine.update(**fields) == 1
+
+
+def _record_sent(row):
+    """`_record(row, status=SENT, sent_at=now, claim="", last_error="")`, the write made for
+    every mail, in SQL written once: the ORM takes longer to write this UPDATE than the database
+    takes to run it."""
+    with database.cursor() as cursor:
+        now = database.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_sent_sql(), [Status.SENT, now, row.pk, row.claim, Status.SENDING])
+        return cursor.rowcount == 1
+
+
+@functools.cache
+def _sent_sql(style="%s"):
+    """Names from the model, quoted; every value a parameter: `%s` for Django's cursors, `$`
+    for PostgreSQL's own numbered ones (libpq, `_Records`)."""
+    marks = iter([f"${n}" for n in range(1, 6)] if style == "$" else ["%s"] * 5)
+    quote = database.ops.quote_name
+    table = quote(NewsletterRecipient._meta.db_table)
+    name = {f.name: quote(f.column) for f in NewsletterRecipient._meta.concrete_fields}
+    assignments = f"{name['status']} = {next(marks)}, {name['sent_at']} = {next(marks)}, "
+    assignments += f"{name['claim']} = '', {name['last_error']} = ''"
+    condition = f"{name['id']} = {next(marks)} AND {name['claim']} = {next(marks)} "
+    condition += f"AND {name['status']} = {next(marks)}"
+    return f"UPDATE {table} SET {assignments} WHERE {condition}"  # noqa: S608
 
 
 class RawMessages:
@@ -441,16 +585,28 @@ class RawMessages:
 
     def __init__(self, head, html, envelope_from):
         self.head, self.html, self.envelope_from = head, html, envelope_from
+        # Every reader's link is this with their key in the middle (reverse() costs more than
+        # a message's other personal details together).
+        self.link_around = unsubscribe_url(SimpleNamespace(unsubscribe_key=KEY_MARK)).split(
+            KEY_MARK
+        )
 
     def render(self, subscriber):
         """(envelope sender, [envelope recipient], bytes) for one reader."""
-        to = sanitize_address(subscriber.email, "utf-8")
-        link = unsubscribe_url(subscriber)
+        to = subscriber.email
+        if not PLAIN_ADDRESS.fullmatch(to):  # one sanitize_address would change
+            to = sanitize_address(to, "utf-8")
+        key = subscriber.unsubscribe_key
+        if PLAIN_KEY.fullmatch(key) and len(self.link_around) == 2:
+            link = key.join(self.link_around)
+        else:
+            link = unsubscribe_url(subscriber)
         if escape(link) != link:
             raise ValueError("unsubscribe links are expected to need no HTML escaping")
         name = self.NAME.encode()
         head = self.head.replace(self.TO.encode(), to.encode(), 1)
-        head = head.replace(self.MESSAGE_ID.encode(), make_msgid().encode(), 1)
+        message_id = make_msgid(domain=DNS_NAME)  # Django's cached host name, as its own
+        head = head.replace(self.MESSAGE_ID.encode(), message_id.encode(), 1)
         head = head.replace(name, subscriber.name.encode())
         html = self.html.replace(name, escape(subscriber.name).encode())
         data = (head + html).replace(UNSUBSCRIBE_MARK.encode(), link.encode())
@@ -458,13 +614,15 @@ class RawMessages:
 
 
 class _Outbox:
-    """One connection to the mail server for a batch. `mail` sends rows and returns {row: error}
-    for those that did not go; once the server cannot be reached, `connection` is None."""
+    """One connection to the mail server for a batch; once the server cannot be reached,
+    `connection` is None. A mail goes in two steps, `begin` and `end`: over SMTP's byte-level
+    path, the server takes it only at the end."""
 
     def __init__(self, send):
         self.send, self.error = send, None
         self.raw = None  # {language: RawMessages or None (build it the ordinary way)} over SMTP
         self.connection = get_connection()
+        self.subscriber, self.in_data = None, False
 
     def __enter__(self):
         try:
@@ -473,17 +631,28 @@ class _Outbox:
             logger.warning("newsletter %s: cannot reach the mail server: %s", self.send.pk, exc)
             self.connection, self.error = None, exc
             return self
-        if isinstance(self.connection, SMTPBackend) and self.connection.connection is not None:
+        smtp = getattr(self.connection, "connection", None)
+        if isinstance(self.connection, SMTPBackend) and smtp is not None:
             self.raw = {}
+            # A message's end goes apart from its text (see `end`): sent at once, not held
+            # back until the text is acknowledged (Nagle's algorithm meets delayed ACKs: 40 ms).
+            with contextlib.suppress(OSError, AttributeError):
+                smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return self
 
     def __exit__(self, *exc_info):
         self._close()
 
     def _close(self):
+        if self.connection is None:
+            return
+        if self.in_data:
+            # Mid-message: the server drops a message whose end never came. (A QUIT now would
+            # be read as a line of it.)
+            self.connection.connection.close()
+            self.connection.connection, self.in_data = None, False
         try:
-            if self.connection is not None:
-                self.connection.close()
+            self.connection.close()
         except Exception:  # noqa: BLE001 - closing a broken connection is allowed to fail
             logger.debug("newsletter %s: closing the connection failed", self.send.pk)
 
@@ -496,59 +665,125 @@ class _Outbox:
             self.raw[language] = RawMessages.build(self.send, language)
         return self.raw[language]
 
-    def mail(self, rows):
-        if self.connection is None:
-            return dict.fromkeys(rows, self.error)
-        failed = {}
-        for index, row in enumerate(rows):
-            subscriber = row.subscriber
-            if not subscriber.is_subscribed:  # unsubscribed since the send was queued
-                continue
-            try:
-                raw = self._raw(language_of(self.send, subscriber))
-                if raw is not None:
-                    self.connection.connection.sendmail(*raw.render(subscriber))
-                else:
-                    message_for(self.send, subscriber, self.connection).send()
-            except REFUSALS as exc:
-                failed[row] = exc
-            except OSError as exc:
-                logger.warning("newsletter %s: connection lost: %s", self.send.pk, exc)
-                failed.update(dict.fromkeys(rows[index:], exc))
-                self._close()
-                self.connection, self.error = None, exc
-                break
-            except Exception as exc:  # noqa: BLE001 - one refused address, the rest go on
-                failed[row] = exc
-        return failed
+    def begin(self, row):
+        """Start the row's message: over SMTP's byte-level path, all of it but its end (the
+        envelope, DATA, the text). Returns None, or the error if it cannot go."""
+        self.subscriber = row.subscriber
+        return self._attempt(self._begin)
+
+    def end(self):
+        """Finish the message begun: returns None once the server took it, else the error
+        (InDoubt when it may have)."""
+        return self._attempt(self._end)
+
+    def _begin(self):
+        raw = self._raw(language_of(self.send, self.subscriber))
+        if raw is not None:
+            envelope_from, envelope_to, data = raw.render(self.subscriber)
+            smtp = self.connection.connection
+            _open_data(smtp, envelope_from, envelope_to, len(data))
+            self.in_data = True
+            text = re.sub(rb"(?m)^\.", b"..", data)  # a line's leading dot doubled, as smtplib
+            smtp.send(text if text.endswith(b"\r\n") else text + b"\r\n")
+
+    def _end(self):
+        if not self.in_data:
+            message_for(self.send, self.subscriber, self.connection).send()
+            return
+        self.in_data = False
+        smtp = self.connection.connection
+        try:
+            smtp.send(b".\r\n")
+            code, reply = smtp.getreply()
+        except OSError as exc:
+            raise InDoubt(f"{type(exc).__name__}: {exc}") from exc
+        if code != 250:
+            _reset(smtp, code)
+            raise smtplib.SMTPDataError(code, reply)
+
+    def _attempt(self, step):
+        try:
+            step()
+        except REFUSALS as exc:
+            return exc
+        except (OSError, InDoubt) as exc:
+            logger.warning("newsletter %s: connection lost: %s", self.send.pk, exc)
+            self._close()
+            self.connection, self.error = None, exc
+            return exc
+        except Exception as exc:  # noqa: BLE001 - one refused address, the rest go on
+            return exc
+        return None
+
+
+class InDoubt(Exception):  # noqa: N818 - a state the mail is in, not an error of ours
+    """The connection failed once the message's end was on its way: the server may have it."""
+
+
+IN_DOUBT_NOTE = gettext_lazy(
+    "The connection to the mail server was lost just as it was taking this mail; it may have "
+    "gone out, so it is not sent again unless staff re-send."
+)
+
+
+def _open_data(smtp, envelope_from, envelope_to, size):
+    """smtplib's `sendmail` for one recipient up to the message itself: MAIL, RCPT and DATA."""
+    smtp.ehlo_or_helo_if_needed()
+    (recipient,) = envelope_to
+    options = [f"size={size}"] if smtp.does_esmtp and smtp.has_extn("size") else []
+    code, reply = smtp.mail(envelope_from, options)
+    if code != 250:
+        _reset(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, reply, envelope_from)
+    code, reply = smtp.rcpt(recipient)
+    if code not in (250, 251):
+        _reset(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    code, reply = smtp.docmd("data")
+    if code != 354:
+        _reset(smtp, code)
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _reset(smtp, code):
+    """After a refusal, as smtplib does: 421 means the server is closing; otherwise RSET."""
+    if code == 421:
+        smtp.close()
+        return
+    with contextlib.suppress(smtplib.SMTPServerDisconnected):
+        smtp.rset()
 
 
 def _record_failures(failed):
-    """Record each failed row (see `_record_failure`). Returns the next retry's time, if any."""
+    """Record each failed row (see `_failure`). Returns the next retry's time, if any."""
     now, retry_at = timezone.now(), None
     for row, exc in failed.items():
-        retry_at = _record_failure(row, exc, now) or retry_at
+        fields = _failure(row, exc, now)
+        _record(row, **fields)
+        retry_at = fields.get("next_attempt_at") or retry_at
     return retry_at
 
 
-def _record_failure(row, exc, now):
-    """Retry later or, after the last attempt, mark failed. Returns when to retry, if ever."""
+def _failure(row, exc, now):
+    """What a failed attempt leaves on a row: a time to retry or, after the last, failed."""
     attempts = row.attempts + 1
     error = f"{type(exc).__name__}: {exc}"[:2000]
-    mine = NewsletterRecipient.objects.filter(pk=row.pk, claim=row.claim, status=Status.SENDING)
     if attempts >= MAX_ATTEMPTS:
-        mine.update(status=Status.FAILED, attempts=attempts, last_error=error, next_attempt_at=None)
         logger.warning("newsletter to subscriber %s failed for good: %s", row.subscriber_id, error)
-        return None
-    retry_at = now + datetime.timedelta(seconds=RETRY_DELAYS[attempts - 1])
-    mine.update(
-        status=Status.RETRYING,
-        attempts=attempts,
-        last_error=error,
-        next_attempt_at=retry_at,
-        claim="",
-    )
-    return retry_at
+        return {
+            "status": Status.FAILED,
+            "attempts": attempts,
+            "last_error": error,
+            "next_attempt_at": None,
+            "claim": "",
+        }
+    return {
+        "status": Status.RETRYING,
+        "attempts": attempts,
+        "last_error": error,
+        "next_attempt_at": now + datetime.timedelta(seconds=RETRY_DELAYS[attempts - 1]),
+        "claim": "",
+    }
 
 
 def _retry_later(send, when):
@@ -558,16 +793,29 @@ def _retry_later(send, when):
 
 
 def release_stale(send, now=None):
-    """Rows held longer than the lease lost their worker: they may or may not have gone out."""
+    """Rows held longer than the lease lost their worker. Of each such claim, the first row
+    still "sending" may have been in flight: it becomes "interrupted (may have been sent)",
+    never sent again unless staff decide to. The rest of the claim certainly never left (rows go
+    one by one, each recorded before the next) and is queued again. Returns how many became
+    interrupted."""
     now = now or timezone.now()
-    return send.recipients.filter(status=Status.SENDING, claimed_at__lt=now - LEASE).update(
-        status=Status.INTERRUPTED,
-        claim="",
-        last_error=gettext(
-            "The worker stopped while sending this mail; it may have gone out, so it is not "
-            "sent again unless staff re-send."
-        ),
-    )
+    stale = send.recipients.filter(status=Status.SENDING, claimed_at__lt=now - LEASE)
+    firsts = stale.values("claim").annotate(first=Min("pk")).values("first")
+    with transaction.atomic():
+        interrupted = stale.filter(Q(pk__in=firsts) | ~Q(claim__startswith=ONE_BY_ONE)).update(
+            status=Status.INTERRUPTED,
+            last_error=gettext(
+                "The worker stopped while sending this mail; it may have gone out, so it is not "
+                "sent again unless staff re-send."
+            ),
+        )
+        # Only behind a row given up just now or before: a worker that recorded its row in the
+        # meantime is alive, and its claim stays its own.
+        given_up = send.recipients.filter(
+            status=Status.INTERRUPTED, claim__startswith=ONE_BY_ONE
+        ).values("claim")
+        stale.filter(claim__in=given_up).update(status=Status.QUEUED, claim="")
+    return interrupted
 
 
 def _finish_if_done(send, now=None):

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from articles import newsletter
 from articles.models import Article, NewsletterRecipient
@@ -80,6 +80,22 @@ class Command(BaseCommand):
                 gettext(
                     "Addresses waiting to retry go out with the worker or the next publish_due."
                 )
+            )
+        if counts[Status.SENDING]:
+            self.stdout.write(
+                ngettext(
+                    "%(held)d address is still held by a worker (stopped, or still sending). If "
+                    "that worker stopped, once the 15-minute lease is over the address is marked "
+                    "interrupted if its mail may have been on its way, else queued again for the "
+                    "next publish_due or another run of this command.",
+                    "%(held)d addresses are still held by workers (stopped, or still sending). "
+                    "For each worker that stopped, once the 15-minute lease is over the one "
+                    "address whose mail may have been on its way is marked interrupted and the "
+                    "others are queued again for the next publish_due or another run of this "
+                    "command.",
+                    counts[Status.SENDING],
+                )
+                % {"held": counts[Status.SENDING]}
             )
 
     def _progress(self, counts, total, width=30):
