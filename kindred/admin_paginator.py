@@ -12,12 +12,19 @@ estimate of `EXPLAIN` for the filtered query (the same query, never run). Below 
 and on other databases, it is the real count; the page then reads as before. An estimated
 count is shown as such: "about 1,000,000 comments" (templates/admin/pagination.html and
 actions.html ask `is_estimate`).
+
+An estimate may be off (statistics from before a bulk import, a filter the planner misjudges),
+so it never decides which rows a page holds: a page is the rows at its offset, whatever the
+estimate says, and each page reads one row more than it shows. A page with fewer rows than that
+is the last, and gives the exact count (no longer an estimate); a page past the end (the "last
+page" link of an estimate too high) costs one real count and shows the real last page; a full
+page at or past the estimated end (an estimate too low) offers a next page.
 """
 
 import json
 import math
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.formats import number_format
@@ -44,8 +51,10 @@ def estimated_count(queryset):
             )
             row = cursor.fetchone()
         return int(row[0]) if row and row[0] >= 0 else None
-    plan = json.loads(queryset.order_by().explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+    plan = queryset.order_by().explain(format="json")
+    if not plan:  # a query Django knows is empty (none(), pk__in=[]) is never sent
+        return 0
+    return int(json.loads(plan)[0]["Plan"]["Plan Rows"])
 
 
 def _rounded(count):
@@ -69,13 +78,53 @@ class EstimatedCountPaginator(Paginator):
         estimate = estimated_count(self.object_list)
         if estimate is not None and estimate >= self.estimate_above:
             self.is_estimate = True
-            return _rounded(estimate)
+            return estimate
         return super().count
+
+    def _learn(self, count):
+        """The list's real count, once a page has shown it."""
+        self.__dict__["count"] = count
+        self.__dict__.pop("num_pages", None)
+        self.is_estimate = False
+
+    def page(self, number):
+        if not self.is_estimate:  # (reading self.count first decides it)
+            return super().page(number)
+        number = self._page_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows and number > 1:  # past the end: the real last page
+            self._learn(self.object_list.count())
+            return super().page(min(number, self.num_pages))
+        if len(rows) <= self.per_page:  # the last page: the count is known
+            self._learn(bottom + len(rows))
+        elif number >= self.num_pages:  # more rows than the estimate: a next page
+            self.__dict__["count"] = bottom + len(rows)
+            self.__dict__.pop("num_pages", None)
+        return self._get_page(rows[: self.per_page], number, self)
+
+    def _page_number(self, number):
+        """Django's test of a page number, but for its end: an estimated end may be low."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+    def get_elided_page_range(self, number=1, **kwargs):
+        # The page asked for may have been past the real end, and shown as the last page.
+        return super().get_elided_page_range(min(int(number), self.num_pages), **kwargs)
 
     @property
     def count_shown(self):
-        """The count with its thousands grouped, in the page's language (1,000,000)."""
-        return number_format(self.count, force_grouping=True)
+        """The count with its thousands grouped, in the page's language (1,000,000); an
+        estimate to two significant digits."""
+        count = _rounded(self.count) if self.is_estimate else self.count
+        return number_format(count, force_grouping=True)
 
 
 class EstimatedCountAdmin:

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from comments.admin import CommentAdmin
 from comments.models import Comment
 from kindred import admin_paginator
 from kindred.admin_paginator import EstimatedCountPaginator, estimated_count
@@ -99,3 +100,99 @@ def test_the_changelist_counts_a_small_list_exactly(client, staff, posts):
     client.force_login(staff)
     page = client.get("/admin/comments/comment/").content.decode()
     assert "30 comments" in page and "about 30" not in page
+
+
+# An estimate that is off (or only rounded) must not hide rows from the moderators, send the
+# "last page" link to an empty page, or break the list.
+
+
+def _posts(article, member, how_many):
+    Comment.objects.bulk_create(
+        Comment(article=article, author_user=member, body=f"Post {n}", status="published")
+        for n in range(how_many)
+    )
+    return Comment.objects.order_by("-pk")
+
+
+def _planner_says(monkeypatch, rows):
+    """PostgreSQL's estimate, whatever the database: `rows`."""
+    monkeypatch.setattr(admin_paginator, "estimated_count", lambda queryset: rows)
+
+
+def test_a_list_estimated_exactly_still_shows_every_row_on_its_pages(
+    article, member, low_threshold, monkeypatch
+):
+    """144 rows, and the planner knows it: rounding the count for the page ("about 140") must
+    not drop the last 4 rows from every page."""
+    posts = _posts(article, member, 144)
+    _planner_says(monkeypatch, 144)
+    paginator = EstimatedCountPaginator(posts, 10)
+
+    shown = [post.pk for number in paginator.page_range for post in paginator.page(number)]
+
+    assert len(shown) == 144
+
+
+@pytest.fixture
+def ten_a_page(monkeypatch):
+    monkeypatch.setattr(CommentAdmin, "list_per_page", 10)
+
+
+def test_rows_past_an_estimate_that_is_too_low_are_reached(
+    client, staff, article, member, low_threshold, ten_a_page, monkeypatch
+):
+    """30 rows, the planner thinks 20 (statistics from before a bulk import): the third page
+    holds the oldest ten posts, not the admin's "something's wrong with your database"."""
+    _posts(article, member, 30)
+    _planner_says(monkeypatch, 20)
+    client.force_login(staff)
+
+    response = client.get("/admin/comments/comment/?p=3")
+
+    assert response.status_code == 200
+    assert "Post 0" in response.content.decode()  # the oldest post
+
+
+def test_the_last_page_link_of_an_estimate_too_high_is_not_an_empty_page(
+    client, staff, article, member, low_threshold, ten_a_page, monkeypatch
+):
+    """30 rows, the planner thinks 60: the moderator's link to the last page (6) shows the
+    oldest posts, not an empty list under "about 60 comments"."""
+    _posts(article, member, 30)
+    _planner_says(monkeypatch, 60)
+    client.force_login(staff)
+
+    first = client.get("/admin/comments/comment/").content.decode()
+    assert "Post 29" in first and 'href="?p=6"' in first  # the last page, as offered
+    last = client.get("/admin/comments/comment/?p=6")
+
+    assert last.status_code == 200
+    page = last.content.decode()
+    assert "Post 0" in page
+    assert "30 comments" in page and "about" not in page.split('class="paginator"')[1]
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the estimate is PostgreSQL's")
+def test_an_article_filter_that_matches_nothing_is_an_empty_list_not_an_error(
+    client, staff, article, member
+):
+    """ArticleFilter turns a value that is not a number into queryset.none(): the EXPLAIN of
+    a query Django knows is empty runs no SQL, and the estimate must not break on that."""
+    _posts(article, member, 3)
+    client.force_login(staff)
+
+    response = client.get("/admin/comments/comment/?article__id__exact=oops")
+
+    assert response.status_code == 200
+
+
+def test_the_estimate_of_a_query_known_to_be_empty_is_none_or_zero(monkeypatch):
+    """The same on any database: Django never sends a query it knows is empty (none(), or
+    `pk__in=[]`), so its EXPLAIN comes back as no text at all; on PostgreSQL json.loads("")
+    then raised in every list whose filter made such a query (the test above)."""
+    from django.db import connections
+
+    queryset = Comment.objects.filter(article_id=1).none()
+    monkeypatch.setattr(connections[queryset.db], "vendor", "postgresql")
+
+    assert admin_paginator.estimated_count(queryset) in (None, 0)
