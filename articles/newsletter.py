@@ -29,6 +29,7 @@ import smtplib
 import socket
 from types import SimpleNamespace
 
+import requests
 from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -43,6 +44,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext, gettext_lazy
 from django_tasks import task
+from urllib3.exceptions import NewConnectionError
 
 from accounts import mail
 from accounts.models import MailSuppression, Subscriber
@@ -688,7 +690,10 @@ class _Outbox:
 
     def _end(self):
         if not self.in_data:
-            message_for(self.send, self.subscriber, self.connection).send()
+            try:
+                message_for(self.send, self.subscriber, self.connection).send()
+            except requests.RequestException as exc:  # an email service's API (anymail)
+                raise _api_failure(exc) from exc
             return
         self.in_data = False
         smtp = self.connection.connection
@@ -714,6 +719,25 @@ class _Outbox:
         except Exception as exc:  # noqa: BLE001 - one refused address, the rest go on
             return exc
         return None
+
+
+class Refused(Exception):  # noqa: N818 - the service's answer, not an error of ours
+    """An email service's API answered this one mail with an error (a 4xx or 5xx): tried again
+    later like an address an SMTP server refuses; the rest of the batch goes on."""
+
+
+def _api_failure(exc):
+    """What a failed call to an email service's API (anymail's errors are requests' too, and
+    so OSErrors) means for its mail: an answer refuses this one mail (Refused); a connection
+    never made is a lost connection (the OSError itself: the batch waits and is retried); any
+    other failure came once the request may have reached the service, which may have taken the
+    mail (InDoubt: not sent again unless staff re-send)."""
+    if getattr(exc, "response", None) is not None:
+        return Refused(str(exc))
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError):
+        return exc
+    return InDoubt(f"{type(exc).__name__}: {exc}")
 
 
 class InDoubt(Exception):  # noqa: N818 - a state the mail is in, not an error of ours
