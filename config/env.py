@@ -67,6 +67,16 @@ def env_database(name, default):
     return _database(name, raw, shown=repr(raw))
 
 
+REPLICA_OPTIONS = {
+    "connect_timeout": 2,
+    "tcp_user_timeout": 5000,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
 def env_database_replicas(name, primary):
     """Read-only copies of the primary (kindred/replicas.py), comma-separated URLs: Django's
     DATABASES entries "replica_1", "replica_2", ... in that order, with the primary's options.
@@ -80,8 +90,12 @@ def env_database_replicas(name, primary):
             fail(name, f"must name the same kind of database as DATABASE_URL (URL {number})")
         if config["ENGINE"] == "django.db.backends.postgresql":
             # A replica that drops packets must not hold a page for libpq's default (forever):
-            # after this many seconds the page reads the primary (kindred/replicas.py).
-            config.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+            # a connection not made within connect_timeout seconds, or a query on an open one
+            # whose packets go unanswered for tcp_user_timeout milliseconds, fails, and the page
+            # reads the primary (kindred/replicas.py). Keepalives find a dead idle connection.
+            options = config.setdefault("OPTIONS", {})
+            for option, value in REPLICA_OPTIONS.items():
+                options.setdefault(option, value)
         config["TEST"] = {"MIRROR": "default"}
         replicas[f"replica_{number}"] = config
     return replicas

@@ -326,8 +326,11 @@ def test_each_replica_url_becomes_a_database_with_the_primarys_options(monkeypat
     assert list(found) == ["replica_1", "replica_2"]
     assert found["replica_1"]["HOST"] == "replica-a"
     assert found["replica_1"]["CONN_MAX_AGE"] == 60 and found["replica_1"]["CONN_HEALTH_CHECKS"]
-    assert found["replica_1"]["OPTIONS"] == {"connect_timeout": 2}
-    assert found["replica_2"]["OPTIONS"] == {"connect_timeout": 5}  # the URL's own
+    # A replica that stops answering fails within seconds, connecting or mid-query.
+    assert found["replica_1"]["OPTIONS"]["connect_timeout"] == 2
+    assert found["replica_1"]["OPTIONS"]["tcp_user_timeout"] == 5000
+    assert found["replica_1"]["OPTIONS"]["keepalives"] == 1
+    assert found["replica_2"]["OPTIONS"]["connect_timeout"] == 5  # the URL's own
     assert found["replica_2"]["TEST"] == {"MIRROR": "default"}
 
 
