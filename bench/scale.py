@@ -2,6 +2,7 @@
 a large one, in one run, side by side (issue 17 point 2: cost that does not grow with the data).
 
     make bench-scale            # or: .venv/bin/python bench/scale.py [--rounds 15] [--only NAME]
+    .venv/bin/python bench/scale.py --only admin --explain    # and each query's plan
 
 Both sets are PostgreSQL databases at 127.0.0.1:5432 (user postgres, trust auth):
 
@@ -339,6 +340,11 @@ def main(argv=None):
         "--rounds", type=int, default=ROUNDS, help=f"timed requests per page and set ({ROUNDS})"
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also print PostgreSQL's plan of each page's queries on the large set",
+    )
     options = parser.parse_args(argv)
     if options.worker:
         return worker()
@@ -360,7 +366,9 @@ def main(argv=None):
         results = {name: {} for name in workers}
         for page_name in (p.name for p in pages):
             for set_name, worker_ in workers.items():
-                results[set_name][page_name] = {**worker_.ask(page=page_name), "timings": []}
+                explain = options.explain and set_name == "large"
+                first = worker_.ask(page=page_name, explain=explain)
+                results[set_name][page_name] = {**first, "timings": []}
             # One request on one set, then one on the other: whatever else the machine does
             # meanwhile weighs on both alike.
             spent, rounds = 0.0, 0
@@ -394,6 +402,12 @@ def main(argv=None):
         f"{len(rows) - len(over)} of {len(rows)} pages within {TARGET_RATIO} x; "
         f"{len(more)} with more queries on the large set."
     )
+    if options.explain:
+        print("\nThe large set's query plans (EXPLAIN; costs left out), page by page:")
+        for page in pages:
+            print(f"\n{page.name}")
+            for number, plan in enumerate(results["large"][page.name]["plans"], 1):
+                print(f"  {number}. " + "\n     ".join(plan))
     if options.json:
         facts = {name: worker_.facts for name, worker_ in workers.items()}
         options.json.write_text(json.dumps({"facts": facts, "results": results}, indent=1))
@@ -562,7 +576,28 @@ def _measure(request, subjects, clients):
             "status": response.status_code,
             "url": url,
             "rows": _rows_shown(response),
+            **({"plans": _plans(queries)} if request.get("explain") else {}),
         }
+
+
+def _plans(queries):
+    """PostgreSQL's plan of each SELECT the page ran, without its costs: the scans it chose
+    (an index's name, or a Seq Scan), the sorts and the limits. One list of lines a query."""
+    import re
+
+    from django.db import connection, transaction
+
+    plans = []
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        if not sql.lstrip().upper().startswith("SELECT"):
+            continue
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("EXPLAIN " + sql)
+            lines = [re.sub(r"\s*\(cost=[^)]*\)", "", row[0]).rstrip() for row in cursor]
+        kept = [lines[0]] + [line for line in lines[1:] if re.search(r"Scan|Sort|Limit", line)]
+        plans.append([sql[:160] + (" ..." if len(sql) > 160 else ""), *kept])
+    return plans
 
 
 def _rows_shown(response):
