@@ -88,7 +88,7 @@ class EstimatedCountPaginator(Paginator):
         self.is_estimate = False
 
     def page(self, number):
-        if not self.is_estimate:  # (reading self.count first decides it)
+        if not self.count or not self.is_estimate:  # reading the count decides is_estimate
             return super().page(number)
         number = self._page_number(number)
         bottom = (number - 1) * self.per_page

@@ -196,3 +196,15 @@ def test_the_estimate_of_a_query_known_to_be_empty_is_none_or_zero(monkeypatch):
     monkeypatch.setattr(connections[queryset.db], "vendor", "postgresql")
 
     assert admin_paginator.estimated_count(queryset) in (None, 0)
+
+
+def test_a_page_asked_for_before_the_count_is_cut_from_the_rows_not_the_estimate(
+    article, member, low_threshold, monkeypatch
+):
+    """Outside the admin (which reads the count first), page() alone must see the estimate."""
+    posts = _posts(article, member, 30)
+    _planner_says(monkeypatch, 20)
+
+    third = EstimatedCountPaginator(posts, 10).page(3)
+
+    assert [post.body for post in third][-1] == "Post 0"
