@@ -64,16 +64,12 @@ def article_detail(request, slug):
         raise Http404("No such article.")
     # The whole article in one language: the reader's when its translation is complete and
     # reviewed, else English, marked as such (lang) under a note in the reader's language.
-    reader_language = get_language()
-    shown_language = article.shown_language(reader_language)
-    untranslated = shown_language != reader_language
     return render(
         request,
         "articles/article_detail.html",
         {
             "article": article,
-            "content_language": shown_language if untranslated else "",
-            "language_note": NOT_YET_TRANSLATED.get(reader_language) if untranslated else None,
+            **_language_shown(article, NOT_YET_TRANSLATED),
             "reviewers": list(article.reviewers.all()),
             "authors": list(article.authors.all()),
             "is_preview": is_preview,
@@ -105,18 +101,22 @@ def site_page(request, kind):
     whole page in one language: the reader's when the page has its title and text in it, else
     English, marked as such (lang) under a note in the reader's language."""
     page = get_object_or_404(SitePage, kind=kind)
-    reader_language = get_language()
-    shown_language = page.shown_language(reader_language)
-    untranslated = shown_language != reader_language
     return render(
         request,
         "articles/site_page.html",
-        {
-            "page": page,
-            "content_language": shown_language if untranslated else "",
-            "language_note": PAGE_NOT_YET_TRANSLATED.get(reader_language) if untranslated else None,
-        },
+        {"page": page, **_language_shown(page, PAGE_NOT_YET_TRANSLATED)},
     )
+
+
+def _language_shown(content, notes):
+    """The template's `content_language` and `language_note` for an article or a site page:
+    empty when it is shown in the reader's language, else the language it is shown in (for
+    lang=) and, from `notes`, the note in the reader's language that says so."""
+    reader_language = get_language()
+    shown_language = content.shown_language(reader_language)
+    if shown_language == reader_language:
+        return {"content_language": "", "language_note": None}
+    return {"content_language": shown_language, "language_note": notes.get(reader_language)}
 
 
 # Not in the page cache: every query typed would be an address of its own. Anonymous answers
