@@ -6,12 +6,14 @@ import itertools
 import time
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core.cache import cache
 from django.utils import timezone
 
 from articles import publishing
 from articles.models import Article, Reviewer
 from kindred import freshness
+from kindred.ports import free_port
 
 _counter = itertools.count(1)
 
@@ -392,3 +394,33 @@ def post_account_settings(client, member, **changes):
         **changes,
     }
     return client.post("/account/", data)
+
+
+# --- A real SMTP server -----------------------------------------------------------------------
+
+
+class SMTPInbox:
+    """An SMTP server's handler that takes every message and keeps its envelope."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+    @property
+    def addresses(self):
+        """Whom each message was for, in the order they came."""
+        return [address for envelope in self.messages for address in envelope.rcpt_tos]
+
+
+@pytest.fixture
+def inbox():
+    """A real SMTP server on a free port (`inbox.port`) that keeps every message."""
+    inbox = SMTPInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()

@@ -3,30 +3,15 @@
 import email
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from config.env import env_email
-from kindred.ports import free_port
 
 pytestmark = pytest.mark.django_db
 
 
-class _Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(envelope)
-        return "250 Message accepted for delivery"
-
-
 @pytest.fixture
-def smtp_server():
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller.port, inbox
-    controller.stop()
+def smtp_server(inbox):
+    return inbox.port, inbox
 
 
 def test_confirmation_mail_is_delivered_over_smtp(client, settings, smtp_server, monkeypatch):

@@ -26,32 +26,12 @@ from articles import newsletter
 from articles.models import NewsletterRecipient
 from kindred.ports import free_port
 from tests.articles.test_newsletter_smtp import smtp  # noqa: F401 (a fixture)
+from tests.conftest import SMTPInbox
 from tests.integration.servers import ROOT, SECRET_KEY, servers_database_url, wait_for
 
 Status = NewsletterRecipient.Status
 MINUTE = datetime.timedelta(minutes=1)
 READERS = 300
-
-
-class _Inbox:
-    """An SMTP server that takes every message and remembers whom it was for."""
-
-    def __init__(self):
-        self.addresses = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.addresses.extend(envelope.rcpt_tos)
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def inbox():
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -273,7 +253,7 @@ def test_the_command_says_what_a_stopped_worker_still_holds(make_readers, fresh)
     assert "2 addresses are still held by workers (stopped, or still sending)" in out.getvalue()
 
 
-class _DropsAfterTaking(_Inbox):
+class _DropsAfterTaking(SMTPInbox):
     """Takes every message, but closes the connection instead of answering the `drop_at`-th."""
 
     def __init__(self, drop_at):

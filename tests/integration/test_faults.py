@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Delivery, Subscriber
 from comments.models import Comment
 from kindred.ports import free_port
-from tests.accounts.test_smtp import _Inbox
+from tests.conftest import SMTPInbox
 from tests.integration.browser import Browser
 from tests.integration.servers import servers_database_url, wait_for
 
@@ -130,7 +130,7 @@ def test_mail_server_outage_loses_no_confirmation_mail(start_server):
     assert delivery.status == Delivery.Status.FAILED
     assert "Connection refused" in delivery.last_error
 
-    inbox = _Inbox()
+    inbox = SMTPInbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     try:

@@ -8,24 +8,12 @@ import sys
 import time
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from accounts import mail as kindred_mail
 from accounts.models import Delivery
-from tests.accounts.test_smtp import _Inbox
-from tests.integration.servers import ROOT, SECRET_KEY, free_port, servers_database_url, wait_for
+from tests.integration.servers import ROOT, SECRET_KEY, servers_database_url, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def inbox():
-    inbox = _Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
